@@ -1,0 +1,43 @@
+"""The autograd package: graph nodes, the backward engine, grad modes and checks."""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+from . import functional
+from .engine import run_backward
+from .function import AccumulateGrad, Function, Node, once_differentiable
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import gradcheck
+
+TensorOrTensors = Union["Tensor", Sequence["Tensor"]]  # noqa: F821
+
+
+def _as_list(x: Optional[TensorOrTensors]) -> list:
+    from ..tensor import Tensor
+
+    if x is None:
+        return [None]
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def grad(outputs: TensorOrTensors, inputs: TensorOrTensors,
+         grad_outputs: Optional[TensorOrTensors] = None, retain_graph: Optional[bool] = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """The gradients of `outputs` with respect to `inputs`, returned (no `.grad` is written)."""
+    outs, ins = _as_list(outputs), _as_list(inputs)
+    grads = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outs)
+    return run_backward(outs, grads, retain_graph, create_graph, inputs=ins, allow_unused=allow_unused)
+
+
+def backward(tensors: TensorOrTensors, grad_tensors: Optional[TensorOrTensors] = None,
+             retain_graph: Optional[bool] = None, create_graph: bool = False) -> None:
+    """`torch.autograd.backward`: backward from several outputs at once."""
+    outs = _as_list(tensors)
+    grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(outs)
+    run_backward(outs, grads, retain_graph, create_graph)
+
+
+__all__ = [
+    "AccumulateGrad", "Function", "Node", "backward", "enable_grad", "functional", "grad",
+    "gradcheck", "is_grad_enabled", "no_grad", "once_differentiable", "set_grad_enabled",
+]

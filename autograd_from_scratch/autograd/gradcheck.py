@@ -1,0 +1,66 @@
+"""`gradcheck`: compare the engine's gradients with central finite differences.
+
+For each input element x_j, (f(x + ε e_j) - f(x - ε e_j)) / 2ε approximates column j of the
+Jacobian; backward with each output unit vector gives the rows. Use float64: in float32 the
+difference quotient loses most of its digits.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence, Union
+
+import numpy as np
+
+from ..tensor import Tensor
+from .functional import jacobian
+from .grad_mode import no_grad
+
+Inputs = Union[Tensor, Sequence[Tensor]]
+
+
+def numerical_jacobian(func: Callable, inputs: Sequence[Tensor], eps: float = 1e-6) -> list[np.ndarray]:
+    """d outputs / d input_k by central differences, for each input k: shape (out.numel, in.numel)."""
+    jacobians = []
+    with no_grad():
+        out_size = func(*inputs).numel()
+        for x in inputs:
+            jac = np.zeros((out_size, x.numel()))
+            flat = x.data.reshape(-1)  # a view: writing it perturbs x
+            for j in range(flat.size):
+                orig = flat[j]
+                flat[j] = orig + eps
+                plus = func(*inputs).data.astype(np.float64).reshape(-1)
+                flat[j] = orig - eps
+                minus = func(*inputs).data.astype(np.float64).reshape(-1)
+                flat[j] = orig
+                jac[:, j] = (plus - minus) / (2 * eps)
+            jacobians.append(jac)
+    return jacobians
+
+
+def gradcheck(func: Callable, inputs: Inputs, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """True if the analytical and numerical Jacobians of `func` agree for every input that requires grad."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    checked = [x for x in inputs if x.requires_grad]
+    for x in checked:
+        if x.dtype.name != "float64":
+            raise_exception and print(f"gradcheck: input of dtype {x.dtype} is not float64; "
+                                      "finite differences will be imprecise.")
+
+    def only_checked(*xs: Tensor) -> Tensor:
+        it = iter(xs)
+        return func(*[next(it) if x.requires_grad else x for x in inputs])
+
+    analytical = jacobian(only_checked, tuple(checked))
+    analytical = analytical if isinstance(analytical, tuple) else (analytical,)
+    numerical = numerical_jacobian(only_checked, checked, eps)
+    for k, (a, n) in enumerate(zip(analytical, numerical)):
+        a = a.data.reshape(n.shape).astype(np.float64)
+        if not np.allclose(a, n, atol=atol, rtol=rtol):
+            if raise_exception:
+                raise RuntimeError(
+                    f"Jacobian mismatch for output 0 with respect to input {k},\n"
+                    f"numerical:{n}\nanalytical:{a}\n"
+                )
+            return False
+    return True

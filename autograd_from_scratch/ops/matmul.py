@@ -1,0 +1,159 @@
+"""Matrix products. `matmul` picks the kernel the way torch does, so the graphs match:
+vector·vector is `Dot`, matrix·vector `Mv`, matrix·matrix `Mm`, and batched operands are folded
+into one `Bmm` (or, for a batch times a matrix, one `Mm` on the folded batch).
+
+For Z = A B:   dL/dA = dL/dZ · Bᵀ   and   dL/dB = Aᵀ · dL/dZ.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+
+def _check_inner(a: Tensor, b: Tensor, what: str) -> None:
+    k_a = a.shape[-1]
+    k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if k_a != k_b:
+        def fmt(t: Tensor) -> str:
+            return "x".join(map(str, t.shape))
+        raise RuntimeError(
+            f"{what} shapes cannot be multiplied ({fmt(a)} and {fmt(b)}): the last dimension of "
+            f"the first ({k_a}) must equal the {'first' if b.ndim == 1 else 'second-to-last'} "
+            f"dimension of the second ({k_b})."
+        )
+
+
+class Mm(Function):
+    """Z = A B for matrices."""
+
+    node_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return a.data @ b.data
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        a, b = ctx.saved_tensors
+        return (grad @ b.t() if ctx.needs_input_grad[0] else None,
+                a.t() @ grad if ctx.needs_input_grad[1] else None)
+
+
+class Addmm(Function):
+    """Z = c + A B (a linear layer's `bias + x Wᵀ`);   dL/dc = dL/dZ summed over broadcast dims."""
+
+    node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, c: Tensor, a: Tensor, b: Tensor) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        out = a.data @ b.data
+        out += c.data
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        a, b = ctx.saved_tensors
+        return (grad,
+                grad @ b.t() if ctx.needs_input_grad[1] else None,
+                a.t() @ grad if ctx.needs_input_grad[2] else None)
+
+
+class Mv(Function):
+    """z = A v;   dL/dA = dL/dz vᵀ (an outer product),  dL/dv = Aᵀ dL/dz."""
+
+    node_name = "MvBackward0"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, v: Tensor) -> np.ndarray:
+        ctx.save_for_backward(a, v)
+        return a.data @ v.data
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        a, v = ctx.saved_tensors
+        return (grad.unsqueeze(1) * v.unsqueeze(0) if ctx.needs_input_grad[0] else None,
+                a.t() @ grad if ctx.needs_input_grad[1] else None)
+
+
+class Dot(Function):
+    """z = a · b;   dz/da = b,  dz/db = a."""
+
+    node_name = "DotBackward0"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.dot(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        a, b = ctx.saved_tensors
+        return grad * b, grad * a
+
+
+class Bmm(Function):
+    """Z[i] = A[i] B[i] for a batch of matrices."""
+
+    node_name = "BmmBackward0"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.matmul(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        a, b = ctx.saved_tensors
+        return (grad @ b.transpose(1, 2) if ctx.needs_input_grad[0] else None,
+                a.transpose(1, 2) @ grad if ctx.needs_input_grad[1] else None)
+
+
+def addmm(c: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    _check_inner(a, b, "mat1 and mat2")
+    return Addmm.apply(c, a, b)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    _check_inner(a, b, "mat1 and mat2" if a.ndim <= 2 and b.ndim <= 2 else "batched matrices")
+    if a.ndim == 1 and b.ndim == 1:
+        return Dot.apply(a, b)
+    if a.ndim == 2 and b.ndim == 1:
+        return Mv.apply(a, b)
+    if a.ndim == 1 and b.ndim == 2:
+        return Mm.apply(a.unsqueeze(0), b).squeeze(0)
+    if a.ndim == 2 and b.ndim == 2:
+        return Mm.apply(a, b)
+    if b.ndim <= 2:  # fold the batch into the rows: one matrix product
+        from .shape import UnsafeView
+
+        b2 = b.unsqueeze(1) if b.ndim == 1 else b
+        out = Mm.apply(a.reshape(-1, a.shape[-1]), b2)
+        shape = a.shape[:-1] + ((b2.shape[-1],) if b.ndim == 2 else ())
+        return UnsafeView.apply(out, shape)
+    return _batched(a, b)
+
+
+def _batched(a: Tensor, b: Tensor) -> Tensor:
+    """Broadcast the batch dimensions, fold them into one, and do a single Bmm."""
+    from .shape import UnsafeView
+
+    a2 = a.unsqueeze(0) if a.ndim == 1 else a
+    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+    batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    (n, k), m = a2.shape[-2:], b2.shape[-1]
+
+    def fold(t: Tensor, rows: int, cols: int) -> Tensor:
+        full = batch + (rows, cols)
+        t = t if t.shape == full else t.expand(full)
+        return t.reshape(-1, rows, cols)
+
+    out = Bmm.apply(fold(a2, n, k), fold(b2, k, m))
+    shape = batch + ((n,) if a.ndim > 1 else ()) + ((m,) if b.ndim > 1 else ())
+    return UnsafeView.apply(out, shape)

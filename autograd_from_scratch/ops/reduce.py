@@ -1,0 +1,124 @@
+"""Reductions: sum, mean and max over all elements or over dimensions, with `keepdim`."""
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Optional, Union
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+Dims = Union[None, int, tuple[int, ...], list[int]]
+
+
+def _axes(dim: Dims, ndim: int) -> Optional[tuple[int, ...]]:
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return tuple(d % ndim if ndim else 0 for d in dims)
+
+
+def _kept_shape(shape: tuple, axes: Optional[tuple[int, ...]]) -> tuple:
+    """The shape of the reduction with keepdim=True: reduced dimensions become 1."""
+    return tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """z = Σᵢ aᵢ (over `dim`);   dz/daᵢ = 1: the gradient is copied (expanded) back to a's shape."""
+
+    @staticmethod
+    def forward(ctx, a: Tensor, dim: Dims, keepdim: bool) -> np.ndarray:
+        ctx.node_name = "SumBackward0" if dim is None else "SumBackward1"
+        ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
+        return np.sum(a.data, axis=ctx.axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        return grad.reshape(_kept_shape(ctx.shape, ctx.axes)).expand(ctx.shape), None, None
+
+
+class Mean(Function):
+    """z = (1/n) Σᵢ aᵢ;   dz/daᵢ = 1/n."""
+
+    @staticmethod
+    def forward(ctx, a: Tensor, dim: Dims, keepdim: bool) -> np.ndarray:
+        ctx.node_name = "MeanBackward0" if dim is None else "MeanBackward1"
+        ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
+        out = np.mean(a.data, axis=ctx.axes, keepdims=keepdim)
+        ctx.count = a.data.size // max(np.asarray(out).size, 1) if a.data.size else 0
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        expanded = grad.reshape(_kept_shape(ctx.shape, ctx.axes)).expand(ctx.shape)
+        return expanded / ctx.count, None, None
+
+
+class MaxAll(Function):
+    """z = max a;   dz/daᵢ = 1/k where aᵢ is one of the k tied maxima, else 0 (as torch)."""
+
+    node_name = "MaxBackward1"
+
+    @staticmethod
+    def forward(ctx, a: Tensor) -> np.ndarray:
+        z = np.max(a.data)
+        is_max = a.data == z
+        ctx.share = Tensor((is_max / is_max.sum()).astype(a.data.dtype))
+        return z
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return grad * ctx.share
+
+
+class MaxDim(Function):
+    """(values, indices) = max over `dim`;   the gradient goes to the (first) maximum's position."""
+
+    node_name = "MaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, dim: int, keepdim: bool) -> tuple:
+        idx = np.argmax(a.data, axis=dim, keepdims=True)
+        values = np.take_along_axis(a.data, idx, axis=dim)
+        one_hot = np.zeros(a.shape, dtype=a.data.dtype)
+        np.put_along_axis(one_hot, idx, 1, axis=dim)
+        ctx.one_hot, ctx.kept = Tensor(one_hot), values.shape
+        if not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, grad: Tensor, grad_indices: Tensor) -> tuple:
+        return grad.reshape(ctx.kept) * ctx.one_hot, None, None
+
+
+class MaxResult(NamedTuple):
+    values: Tensor
+    indices: Tensor
+
+
+def sum(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return Sum.apply(a, dim, keepdim)
+
+
+def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    return Mean.apply(a, dim, keepdim)
+
+
+def max(a: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """`max(a)` is a scalar tensor; `max(a, dim)` returns (values, indices), as torch."""
+    if dim is None:
+        return MaxAll.apply(a)
+    return MaxResult(*MaxDim.apply(a, dim, keepdim))
+
+
+def sum_to_size(a: Tensor, *shape: Any) -> Tensor:
+    """Sum `a` down to `shape` (which must broadcast to a's shape): the inverse of broadcasting."""
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    lead = a.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
+    )
+    if not dims:
+        return a
+    return a.sum(dims, keepdim=True).reshape(shape)
