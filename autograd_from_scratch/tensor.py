@@ -31,7 +31,7 @@ def _infer_array(data: Any, dtype: Any) -> np.ndarray:
     elif hasattr(data, "detach") and hasattr(data, "numpy"):  # a torch tensor
         data = data.detach().cpu().numpy()
     np_dtype = dtypes.to_numpy_dtype(dtype)
-    if np_dtype is None and not isinstance(data, np.ndarray):
+    if np_dtype is None and not isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
         # Python floats become float32 (torch's default dtype), not numpy's float64.
         np_dtype = np.float32 if arr.dtype == np.float64 else None
@@ -207,8 +207,8 @@ class Tensor:
     def __add__(self, other: Any) -> "Tensor":
         return _ops.add(self, other)
 
-    def __radd__(self, other: Any) -> "Tensor":
-        return _ops.add(other, self)
+    def __radd__(self, other: Any) -> "Tensor":  # torch records 2 + x as x.add(2)
+        return _ops.add(self, other)
 
     def __sub__(self, other: Any) -> "Tensor":
         return _ops.sub(self, other)
@@ -219,8 +219,8 @@ class Tensor:
     def __mul__(self, other: Any) -> "Tensor":
         return _ops.mul(self, other)
 
-    def __rmul__(self, other: Any) -> "Tensor":
-        return _ops.mul(other, self)
+    def __rmul__(self, other: Any) -> "Tensor":  # torch records 3 * x as x.mul(3)
+        return _ops.mul(self, other)
 
     def __truediv__(self, other: Any) -> "Tensor":
         return _ops.div(self, other)
@@ -430,10 +430,20 @@ def _float_formatter(values: np.ndarray) -> Callable[[Any], str]:
     return lambda v: fmt(v).rjust(width)
 
 
+def _shown(data: np.ndarray) -> np.ndarray:
+    """The elements torch shows of a big tensor (3 at each end of every long dimension)."""
+    if data.size <= 1000:
+        return data
+    for axis, n in enumerate(data.shape):
+        if n > 6:
+            data = np.concatenate([data.take(range(3), axis), data.take(range(n - 3, n), axis)], axis)
+    return data
+
+
 def format_tensor(t: Tensor) -> str:
     data = t.data
     if data.dtype.kind == "f":
-        formatter = {"float_kind": _float_formatter(data)}
+        formatter = {"float_kind": _float_formatter(_shown(data))}
     elif data.dtype.kind == "b":
         width = 5 if (~data).any() else 4
         formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
@@ -441,18 +451,25 @@ def format_tensor(t: Tensor) -> str:
         width = max((len(str(v)) for v in data.flat), default=0)
         formatter = {"int_kind": lambda v: str(v).rjust(width)}
     body = np.array2string(
-        data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=80, threshold=1000
+        data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=81, threshold=1000
     )
-    if data.size == 0:
-        body = "[]"
-    extras = []
+    body = "[]" if data.size == 0 else body.replace(", ..., ", ",  ..., ")
+    suffixes = []
     if t.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-        extras.append(f"dtype={t.dtype}")
+        suffixes.append(f"dtype={t.dtype}")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + ", ".join([body] + extras) + ")"
+        suffixes.append("requires_grad=True")
+    # Suffixes go on the last line while it stays under 80 columns, as torch places them.
+    out = "tensor(" + body
+    line_len = len(out) - out.rfind("\n") + 1
+    for suffix in suffixes:
+        if line_len + len(suffix) + 2 > 80:
+            out, line_len = out + ",\n       " + suffix, 7 + len(suffix)
+        else:
+            out, line_len = out + ", " + suffix, line_len + len(suffix) + 2
+    return out + ")"
 
 
 # -- factories -------------------------------------------------------------------------------

@@ -127,7 +127,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim == 2 and b.ndim == 1:
         return Mv.apply(a, b)
     if a.ndim == 1 and b.ndim == 2:
-        return Mm.apply(a.unsqueeze(0), b).squeeze(0)
+        from .shape import SqueezeDims
+
+        return SqueezeDims.apply(Mm.apply(a.unsqueeze(0), b), 0)
     if a.ndim == 2 and b.ndim == 2:
         return Mm.apply(a, b)
     if b.ndim <= 2:  # fold the batch into the rows: one matrix product

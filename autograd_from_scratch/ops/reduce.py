@@ -45,7 +45,7 @@ class Mean(Function):
         ctx.node_name = "MeanBackward0" if dim is None else "MeanBackward1"
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
         out = np.mean(a.data, axis=ctx.axes, keepdims=keepdim)
-        ctx.count = a.data.size // max(np.asarray(out).size, 1) if a.data.size else 0
+        ctx.count = a.data.size // np.size(out) if np.size(out) else 0
         return out
 
     @staticmethod

@@ -126,7 +126,7 @@ class Squeeze(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, dim: Optional[int]) -> Tensor:
-        ctx.node_name = "SqueezeBackward0" if dim is None else "SqueezeBackward1"
+        ctx.node_name = ctx.node_name or ("SqueezeBackward0" if dim is None else "SqueezeBackward1")
         ctx.in_shape = a.shape
         if dim is not None and a.shape[dim] != 1:
             return view_of(a, a.data)
@@ -135,6 +135,12 @@ class Squeeze(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         return grad.reshape(ctx.in_shape), None
+
+
+class SqueezeDims(Squeeze):
+    """The squeeze torch records when it undoes matmul's unsqueeze of a vector."""
+
+    node_name = "SqueezeBackward4"
 
 
 class Expand(Function):
