@@ -11,15 +11,26 @@ from . import autograd
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import bool_ as bool  # noqa: A001  (afs.bool, as torch.bool)
 from .dtypes import dtype, float16, float32, float64, int32, int64
-from .ops import (abs, cat, clamp, exp, log, matmul, max, mean, relu, sigmoid, sqrt, stack, sum,
-                  tanh, where)
+from .ops import (abs, add, cat, clamp, clone, div, exp, flatten, log, matmul, max, mean, mul, neg,
+                  permute, pow, relu, reshape, sigmoid, sqrt, squeeze, stack, sub, sum, t, tanh,
+                  transpose, unsqueeze, where)
 from .tensor import (Tensor, arange, manual_seed, ones, ones_like, rand, randn, tensor, zeros,
                      zeros_like)
 
 __all__ = [
-    "Tensor", "abs", "arange", "autograd", "bool", "cat", "clamp", "dtype", "enable_grad", "exp",
-    "float16", "float32", "float64", "int32", "int64", "is_grad_enabled", "log", "manual_seed",
-    "matmul", "max", "mean", "no_grad", "ones", "ones_like", "rand", "randn", "relu",
-    "set_grad_enabled", "sigmoid", "sqrt", "stack", "sum", "tanh", "tensor", "where", "zeros",
-    "zeros_like",
+    "Tensor", "abs", "add", "arange", "autograd", "bool", "cat", "clamp", "clone", "div", "dtype",
+    "enable_grad", "exp", "flatten", "float16", "float32", "float64", "int32", "int64",
+    "is_grad_enabled", "log", "manual_seed", "matmul", "max", "mean", "mul", "neg", "no_grad",
+    "ones", "ones_like", "permute", "pow", "rand", "randn", "relu", "reshape", "set_grad_enabled",
+    "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "tensor", "transpose",
+    "unsqueeze", "where", "zeros", "zeros_like",
 ]
+
+
+def __getattr__(name: str):
+    """`afs.viz` and `afs.compare` load on first use (viz needs the optional graphviz package)."""
+    if name in ("viz", "compare"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -33,14 +33,13 @@ float64 = dtype("float64", np.float64)
 int32 = dtype("int32", np.int32)
 int64 = dtype("int64", np.int64)
 bool_ = dtype("bool", np.bool_)
-_ALL = [float16, float32, float64, int32, int64, bool_]
+_BY_NUMPY = {d.numpy: d for d in (float16, float32, float64, int32, int64, bool_)}
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
     """The afs dtype of a numpy array; numpy types we do not name map to their nearest kind."""
-    for d in _ALL:
-        if d.numpy == np_dtype:
-            return d
+    if np_dtype in _BY_NUMPY:
+        return _BY_NUMPY[np_dtype]
     kind = np.dtype(np_dtype).kind
     return {"f": float64, "i": int64, "u": int64, "b": bool_}[kind]
 

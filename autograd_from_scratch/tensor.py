@@ -57,7 +57,8 @@ class Tensor:
         self._hooks: list[Callable] = []
         self._grad_accumulator: Optional[AccumulateGrad] = None
         self._requires_grad = False
-        self.requires_grad = requires_grad
+        if requires_grad:
+            self.requires_grad = True
 
     # -- autograd attributes ----------------------------------------------------------------
     @property

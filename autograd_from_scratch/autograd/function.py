@@ -154,8 +154,7 @@ class Function(Node):
     @classmethod
     def apply(cls, *args: Any) -> Any:
         """Run `forward` and, if any tensor input requires grad, record a node for the result."""
-        from ..tensor import Tensor, as_tensor_output
-
+        Tensor, as_tensor_output = _tensor.Tensor, _tensor.as_tensor_output
         ctx = cls()
         ctx._saved = []
         tensor_args = [a for a in args if isinstance(a, Tensor)]
@@ -194,3 +193,6 @@ def once_differentiable(backward: Callable) -> Callable:
 
     wrapper.__doc__ = backward.__doc__
     return staticmethod(wrapper)
+
+
+from .. import tensor as _tensor  # noqa: E402  (tensor.py imports this module: import it last)

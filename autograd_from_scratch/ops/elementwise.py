@@ -16,6 +16,8 @@ Operand = Any  # a Tensor or a Python number
 
 
 def _check_broadcast(a: Tensor, b: Tensor) -> None:
+    if a.shape == b.shape:
+        return
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:

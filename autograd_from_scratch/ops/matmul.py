@@ -135,9 +135,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if b.ndim <= 2:  # fold the batch into the rows: one matrix product
         from .shape import UnsafeView
 
-        b2 = b.unsqueeze(1) if b.ndim == 1 else b
-        out = Mm.apply(a.reshape(-1, a.shape[-1]), b2)
-        shape = a.shape[:-1] + ((b2.shape[-1],) if b.ndim == 2 else ())
+        folded = a.reshape(-1, a.shape[-1])
+        out = Mm.apply(folded, b) if b.ndim == 2 else Mv.apply(folded, b)
+        shape = a.shape[:-1] + ((b.shape[-1],) if b.ndim == 2 else ())
         return UnsafeView.apply(out, shape)
     return _batched(a, b)
 
@@ -152,9 +152,7 @@ def _batched(a: Tensor, b: Tensor) -> Tensor:
     (n, k), m = a2.shape[-2:], b2.shape[-1]
 
     def fold(t: Tensor, rows: int, cols: int) -> Tensor:
-        full = batch + (rows, cols)
-        t = t if t.shape == full else t.expand(full)
-        return t.reshape(-1, rows, cols)
+        return t.expand(batch + (rows, cols)).reshape(-1, rows, cols)  # torch expands even to the same shape
 
     out = Bmm.apply(fold(a2, n, k), fold(b2, k, m))
     shape = batch + ((n,) if a.ndim > 1 else ()) + ((m,) if b.ndim > 1 else ())
