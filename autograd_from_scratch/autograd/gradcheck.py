@@ -6,34 +6,34 @@ difference quotient loses most of its digits.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Sequence, Union
 
 import numpy as np
 
 from ..tensor import Tensor
 from .functional import jacobian
-from .grad_mode import no_grad
 
 Inputs = Union[Tensor, Sequence[Tensor]]
 
 
 def numerical_jacobian(func: Callable, inputs: Sequence[Tensor], eps: float = 1e-6) -> list[np.ndarray]:
     """d outputs / d input_k by central differences, for each input k: shape (out.numel, in.numel)."""
+    # Grad mode stays on, as in torch: `func` may itself call autograd.grad.
     jacobians = []
-    with no_grad():
-        out_size = func(*inputs).numel()
-        for x in inputs:
-            jac = np.zeros((out_size, x.numel()))
-            flat = x.data.reshape(-1)  # a view: writing it perturbs x
-            for j in range(flat.size):
-                orig = flat[j]
-                flat[j] = orig + eps
-                plus = func(*inputs).data.astype(np.float64).reshape(-1)
-                flat[j] = orig - eps
-                minus = func(*inputs).data.astype(np.float64).reshape(-1)
-                flat[j] = orig
-                jac[:, j] = (plus - minus) / (2 * eps)
-            jacobians.append(jac)
+    out_size = func(*inputs).numel()
+    for x in inputs:
+        jac = np.zeros((out_size, x.numel()))
+        flat = x.data.reshape(-1)  # a view: writing it perturbs x
+        for j in range(flat.size):
+            orig = flat[j]
+            flat[j] = orig + eps
+            plus = func(*inputs).data.astype(np.float64).reshape(-1)
+            flat[j] = orig - eps
+            minus = func(*inputs).data.astype(np.float64).reshape(-1)
+            flat[j] = orig
+            jac[:, j] = (plus - minus) / (2 * eps)
+        jacobians.append(jac)
     return jacobians
 
 
@@ -44,8 +44,8 @@ def gradcheck(func: Callable, inputs: Inputs, eps: float = 1e-6, atol: float = 1
     checked = [x for x in inputs if x.requires_grad]
     for x in checked:
         if x.dtype.name != "float64":
-            raise_exception and print(f"gradcheck: input of dtype {x.dtype} is not float64; "
-                                      "finite differences will be imprecise.")
+            warnings.warn(f"gradcheck: an input of dtype {x.dtype} is not float64; finite "
+                          "differences in single precision are too imprecise to compare.")
 
     def only_checked(*xs: Tensor) -> Tensor:
         it = iter(xs)

@@ -1,0 +1,79 @@
+# make lab        set up, then open JupyterLab on notebooks/
+# make test       set up, then run the tests and every notebook under nbval (strict)
+# make notebooks  rebuild every notebook from its source (if any) and execute it in a fresh kernel
+# make notebook NB=01_first_gradients   just one
+# make figures | slides | bench
+#
+# "Set up" does everything on a fresh Debian/Ubuntu machine: graphviz's `dot` (and Chromium, optional)
+# with apt-get when run as root, a virtual environment .venv with the pinned requirements.txt, and this
+# package installed editable (pip install -e .). It is redone only when requirements.txt or
+# pyproject.toml change (.venv/.stamp-installed), so a second `make test` starts at once.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.stamp-installed
+NB_NAMES := $(sort $(basename $(notdir $(wildcard notebooks/*.ipynb notebooks/src/*.py))))
+NB_NAME = $(basename $(notdir $(NB)))
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+# Jupyter looks up kernels in .venv before ~/.local, so "python3" is always .venv/bin/python.
+export JUPYTER_PREFER_ENV_PATH := 1
+
+.PHONY: help setup system-deps test lab notebooks notebook figures slides bench
+
+help:
+	@sed -n '1,5p' Makefile | sed 's/^# /  /'
+
+setup: $(STAMP)
+
+system-deps:
+	@PYTHON=$(PYTHON) bash scripts/install_system_deps.sh
+
+$(PY): | system-deps
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: Python 3.11 or newer needed, $(PYTHON) is $$($(PYTHON) --version 2>&1)." \
+	         "Run make PYTHON=/path/to/python3.11 ..." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
+
+$(STAMP): requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install -e .
+	touch $@
+
+test: system-deps setup
+	$(PY) -m pytest $(NBVAL) tests notebooks
+
+lab: system-deps setup
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks
+
+# A notebook with a jupytext source notebooks/src/NAME.py (see notebooks/AUTHORING.md) is rebuilt
+# from it first; then each notebook is executed in place in a fresh kernel (.venv's python3).
+notebooks: system-deps setup
+ifeq ($(NB_NAMES),)
+	@echo "No notebooks in notebooks/ yet."
+else
+	@set -e; $(foreach name,$(NB_NAMES),$(MAKE) --no-print-directory notebook NB=$(name);)
+endif
+
+notebook: system-deps setup
+	@test -n "$(NB)" || { echo "usage: make notebook NB=01_first_gradients" >&2; exit 1; }
+	@if [ -f notebooks/src/$(NB_NAME).py ]; then \
+	  echo "jupytext: notebooks/src/$(NB_NAME).py -> notebooks/$(NB_NAME).ipynb"; \
+	  $(VENV)/bin/jupytext --quiet --to ipynb --output notebooks/$(NB_NAME).ipynb notebooks/src/$(NB_NAME).py; \
+	fi
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False \
+	  notebooks/$(NB_NAME).ipynb
+
+figures: system-deps setup
+	$(PY) scripts/make_figures.py
+
+slides: system-deps setup
+	$(PY) scripts/build_slides.py
+
+bench: system-deps setup
+	$(PY) benchmarks/resnet18_step.py
