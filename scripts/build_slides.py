@@ -1,0 +1,455 @@
+"""Build one reveal.js deck per notebook under build/slides/, working with no network.
+
+    python scripts/build_slides.py                     # every notebooks/*.ipynb (what `make slides` runs)
+    python scripts/build_slides.py notebooks/01_first_gradients.ipynb   # only these decks
+    python scripts/build_slides.py --force             # rebuild everything
+
+Each cell's metadata.slideshow.slide_type says where it goes (slide, subslide, fragment, skip,
+notes: speaker notes, press S in the deck). nbconvert's reveal template loads reveal.js, MathJax 2,
+require.js and jQuery from CDNs; here they come from the npm registry instead, pinned in
+slides/package.json and slides/package-lock.json, installed with `npm ci` into slides/node_modules
+and copied to build/slides/vendor/, and the HTML points at those copies. The template
+slides/templates/offline_reveal drops the stock template's other network loads (mermaid.js, the
+ipywidgets renderer: a widget shows as a box that says to run the notebook or use RISE), and
+sets the decks to 1280x720 (16:9), with the code visible but no In/Out prompts; a slide taller than
+that scrolls. Every deck is checked for a script, style sheet, image or font still fetched from
+http(s):// and the build fails if one is. Links to another notebook (02_x.ipynb) go to its deck.
+
+It is incremental: `npm ci` runs only when slides/package-lock.json changed, vendor/ is copied only
+when the lock file changed, and a deck is rebuilt only when its notebook, the template, this script
+or nbconvert changed (build/slides/.build-state.json), so a second run takes a fraction of a second.
+build/slides/index.html lists the decks, each titled with its notebook's first heading.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import html
+import importlib.metadata
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = ROOT / "notebooks"
+SLIDES_DIR = ROOT / "slides"  # package.json, package-lock.json, templates/
+NODE_MODULES = SLIDES_DIR / "node_modules"
+LOCK_FILE = SLIDES_DIR / "package-lock.json"
+TEMPLATES_DIR = SLIDES_DIR / "templates"
+TEMPLATE_NAME = "offline_reveal"
+DEFAULT_OUT = ROOT / "build" / "slides"
+STATE_FILE = ".build-state.json"
+NPM_STAMP = NODE_MODULES / ".lock-sha256"  # the package-lock.json that node_modules was installed from
+
+# Where the vendored files go, relative to the HTML (so build/slides/ can be copied anywhere as is).
+REVEAL_PREFIX = "vendor/reveal.js"
+MATHJAX_URL = "vendor/mathjax/MathJax.js?config=TeX-AMS_HTML-full,Safe"
+REQUIRE_JS_URL = "vendor/requirejs/require.js"
+JQUERY_URL = "vendor/jquery/jquery.min.js"
+
+# What to copy out of node_modules: (source in node_modules, destination in vendor/, names to leave out).
+# MathJax is 73 MB unpacked; a deck needs the TeX input, the HTML-CSS output with its TeX web fonts
+# and the extensions the TeX-AMS_HTML-full configuration loads (about 10 MB).
+VENDOR_FILES = [
+    ("reveal.js/LICENSE", "reveal.js/LICENSE", ()),
+    ("reveal.js/dist", "reveal.js/dist", ("*.map", "*.esm.js")),
+    ("reveal.js/plugin/notes", "reveal.js/plugin/notes", ("*.esm.js",)),
+    ("mathjax/LICENSE", "mathjax/LICENSE", ()),
+    ("mathjax/MathJax.js", "mathjax/MathJax.js", ()),
+    ("mathjax/config/TeX-AMS_HTML-full.js", "mathjax/config/TeX-AMS_HTML-full.js", ()),
+    ("mathjax/config/Safe.js", "mathjax/config/Safe.js", ()),
+    ("mathjax/config/local", "mathjax/config/local", ()),
+    ("mathjax/extensions", "mathjax/extensions", ()),
+    ("mathjax/jax/element", "mathjax/jax/element", ()),
+    ("mathjax/jax/input/TeX", "mathjax/jax/input/TeX", ()),
+    ("mathjax/jax/output/HTML-CSS", "mathjax/jax/output/HTML-CSS", ()),
+    ("mathjax/jax/output/PreviewHTML", "mathjax/jax/output/PreviewHTML", ()),
+    ("mathjax/jax/output/CommonHTML", "mathjax/jax/output/CommonHTML", ()),
+    ("mathjax/jax/output/NativeMML", "mathjax/jax/output/NativeMML", ()),
+    ("mathjax/fonts/HTML-CSS/TeX/woff", "mathjax/fonts/HTML-CSS/TeX/woff", ()),
+    ("mathjax/fonts/HTML-CSS/TeX/otf", "mathjax/fonts/HTML-CSS/TeX/otf", ()),
+    ("mathjax/localization/en", "mathjax/localization/en", ()),
+    ("requirejs/require.js", "requirejs/require.js", ()),
+    ("jquery/LICENSE.txt", "jquery/LICENSE.txt", ()),
+    ("jquery/dist/jquery.min.js", "jquery/jquery.min.js", ()),
+]
+VENDOR_LAYOUT_VERSION = "1"  # bump when VENDOR_FILES changes, to force a fresh copy
+
+
+try:  # without importing nbconvert, which takes seconds
+    NBCONVERT_VERSION = importlib.metadata.version("nbconvert")
+except importlib.metadata.PackageNotFoundError:
+    NBCONVERT_VERSION = "missing"
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"slides: {msg}", flush=True)
+
+
+def sha256(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
+# -- the JavaScript: npm ci, then a copy next to the HTML ------------------------------------------
+def lock_hash() -> str:
+    if not LOCK_FILE.is_file():
+        raise BuildError(f"{LOCK_FILE.relative_to(ROOT)} is missing")
+    return sha256(LOCK_FILE.read_bytes(), VENDOR_LAYOUT_VERSION.encode())
+
+
+def npm_ci() -> None:
+    """`npm ci` in slides/, unless node_modules was already installed from this lock file."""
+    wanted = LOCK_FILE.read_text(encoding="utf-8")
+    if NPM_STAMP.is_file() and NPM_STAMP.read_text(encoding="utf-8") == hashlib.sha256(wanted.encode()).hexdigest():
+        return
+    npm = shutil.which("npm")
+    if npm is None and all((NODE_MODULES / src).exists() for src, _, _ in VENDOR_FILES):
+        log("warning: npm not found; using slides/node_modules as it is")
+        return
+    if npm is None:
+        raise BuildError("npm not found: the slides need node.js and npm to fetch reveal.js and MathJax "
+                         "(apt-get install nodejs npm, brew install node, or https://nodejs.org)")
+    log("npm ci (reveal.js, MathJax 2, require.js, jQuery, pinned in slides/package-lock.json)")
+    start = time.perf_counter()
+    result = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                            cwd=SLIDES_DIR, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"npm ci failed in {SLIDES_DIR.relative_to(ROOT)}:\n{result.stdout}{result.stderr}")
+    NPM_STAMP.write_text(hashlib.sha256(wanted.encode()).hexdigest(), encoding="utf-8")
+    log(f"npm ci done in {time.perf_counter() - start:.1f} s")
+
+
+def copy_vendor(out: Path, state: dict) -> None:
+    """Copy the JavaScript the decks load to out/vendor/, when the lock file changed since last time."""
+    vendor = out / "vendor"
+    wanted = lock_hash()
+    if state.get("vendor") == wanted and vendor.is_dir():
+        return
+    npm_ci()
+    tmp = out / ".vendor.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    for src, dst, ignore in VENDOR_FILES:
+        source, target = NODE_MODULES / src, tmp / dst
+        if not source.exists():
+            raise BuildError(f"{source.relative_to(ROOT)} is missing: is slides/package.json's version "
+                             f"right? (delete slides/node_modules and run again)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns(*ignore) if ignore else None)
+        else:
+            shutil.copy2(source, target)
+    old = out / ".vendor.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if vendor.exists():
+        os.replace(vendor, old)
+    os.replace(tmp, vendor)
+    shutil.rmtree(old, ignore_errors=True)
+    state["vendor"] = wanted
+    log("copied reveal.js, MathJax, require.js and jQuery to " + str(vendor.relative_to(ROOT) if vendor.is_relative_to(ROOT) else vendor))
+
+
+# -- one deck per notebook ---------------------------------------------------------------------------
+def notebook_title(nb: dict, default: str) -> str:
+    """The text of the notebook's first markdown heading, without markdown markup."""
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        for line in source.splitlines():
+            match = re.match(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+            if match and match[1]:
+                text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", match[1])  # [text](link) -> text
+                return re.sub(r"\*\*|__|[*`]|<[^>]+>", "", text).strip() or default
+    return default
+
+
+def deck_inputs_hash(notebook: Path) -> str:
+    template_files = sorted(p for p in (TEMPLATES_DIR / TEMPLATE_NAME).rglob("*") if p.is_file())
+    return sha256(notebook.read_bytes(), Path(__file__).read_bytes(), NBCONVERT_VERSION.encode(),
+                  *(p.read_bytes() for p in template_files))
+
+
+_exporter = None
+
+
+def exporter():
+    """The one SlidesExporter of this process (its templates compile once)."""
+    global _exporter
+    if _exporter is None:
+        _exporter = make_exporter()
+    return _exporter
+
+
+def warm_up() -> None:
+    """Convert a tiny notebook, so that forked workers start with compiled templates and lexers."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# t\n$x$"), nbformat.v4.new_code_cell("x = 1")]
+    for cell in nb.cells:
+        cell.metadata["slideshow"] = {"slide_type": "slide"}
+    exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm-up"}})
+
+
+def make_exporter():
+    from nbconvert import SlidesExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.SlidesExporter.template_name = TEMPLATE_NAME
+    c.SlidesExporter.extra_template_basedirs = [str(TEMPLATES_DIR)]
+    c.SlidesExporter.reveal_url_prefix = REVEAL_PREFIX
+    c.SlidesExporter.mathjax_url = MATHJAX_URL
+    c.SlidesExporter.require_js_url = REQUIRE_JS_URL
+    c.SlidesExporter.jquery_url = JQUERY_URL
+    c.SlidesExporter.font_awesome_url = ""  # not used by the reveal template; never a CDN
+    c.SlidesExporter.reveal_theme = "white"  # "simple" (nbconvert's default) imports Google fonts
+    c.SlidesExporter.reveal_transition = "slide"
+    c.SlidesExporter.reveal_scroll = True  # a slide taller than the screen scrolls
+    c.SlidesExporter.reveal_number = "c/t"
+    # 16:9, the shape of today's screens and projectors (nbconvert's 960x700 is 4:3-ish): more room
+    # for 100-character lines of code. The deck scales to the window.
+    c.SlidesExporter.reveal_width = "1280"
+    c.SlidesExporter.reveal_height = "720"
+    # The code stays on the slides; the In [n]:/Out[n]: prompts only take room.
+    c.SlidesExporter.exclude_input_prompt = True
+    c.SlidesExporter.exclude_output_prompt = True
+    return SlidesExporter(config=c)
+
+
+def build_deck(notebook: str, out: str) -> tuple[str, str, float]:
+    """Convert one notebook to out/<name>.html; returns (name, title, seconds)."""
+    import nbformat
+
+    start = time.perf_counter()
+    path, out_dir = Path(notebook), Path(out)
+    nb = nbformat.read(path, as_version=4)
+    title = notebook_title(nb, path.stem)
+    nb.metadata["title"] = title  # the page's <title>
+    body, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    # A link to another notebook of the series goes to that notebook's deck.
+    body = re.sub(r'(<a\s[^>]*?href=")([\w.-]+)\.ipynb(?:#[^"]*)?"', r'\1\2.html"', body)
+    problems = external_loads(body)
+    if problems:
+        raise BuildError(f"{path.name}: the deck would still load from the network: {problems[:5]}")
+    write_if_changed(out_dir / f"{path.stem}.html", body)
+    return path.stem, title, time.perf_counter() - start
+
+
+# -- no network --------------------------------------------------------------------------------------
+_REMOTE = re.compile(r"^\s*(https?:)?//", re.I)
+_REMOTE_IN_CSS = re.compile(r"""(url\(\s*['"]?|@import\s+['"])\s*(https?:)?//""", re.I)
+# In scripts: `import ... from "https://..."`, `import("https://...")`, `x.src = "https://..."`, and any
+# quoted "https://....js" (require.js module lists).
+_REMOTE_IN_JS = re.compile(r"""(\bfrom\s*|\bimport\s*\(\s*|\.src\s*=\s*)['"](https?:)?//|"""
+                           r"""['"](https?:)?//[\w.-]+/[^'"\s]*\.m?js['"]""", re.I)
+
+
+class _LoadFinder(HTMLParser):
+    """Collects what a page fetches by itself: src=, <link href=>, <object data=>, CSS url(), JS imports."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            value = value or ""
+            if (name in ("src", "srcset", "poster") or (tag == "link" and name == "href")
+                    or (tag == "object" and name == "data")) and _REMOTE.match(value):
+                self.found.append(f"<{tag} {name}={value}>")
+            if name == "style" and _REMOTE_IN_CSS.search(value):
+                self.found.append(f"<{tag} style={value[:80]}>")
+        self._in = tag if tag in ("script", "style") else None
+
+    def handle_endtag(self, tag):
+        self._in = None
+
+    def handle_data(self, data):
+        if self._in == "style" and _REMOTE_IN_CSS.search(data):
+            self.found.append("<style> " + _REMOTE_IN_CSS.search(data).group(0))
+        if self._in == "script" and _REMOTE_IN_JS.search(data):
+            self.found.append("<script> " + _REMOTE_IN_JS.search(data).group(0))
+
+
+def external_loads(page: str) -> list[str]:
+    """Everything in an HTML page that would be fetched from the network (links to click are fine)."""
+    finder = _LoadFinder()
+    finder.feed(page)
+    finder.close()
+    return finder.found
+
+
+# -- the index ---------------------------------------------------------------------------------------
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>autograd from scratch: slides</title>
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 46em;
+       margin: 3em auto; padding: 0 1em; line-height: 1.5; color: #222; }}
+h1 {{ font-size: 1.8em; }}
+li {{ margin: 0.4em 0; font-size: 1.2em; }}
+code, kbd {{ font-size: 0.9em; }}
+.file {{ color: #777; font-size: 0.8em; }}
+</style>
+</head>
+<body>
+<h1>autograd from scratch: slides</h1>
+<ol>
+{items}
+</ol>
+<p>In a deck: arrow keys or space to move, <kbd>S</kbd> for the speaker view with the notes
+(it opens a window: allow pop-ups), <kbd>F</kbd> for full screen, <kbd>Esc</kbd> for the overview.
+Everything the decks need is in this folder: they work offline.</p>
+</body>
+</html>
+"""
+
+
+def write_index(out: Path, decks: dict[str, str]) -> None:
+    items = "\n".join(f'<li><a href="{html.escape(name)}.html">{html.escape(title)}</a> '
+                      f'<span class="file">{html.escape(name)}.ipynb</span></li>'
+                      for name, title in sorted(decks.items()))
+    write_if_changed(out / "index.html", INDEX.format(items=items or "<li>No notebooks yet.</li>"))
+
+
+# -- main ----------------------------------------------------------------------------------------------
+def build(notebooks: list[Path], out: Path, force: bool = False, jobs: int | None = None,
+          prune: bool = False) -> dict[str, str]:
+    """Build the decks of `notebooks` into `out`; returns {name: title} of every deck in `out`.
+
+    prune: also delete the decks in `out` whose notebook is not in `notebooks` (a full build).
+    """
+    start = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    with build_lock(out):  # two builds at once (make slides and the browser test) take turns
+        state_path = out / STATE_FILE
+        try:
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            state = {}
+        if force:
+            state.pop("vendor", None)
+        copy_vendor(out, state)
+        decks = state.setdefault("decks", {})  # name -> {"hash": ..., "title": ...}
+
+        stale = []
+        for nb in notebooks:
+            wanted = deck_inputs_hash(nb)
+            if force or decks.get(nb.stem, {}).get("hash") != wanted or not (out / f"{nb.stem}.html").is_file():
+                stale.append((nb, wanted))
+        if stale:
+            warm_up()  # here, once: forked worker processes start warm (seconds each otherwise)
+            jobs = max(1, min(jobs or os.cpu_count() or 1, len(stale), 8))
+            if jobs == 1:
+                results = [build_deck(str(nb), str(out)) for nb, _ in stale]
+            else:
+                fork = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+                with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
+                    results = list(pool.map(build_deck, [str(nb) for nb, _ in stale], [str(out)] * len(stale)))
+            for (nb, wanted), (name, title, seconds) in zip(stale, results):
+                decks[name] = {"hash": wanted, "title": title}
+                log(f"{name}.html ({seconds:.1f} s)")
+
+        if prune:
+            keep = {nb.stem for nb in notebooks}
+            for page in out.glob("*.html"):
+                if page.name != "index.html" and page.stem not in keep:
+                    page.unlink()
+                    log(f"removed {page.name} (its notebook is gone)")
+        # The index: every deck in `out` (a partial build leaves the others there).
+        titles = {}
+        for page in sorted(out.glob("*.html")):
+            if page.name == "index.html":
+                continue
+            if page.stem not in decks:  # built by hand or by an older version of this script
+                source = next((nb for nb in notebooks if nb.stem == page.stem), NOTEBOOKS_DIR / f"{page.stem}.ipynb")
+                if not source.is_file():
+                    continue
+                decks[page.stem] = {"hash": "", "title": notebook_title(json.loads(source.read_text(encoding="utf-8")), page.stem)}
+            titles[page.stem] = decks[page.stem]["title"]
+        for name in list(decks):
+            if name not in titles:
+                del decks[name]
+        write_if_changed(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+        write_index(out, titles)
+    log(f"{len(stale)} of {len(notebooks)} deck(s) rebuilt, {len(titles)} in "
+        f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/index.html "
+        f"({time.perf_counter() - start:.1f} s)")
+    return titles
+
+
+@contextlib.contextmanager
+def build_lock(out: Path):
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock
+        yield
+        return
+    with open(out / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks to build (default: every notebooks/*.ipynb, and decks of "
+                             "notebooks that are gone are removed)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default build/slides)")
+    parser.add_argument("--force", action="store_true", help="rebuild everything")
+    parser.add_argument("-j", "--jobs", type=int, default=None, help="parallel conversions (default: CPUs, 8 at most)")
+    args = parser.parse_args(argv)
+
+    everything = not args.notebooks
+    notebooks = sorted(NOTEBOOKS_DIR.glob("*.ipynb")) if everything else [p.resolve() for p in args.notebooks]
+    missing = [str(p) for p in notebooks if not p.is_file()]
+    if missing:
+        print(f"slides: no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    out = args.out.resolve()
+    try:
+        build(notebooks, out, force=args.force, jobs=args.jobs, prune=everything)
+    except BuildError as err:
+        print(f"slides: error: {err}", file=sys.stderr)
+        return 1
+    if not notebooks:
+        log("no notebooks in notebooks/ yet")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
