@@ -16,20 +16,21 @@ from .ops import (abs, add, cat, clamp, clone, div, exp, flatten, log, matmul, m
                   transpose, unsqueeze, where)
 from .tensor import (Tensor, arange, manual_seed, ones, ones_like, rand, randn, tensor, zeros,
                      zeros_like)
+from . import models, nn, optim  # noqa: E402  (built on the tensor and ops above)
 
 __all__ = [
     "Tensor", "abs", "add", "arange", "autograd", "bool", "cat", "clamp", "clone", "div", "dtype",
     "enable_grad", "exp", "flatten", "float16", "float32", "float64", "int32", "int64",
-    "is_grad_enabled", "log", "manual_seed", "matmul", "max", "mean", "mul", "neg", "no_grad",
-    "ones", "ones_like", "permute", "pow", "rand", "randn", "relu", "reshape", "set_grad_enabled",
-    "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "tensor", "transpose",
-    "unsqueeze", "where", "zeros", "zeros_like",
+    "is_grad_enabled", "log", "manual_seed", "matmul", "max", "mean", "models", "mul", "neg", "nn",
+    "no_grad", "ones", "ones_like", "optim", "permute", "pow", "rand", "randn", "relu", "reshape",
+    "set_grad_enabled", "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "tensor",
+    "transpose", "unsqueeze", "where", "zeros", "zeros_like",
 ]
 
 
 def __getattr__(name: str):
-    """`afs.viz` and `afs.compare` load on first use (viz needs the optional graphviz package)."""
-    if name in ("viz", "compare"):
+    """`afs.viz`, `afs.frames` and `afs.compare` load on first use (viz needs graphviz)."""
+    if name in ("viz", "frames", "compare"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -12,6 +12,7 @@ The operations themselves live in `ops/`; the methods here only call them.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -49,7 +50,7 @@ class Tensor:
             self.data = data  # internal fast path: wrap an op's result without copying
         else:
             self.data = _infer_array(data, dtype)
-        self.grad: Optional[Tensor] = None
+        self._grad: Optional[Tensor] = None
         self.grad_fn: Optional[Node] = None
         self._output_nr = 0
         self._version_counter = [0]
@@ -80,6 +81,21 @@ class Tensor:
                 "var_no_grad = var.detach()."
             )
         self._requires_grad = bool(flag)
+
+    @property
+    def grad(self) -> Optional["Tensor"]:
+        """The gradient backward() accumulated here; only leaves (and retain_grad()) keep one."""
+        if self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Optional["Tensor"]) -> None:
+        self._grad = value
 
     @property
     def is_leaf(self) -> bool:

@@ -229,7 +229,8 @@ class _Drawing:
             members = [i for i, g in enumerate(groups) if g == grp]
             leaves = [self.nodes[i].variable for i in members if _is_leaf(self.nodes[i])]
             values = sum(math.prod(_shape(v)) for v in leaves)
-            label = f"{grp}\n{len(members) - len(leaves)} ops, {len(leaves)} parameters ({values:,} values)"
+            label = (f"{grp}\n{_count(len(members) - len(leaves), 'op')}, "
+                     f"{_count(len(leaves), 'parameter')} ({values:,} values)")
             boxes.append(_Box(f"g{k}", label, GROUP_COLOR, None))
             self.local.update({i: f"g{k}" for i in members})
         return boxes
@@ -322,6 +323,10 @@ class _Drawing:
                 # would push them apart sideways, into a staircase.
                 attrs["minlen"] = "2"
             g.edge(prefix + a, prefix + b, **attrs)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _digraph(n_boxes: int, title: Optional[str], arrows: str, rankdir: str) -> graphviz.Digraph:

@@ -139,11 +139,14 @@ def test_leaf_hook_and_retain_grad():
     assert close(a.grad, ta.grad)
 
 
-def test_non_leaf_grad_is_none_without_retain_grad():
-    a, _ = pair([1.0, 2.0])
-    h = a * 2
-    h.sum().backward()
-    assert h.grad is None and not h.is_leaf and a.is_leaf
+def test_non_leaf_grad_is_none_without_retain_grad_and_warns_as_torch():
+    a, ta = pair([1.0, 2.0])
+    for x in (a, ta):
+        h = x * 2
+        h.sum().backward()
+        with pytest.warns(UserWarning, match="not a leaf Tensor"):
+            assert h.grad is None
+        assert not h.is_leaf and x.is_leaf
 
 
 def test_grad_modes():

@@ -149,7 +149,7 @@ def test_operations_join_the_module_of_their_nearest_parameters():
     assert "ReluBackward0" in clusters["fc1"] and "fc1.weight" in clusters["fc1"]
     assert "TBackward0" in clusters["fc2"] and "SumBackward0" in clusters["fc2"]
     collapsed = structure(viz.draw_graph(y, params={"fc1.weight": w1, "fc2.weight": w2}, cluster_by=1, collapse=True))
-    assert collapsed == ({"g0": "fc2\n3 ops, 1 parameters (6 values)", "g1": "fc1\n2 ops, 1 parameters (12 values)",
+    assert collapsed == ({"g0": "fc2\n3 ops, 1 parameter (6 values)", "g1": "fc1\n2 ops, 1 parameter (12 values)",
                           "out": "()"}, [("g1", "g0"), ("g0", "out")])
 
 

@@ -336,7 +336,7 @@ class Abs(Function):
 
 
 class Clamp(Function):
-    """z = min(max(a, lo), hi);   dz/da = 1 where lo ≤ a ≤ hi, else 0."""
+    """z = min(max(a, lo), hi);   dz/da = 1 where lo < a < hi, else 0 (0 on the bounds, as torch)."""
 
     node_name = "ClampBackward1"
 
@@ -351,9 +351,9 @@ class Clamp(Function):
         (a,) = ctx.saved_tensors
         inside = np.ones(a.shape, dtype=bool)
         if ctx.lo is not None:
-            inside &= a.data >= ctx.lo
+            inside &= a.data > ctx.lo
         if ctx.hi is not None:
-            inside &= a.data <= ctx.hi
+            inside &= a.data < ctx.hi
         return grad * Tensor(inside), None, None
 
 

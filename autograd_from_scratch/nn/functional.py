@@ -1,0 +1,54 @@
+"""`afs.nn.functional`: the layers as plain functions, as `torch.nn.functional`.
+
+The ops themselves live in `ops/` (`conv.py`, `norm.py`, `pool.py`, `loss.py`); this module
+gathers them under torch's names and adds the few that are compositions of existing ops.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .. import ops
+from ..ops.conv import conv2d
+from ..ops.loss import cross_entropy, log_softmax, mse_loss, nll_loss
+from ..ops.norm import batch_norm
+from ..ops.pool import adaptive_avg_pool2d, max_pool2d
+from ..tensor import Tensor
+
+
+def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """y = x Wᵀ + b, recorded as torch records it.
+
+    A matrix input with a bias is one fused `addmm(b, x, Wᵀ)` (`AddmmBackward0`, whose edges are
+    bias, input, `TBackward0` of the weight); other inputs are flattened to a matrix and viewed
+    back afterwards, as torch does.
+    """
+    if bias is None:
+        return ops.matmul(input, weight.t())
+    if input.ndim == 2:
+        return ops.addmm(bias, input, weight.t())
+    flat = input.reshape(-1, input.shape[-1])
+    return ops.addmm(bias, flat, weight.t()).view(input.shape[:-1] + (weight.shape[0],))
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0). `inplace=True` is accepted for torch compatibility but computes out of place.
+
+    torch records `ReluBackward0` either way; the in-place version would only save memory, and
+    here (where in-place ops work on a copy to keep autograd correct) it would cost time.
+    """
+    return ops.relu(input)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """`torch.flatten` (torch.nn.functional has none): dims start_dim..end_dim become one."""
+    return input.flatten(start_dim, end_dim)
+
+
+def identity(input: Tensor) -> Tensor:
+    return input
+
+
+__all__ = [
+    "adaptive_avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "flatten", "identity", "linear",
+    "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu",
+]

@@ -1,0 +1,198 @@
+"""2-D convolution as im2col plus one matrix product.
+
+A convolution slides a kernel over the image; written out, output position (oh, ow) of output
+channel o is a dot product between the kernel W[o] and the patch of the (padded) input it covers:
+
+    y[n, o, oh, ow] = b[o] + Σ_{c,i,j} W[o, c, i, j] · x[n, c, oh·s + i·d, ow·s + j·d]
+
+im2col copies every patch into one column of a matrix `cols` of shape (C·kh·kw, N·Ho·Wo): one
+column per output position of every image. The whole convolution is then one matrix product,
+which BLAS does at full speed:
+
+    Y = W₂ cols          with W₂ = W reshaped to (O, C·kh·kw),  Y of shape (O, N·Ho·Wo)
+
+Building `cols` takes one strided copy per kernel offset (i, j): for a fixed offset, the input
+pixels that all output positions meet form a strided slice of the padded input.
+
+Backward is the same product transposed. With G = dL/dY (as a matrix, like Y):
+
+    dL/dW₂ = G colsᵀ        dL/db = Σ over the columns of G        dL/dcols = W₂ᵀ G
+
+and col2im sends dL/dcols back to the input, adding each kernel offset's slice into the place
+im2col copied it from (a pixel seen by several patches receives the sum of their gradients).
+`groups` splits the channels into independent convolutions: one matrix product per group.
+"""
+from __future__ import annotations
+
+from typing import Optional, Union
+
+import numpy as np
+
+from ..autograd.function import Function, once_differentiable
+from ..tensor import Tensor
+from .optional import defined, optional
+
+IntPair = Union[int, tuple[int, int]]
+Pair = tuple[int, int]
+
+
+def pair(v: IntPair) -> Pair:
+    """`3` -> (3, 3); a pair stays a pair (torch's `_pair`)."""
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """How many kernel positions fit along one spatial dimension."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def window(offset: int, dilation: int, stride: int, n_out: int) -> slice:
+    """The rows (or columns) of the padded input that kernel offset `offset` meets, one per output."""
+    start = offset * dilation
+    return slice(start, start + stride * (n_out - 1) + 1, stride)
+
+
+def channels_first(x: np.ndarray, padding: Pair) -> np.ndarray:
+    """x (N, C, H, W) as (C, N, H + 2ph, W + 2pw), zero-padded: the layout im2col reads from.
+
+    Channels first because they index the rows of `cols`, images and positions its columns.
+    """
+    (ph, pw), (n, c, h, w) = padding, x.shape
+    if padding == (0, 0):
+        return x.transpose(1, 0, 2, 3)  # a view: no copy needed
+    xp = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    xp[:, :, ph:ph + h, pw:pw + w] = x.transpose(1, 0, 2, 3)
+    return xp
+
+
+def im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> np.ndarray:
+    """cols[c, i, j, n, oh, ow] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw]."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    n, c, h, w = x.shape
+    ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
+    xp = channels_first(x, padding)
+    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, i, j] = xp[:, :, window(i, dh, sh, ho), window(j, dw, sw, wo)]
+    return cols
+
+
+def col2im(cols: np.ndarray, size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> np.ndarray:
+    """The adjoint of im2col: add every column entry back onto the pixel it was copied from."""
+    c, kh, kw, n, ho, wo = cols.shape
+    (h, w), (sh, sw), (ph, pw), (dh, dw) = size, stride, padding, dilation
+    xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    xp_channels_first = xp.transpose(1, 0, 2, 3)  # a view: adding into it adds into xp
+    for i in range(kh):
+        for j in range(kw):
+            xp_channels_first[:, :, window(i, dh, sh, ho), window(j, dw, sw, wo)] += cols[:, i, j]
+    return xp[:, :, ph:ph + h, pw:pw + w]
+
+
+def _images_last(a: np.ndarray, groups: int) -> np.ndarray:
+    """(N, O, Ho, Wo) -> (groups, O/groups, N·Ho·Wo): images side by side, as the columns of Y."""
+    n, o = a.shape[:2]
+    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+
+
+class Convolution(Function):
+    """y = conv2d(x, W) + b, as one matrix product of the weights with im2col(x) (per group)."""
+
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor, stride: Pair, padding: Pair,
+                dilation: Pair, groups: int) -> np.ndarray:
+        n = x.shape[0]
+        o, c_g, kh, kw = weight.shape
+        cols = im2col(x.data, (kh, kw), stride, padding, dilation)
+        ho, wo = cols.shape[-2:]
+        # Per group: Y (O/g, N·Ho·Wo) = W₂ (O/g, K) @ cols (K, N·Ho·Wo), with K = C/g·kh·kw.
+        cols = cols.reshape(groups, c_g * kh * kw, n * ho * wo)
+        out = np.matmul(weight.data.reshape(groups, o // groups, -1), cols).reshape(o, n, ho, wo)
+        if defined(bias):
+            out += bias.data.reshape(o, 1, 1, 1)
+        ctx.geometry = (stride, padding, dilation, groups)
+        ctx.save_for_backward(x, weight, Tensor(cols))
+        return np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # images first again: (N, O, Ho, Wo)
+
+    @once_differentiable
+    def backward(ctx, grad: Tensor) -> tuple:
+        x, weight, cols = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.geometry
+        n, c, h, w = x.shape
+        o, c_g, kh, kw = weight.shape
+        g = _images_last(grad.data, groups)  # G, per group (O/g, N·Ho·Wo)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            d_cols = np.matmul(weight.data.reshape(groups, o // groups, -1).swapaxes(1, 2), g)
+            ho, wo = grad.shape[2:]
+            grad_x = col2im(d_cols.reshape(c, kh, kw, n, ho, wo), (h, w), stride, padding, dilation)
+        if ctx.needs_input_grad[1]:
+            grad_w = np.matmul(g, cols.data.swapaxes(1, 2)).reshape(weight.shape)
+        if ctx.needs_input_grad[2]:
+            grad_b = g.sum(axis=2).reshape(o)
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+
+def _check_conv_input(x: Tensor, weight: Tensor, bias: Optional[Tensor], groups: int) -> None:
+    if x.ndim not in (3, 4):
+        raise RuntimeError(
+            "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+            f"{list(x.shape)}. Images go in as (batch, channels, height, width)."
+        )
+    if weight.ndim != 4:
+        raise RuntimeError(f"conv2d expects a 4D weight (out_channels, in_channels/groups, kh, kw), "
+                           f"got weight of size {list(weight.shape)}")
+    expected = weight.shape[1] * groups
+    if x.shape[-3] != expected:
+        shape = list(x.shape) if x.ndim == 4 else [1] + list(x.shape)
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{shape} "
+            f"to have {expected} channels, but got {x.shape[-3]} channels instead"
+        )
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"out_channels ({weight.shape[0]}) must be divisible by groups ({groups})")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != x.dtype:
+            raise RuntimeError(
+                f"Input type ({x.dtype.name}) and {name} type ({t.dtype.name}) should be the same: "
+                "convert the input or the layer (e.g. `model.double()` or `x.float()`)."
+            )
+
+
+def _string_padding(padding: str, kernel: Pair, stride: Pair, dilation: Pair) -> Pair:
+    """'valid' is no padding; 'same' pads so that the output has the input's size (stride 1)."""
+    if padding == "valid":
+        return (0, 0)
+    if padding != "same":
+        raise ValueError(f"Invalid padding string '{padding}', should be one of ('valid', 'same')")
+    if stride != (1, 1):
+        raise ValueError("padding='same' is not supported for strided convolutions")
+    total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    if any(t % 2 for t in total):
+        raise NotImplementedError("padding='same' with an even effective kernel size needs "
+                                  "uneven padding, which this conv2d does not implement")
+    return (total[0] // 2, total[1] // 2)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntPair = 1,
+           padding: Union[IntPair, str] = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+    """2-D convolution of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, kh, kw)."""
+    _check_conv_input(input, weight, bias, groups)
+    if input.ndim == 3:  # unbatched, as torch: a batch of one, squeezed afterwards
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    stride, dilation = pair(stride), pair(dilation)
+    padding = (_string_padding(padding, weight.shape[2:], stride, dilation)
+               if isinstance(padding, str) else pair(padding))
+    kh, kw = weight.shape[2:]
+    h, w = input.shape[2:]
+    if min(output_size(h, kh, stride[0], padding[0], dilation[0]),
+           output_size(w, kw, stride[1], padding[1], dilation[1])) < 1:
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({h + 2 * padding[0]} x "
+            f"{w + 2 * padding[1]}). Kernel size: ({dilation[0] * (kh - 1) + 1} x "
+            f"{dilation[1] * (kw - 1) + 1}). Kernel size can't be greater than actual input size"
+        )
+    return Convolution.apply(input, weight, optional(bias), stride, padding, dilation, groups)

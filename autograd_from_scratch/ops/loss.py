@@ -1,0 +1,184 @@
+"""Losses: mean squared error, and cross entropy as log-softmax followed by negative log-likelihood.
+
+    mse(x, t) = mean((x - t)²)                      d/dx = 2 (x - t) / n
+
+Cross entropy of logits z against class k is -log softmax(z)_k. Computing softmax first and its
+log afterwards overflows for large logits (e^1000) and loses small probabilities to 0 (log 0);
+log-softmax written with the row maximum m subtracted never exponentiates a positive number:
+
+    log softmax(z)_i = (z_i - m) - log Σ_j e^(z_j - m)
+    d/dz: g ↦ g - softmax(z) · Σ g   (= g - e^(log softmax) Σ g)
+
+and the negative log-likelihood just picks (and averages) -logp[n, target[n]]. torch records the
+same two nodes, `LogSoftmaxBackward0` and `NllLossBackward0`. These backward rules are tensor
+operations, so second derivatives work through them.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction: use one of {REDUCTIONS}")
+
+
+class MseLoss(Function):
+    """L = reduce((x - t)²);   dL/dx = 2 (x - t) / n,   dL/dt = -2 (x - t) / n  (n = 1 for 'sum')."""
+
+    node_name = "MseLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x: Tensor, t: Tensor, reduction: str) -> np.ndarray:
+        ctx.save_for_backward(x, t)
+        ctx.reduction = reduction
+        sq = (x.data - t.data) ** 2
+        return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](sq)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        x, t = ctx.saved_tensors
+        diff = x - t
+        scale = 2.0 / diff.numel() if ctx.reduction == "mean" else 2.0
+        g = grad * diff * scale
+        return (g if ctx.needs_input_grad[0] else None,
+                -g if ctx.needs_input_grad[1] else None, None)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    _check_reduction(reduction)
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=input.data.dtype))
+    return MseLoss.apply(input, target, reduction)
+
+
+class LogSoftmax(Function):
+    """z ↦ (z - m) - log Σ e^(z - m) along `dim`;   backward: g - e^y Σ g."""
+
+    node_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, z: Tensor, dim: int) -> Tensor:
+        shifted = z.data - z.data.max(axis=dim, keepdims=True)
+        y = Tensor(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        (y,) = ctx.saved_tensors
+        return grad - y.exp() * grad.sum(ctx.dim, keepdim=True), None
+
+
+def log_softmax(input: Tensor, dim: int) -> Tensor:
+    return LogSoftmax.apply(input, dim)
+
+
+class NllLoss(Function):
+    """L = -Σₙ wₙ logp[n, tₙ] / Σₙ wₙ ('mean'), or the sum, or per sample;  dL/dlogp is sparse."""
+
+    node_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, logp: Tensor, target: np.ndarray, weight: Optional[np.ndarray],
+                ignore_index: int, reduction: str) -> np.ndarray:
+        rows = np.arange(len(target))
+        keep = target != ignore_index
+        safe = np.where(keep, target, 0)
+        w = (weight[safe] if weight is not None else np.ones(len(target), logp.data.dtype)) * keep
+        losses = -w * logp.data[rows, safe]
+        # dL/dlogp[n, tₙ] = -wₙ (divided by Σ w for 'mean'), kept as a dense matrix of coefficients.
+        coef = np.zeros(logp.shape, dtype=logp.data.dtype)
+        coef[rows, safe] = -w
+        if reduction == "mean":
+            coef /= w.sum()
+        ctx.coef, ctx.reduction = Tensor(coef), reduction
+        if reduction == "none":
+            return losses
+        return losses.sum() / w.sum() if reduction == "mean" else losses.sum()
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        g = grad.unsqueeze(-1) if ctx.reduction == "none" else grad
+        return g * ctx.coef, None, None, None, None
+
+
+def _target_array(target: Any) -> np.ndarray:
+    if isinstance(target, Tensor):
+        return target.data
+    if hasattr(target, "detach"):  # a torch tensor
+        return target.detach().cpu().numpy()
+    return np.asarray(target)
+
+
+def nll_loss(input: Tensor, target: Any, weight: Optional[Tensor] = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities input (N, C) for class indices target (N,)."""
+    _check_reduction(reduction)
+    target = _target_array(target)
+    if input.ndim == 1:  # unbatched: a batch of one sample
+        out = nll_loss(input.unsqueeze(0), target.reshape(1), weight, ignore_index, reduction)
+        return out.squeeze(0) if reduction == "none" else out
+    if input.ndim != 2:
+        raise RuntimeError(f"nll_loss expects input of shape (N, C) or (C,), got {list(input.shape)}")
+    if target.dtype.kind not in "iu":
+        raise RuntimeError(f"expected target of class indices (an integer dtype), got {target.dtype}")
+    if target.shape != input.shape[:1]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.ndim else 0}).")
+    bad = target[(target != ignore_index) & ((target < 0) | (target >= input.shape[1]))]
+    if bad.size:
+        raise IndexError(f"Target {bad[0]} is out of bounds: classes are 0..{input.shape[1] - 1}.")
+    w = None if weight is None else weight.data.astype(input.data.dtype)
+    return NllLoss.apply(input, target, w, ignore_index, reduction)
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None,
+                  ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """-log softmax(input)[target], from logits (N, C) and class indices (N,), numerically stable.
+
+    A float target of input's shape is read as class probabilities: -Σ_c target_c log softmax_c.
+    """
+    _check_reduction(reduction)
+    logp = log_softmax(input, -1)
+    target_array = _target_array(target)
+    if target_array.dtype.kind == "f":
+        return _soft_cross_entropy(logp, target, target_array, weight, reduction)
+    return nll_loss(logp, target_array, weight, ignore_index, reduction)
+
+
+class DivByNumber(Function):
+    """z = a / s for a number s (torch's `div.Scalar`);   dz/da = 1/s."""
+
+    node_name = "DivBackward1"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, s: float) -> np.ndarray:
+        ctx.s = s
+        return a.data / np.asarray(s, dtype=a.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        return grad / ctx.s, None
+
+
+def _soft_cross_entropy(logp: Tensor, target: Any, target_array: np.ndarray,
+                        weight: Optional[Tensor], reduction: str) -> Tensor:
+    """-Σ_c target_c log softmax_c for probability targets, recorded as torch records it."""
+    if target_array.shape != logp.shape:
+        raise RuntimeError(f"probability targets must have the input's shape {list(logp.shape)}, "
+                           f"got {list(target_array.shape)}")
+    probs = target if isinstance(target, Tensor) else Tensor(target_array.astype(logp.data.dtype))
+    weighted = logp if weight is None else logp * weight
+    if reduction == "none":
+        return -(weighted * probs).sum(-1)
+    total = -(weighted * probs).sum()
+    return total if reduction == "sum" else DivByNumber.apply(total, logp.shape[0] if logp.ndim > 1 else 1)

@@ -1,0 +1,192 @@
+"""Time the tutorial's ResNet-18 training step in torch and in autograd_from_scratch.
+
+    python benchmarks/resnet18_step.py                     # both sizes, a table on stdout
+    python benchmarks/resnet18_step.py --json results.json # also write the numbers as JSON
+
+The step is the tutorial's: `prediction = model(data)`, `loss = (prediction - labels).sum()`,
+`loss.backward()`, `SGD(lr=1e-2, momentum=0.9).step()`, in float32 and training mode. Both
+engines start from the same weights and see the same data. Forward, backward and the optimizer
+step are timed separately; the two engines run in the same process and take turns (alternating
+which goes first), so that a change in machine load hits both alike. After a warm-up, every
+phase is timed over several rounds and the median is reported, with the ratio ours/torch (and
+the fastest round of each, which is what a shared machine's background load disturbs least).
+
+Peak memory is measured in a fresh child process per engine and size: the growth of the resident
+set size (RSS) over one training step after a warm-up step, read from Linux's VmHWM after
+resetting it through /proc/self/clear_refs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torchvision  # noqa: E402
+
+import autograd_from_scratch as afs  # noqa: E402
+
+PHASES = ("forward", "backward", "step")
+DEFAULT_SIZES = ["1x3x64x64", "8x3x224x224"]
+
+
+def make_pair(shape: tuple[int, ...], seed: int = 0) -> dict:
+    """A torchvision ResNet-18 and ours with the same weights, the same data, and an SGD each."""
+    torch.manual_seed(seed)
+    torch_model = torchvision.models.resnet18()
+    ours = afs.models.resnet18()
+    ours.load_state_dict(torch_model.state_dict())
+    data, labels = torch.rand(*shape), torch.rand(shape[0], 1000)
+    return {
+        "torch": (torch_model, data, labels,
+                  torch.optim.SGD(torch_model.parameters(), lr=1e-2, momentum=0.9)),
+        "ours": (ours, afs.tensor(data), afs.tensor(labels),
+                 afs.optim.SGD(ours.parameters(), lr=1e-2, momentum=0.9)),
+    }
+
+
+def timed_step(model, data, labels, optimizer) -> dict[str, float]:
+    """One training step; seconds spent in each phase."""
+    t0 = time.perf_counter()
+    prediction = model(data)
+    loss = (prediction - labels).sum()
+    t1 = time.perf_counter()
+    loss.backward()
+    t2 = time.perf_counter()
+    optimizer.step()
+    t3 = time.perf_counter()
+    optimizer.zero_grad()
+    return {"forward": t1 - t0, "backward": t2 - t1, "step": t3 - t2}
+
+
+def time_size(shape: tuple[int, ...], rounds: int, warmup: int) -> dict:
+    engines = make_pair(shape)
+    samples: dict[str, list[dict[str, float]]] = {"torch": [], "ours": []}
+    for r in range(warmup + rounds):
+        order = ("torch", "ours") if r % 2 == 0 else ("ours", "torch")
+        for name in order:
+            times = timed_step(*engines[name])
+            if r >= warmup:
+                samples[name].append(times)
+    result: dict = {"shape": list(shape), "rounds": rounds, "warmup": warmup, "samples": samples}
+    for name in ("torch", "ours"):
+        med = {p: statistics.median(s[p] for s in samples[name]) for p in PHASES}
+        med["total"] = statistics.median(sum(s.values()) for s in samples[name])
+        result[name] = med
+        # The fastest round: on a shared machine, other load only ever adds time.
+        result[name + "_best"] = min(sum(s.values()) for s in samples[name])
+    result["ratio"] = {p: result["ours"][p] / result["torch"][p] for p in PHASES + ("total",)}
+    result["ratio"]["best_total"] = result["ours_best"] / result["torch_best"]
+    return result
+
+
+# -- peak memory, in a child process -----------------------------------------------------------
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _trim_heap() -> None:
+    """Give freed heap memory back to the OS, so that the next step's peak is its own."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def measure_memory_child(engine: str, shape: tuple[int, ...]) -> dict:
+    model, data, labels, optimizer = make_pair(shape)[engine]
+    timed_step(model, data, labels, optimizer)  # warm-up: momentum buffers, allocator caches
+    _trim_heap()
+    before = _status_kib("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM (the peak RSS) to the current RSS
+    timed_step(model, data, labels, optimizer)
+    peak = _status_kib("VmHWM")
+    return {"rss_before_mib": before / 1024, "peak_growth_mib": (peak - before) / 1024}
+
+
+def measure_memory(engine: str, shape: tuple[int, ...]) -> dict:
+    cmd = [sys.executable, __file__, "--memory-child", engine, "x".join(map(str, shape))]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- the report ----------------------------------------------------------------------------------
+def print_table(result: dict, memory: dict) -> None:
+    shape = "x".join(map(str, result["shape"]))
+    print(f"\nResNet-18 training step, input {shape}, float32, median of {result['rounds']} rounds "
+          f"after {result['warmup']} warm-up")
+    print(f"{'':10s}{'forward':>12s}{'backward':>12s}{'step':>12s}{'total':>12s}{'peak MiB':>12s}")
+    for name in ("torch", "ours"):
+        row = "".join(f"{result[name][p] * 1e3:10.1f}ms" for p in PHASES + ("total",))
+        mem = memory.get(name, {}).get("peak_growth_mib")
+        print(f"{name:10s}{row}{'' if mem is None else f'{mem:12.0f}'}")
+    ratio = "".join(f"{result['ratio'][p]:11.2f}x" for p in PHASES + ("total",))
+    mem_ratio = ""
+    if "torch" in memory and "ours" in memory and memory["torch"]["peak_growth_mib"] > 0:
+        mem_ratio = f"{memory['ours']['peak_growth_mib'] / memory['torch']['peak_growth_mib']:11.2f}x"
+    print(f"{'ours/torch':10s}{ratio}{mem_ratio}")
+    print(f"fastest round: torch {result['torch_best'] * 1e3:.1f}ms, ours "
+          f"{result['ours_best'] * 1e3:.1f}ms, ratio {result['ratio']['best_total']:.2f}x")
+
+
+def machine() -> dict:
+    return {"platform": platform.platform(), "processor": platform.processor(),
+            "cpu_count": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__, "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", nargs="+", default=DEFAULT_SIZES, help="input shapes NxCxHxW")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default: 10 for "
+                        "small inputs, 5 for large)")
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory children")
+    parser.add_argument("--memory-child", nargs=2, metavar=("ENGINE", "SHAPE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.memory_child:
+        engine, shape = args.memory_child
+        print(json.dumps(measure_memory_child(engine, tuple(int(n) for n in shape.split("x")))))
+        return
+
+    results = []
+    for size in args.sizes:
+        shape = tuple(int(n) for n in size.split("x"))
+        rounds = args.rounds or (10 if np.prod(shape) < 1e6 else 5)
+        result = time_size(shape, rounds, args.warmup)
+        memory: dict[str, dict] = {}
+        if not args.no_memory:
+            for engine in ("torch", "ours"):
+                try:
+                    memory[engine] = measure_memory(engine, shape)
+                except (subprocess.CalledProcessError, OSError) as e:
+                    print(f"(peak memory of {engine} not measured: {e})", file=sys.stderr)
+        result["memory"] = memory
+        print_table(result, memory)
+        results.append(result)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=1))
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
