@@ -1,0 +1,547 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation: {extension: .py, format_name: percent}
+#   kernelspec: {display_name: Python 3, language: python, name: python3}
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 03 · Inside the engine
+#
+# **You will learn**
+# - what a `Function` records when it runs, and how `backward` walks the graph in topological order applying the chain rule;
+# - why gradients must be *accumulated*, never assigned, and how to write your own op for both engines.
+#
+# **Builds on:** [02 · The computational graph](02_computational_graph.ipynb): the graph of `grad_fn` nodes
+# linked by `next_functions` that autograd records for $Q = 3a^3 - b^2$. Here we open the engine that walks it.
+
+# %% slideshow={"slide_type": "skip"}
+import inspect
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import autograd_from_scratch as afs
+import autograd_from_scratch.frames  # noqa: F401  (afs.frames: the backward pass frame by frame)
+from autograd_from_scratch.autograd.engine import run_backward, topological_order
+from autograd_from_scratch.ops.elementwise import Exp, Mul
+
+torch.manual_seed(0)
+afs.manual_seed(0)
+print("torch", torch.__version__.split("+")[0], "| afs ready:", hasattr(afs, "frames"))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. An operation is a `Function`
+#
+# Every operation in our engine is a subclass of `Function` with a `forward` and a `backward`.
+# `Function.apply` runs `forward` and, if any input requires grad, turns the `Function` instance into a
+# **graph node**: it remembers where each input's gradient must go (`next_functions`) and the inputs'
+# shapes. The same object is the `ctx` that `forward` saved its values on. This is the whole of it:
+
+# %% slideshow={"slide_type": "subslide"}
+print(inspect.getsource(afs.autograd.Function.apply))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# An op reads as its math. Multiplication saves both inputs, because $\frac{\partial (ab)}{\partial a} = b$ and
+# $\frac{\partial (ab)}{\partial b} = a$; the exponential saves its *output*, because $\frac{d}{dx}e^x = e^x$:
+
+# %% slideshow={"slide_type": "fragment"}
+print(inspect.getsource(Mul))
+print(inspect.getsource(Exp))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What a node holds, in both engines
+# torch keeps the same things on its C++ nodes and shows them as `_saved_self`, `_saved_other`,
+# `_saved_result`. We run $y = a \cdot b$ and $e = \exp(a)$ in both engines and look inside the nodes.
+
+# %% slideshow={"slide_type": "fragment"}
+a_t = torch.tensor([2.0, 3.0], requires_grad=True)
+b_t = torch.tensor([6.0, 4.0], requires_grad=True)
+y_t, e_t = a_t * b_t, a_t.exp()
+print(y_t.grad_fn.name(), "saved:", y_t.grad_fn._saved_self.tolist(), y_t.grad_fn._saved_other.tolist())
+print(e_t.grad_fn.name(), "saved result:", [round(v, 4) for v in e_t.grad_fn._saved_result.tolist()])
+
+# %% slideshow={"slide_type": "fragment"}
+a = afs.tensor([2.0, 3.0], requires_grad=True)
+b = afs.tensor([6.0, 4.0], requires_grad=True)
+y, e = a * b, a.exp()
+print(y.grad_fn.name(), "saved:", [t.tolist() for t in y.grad_fn.saved_tensors])
+print(e.grad_fn.name(), "saved result:", [round(v, 4) for v in e.grad_fn.saved_tensors[0].tolist()])
+
+# %% slideshow={"slide_type": "fragment"}
+afs.compare.report("y = a*b", y, y_t)
+afs.compare.report("saved a (MulBackward0)", y.grad_fn.saved_tensors[0], y_t.grad_fn._saved_self)
+afs.compare.report("saved e^a (ExpBackward0)", e.grad_fn.saved_tensors[0], e_t.grad_fn._saved_result)
+print("edges:", [(n.name(), i) for n, i in y.grad_fn.next_functions],
+      "| torch:", [(n.name().split("::")[-1], i) for n, i in y_t.grad_fn.next_functions])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The `_saved_*` attributes are torch's introspection of the values its generated backward code keeps;
+# they exist for every built-in node (their names come from `derivatives.yaml`). Our engine keeps the same
+# values in `ctx.saved_tensors`, version-checked so an in-place change after saving is caught (notebook on
+# in-place ops). Point out that `next_functions` of `y` lead to two `AccumulateGrad` nodes: the leaves.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. The backward pass: a topological order and the chain rule
+#
+# `backward` must visit a node only when *every* path into it has delivered its gradient. A
+# depth-first search from the output, reversed, gives such an order (a **topological order**):
+
+# %% slideshow={"slide_type": "fragment"}
+print(inspect.getsource(topological_order))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Then the engine visits the nodes in that order. Each node's `backward` turns the gradient of its output
+# into gradients of its inputs (the **chain rule**: $\frac{\partial Q}{\partial x} = \frac{\partial Q}{\partial y}\,\frac{\partial y}{\partial x}$),
+# and `send` adds them into the buffer of the next node. Here is that loop, from `run_backward`:
+
+# %% slideshow={"slide_type": "fragment"}
+source = inspect.getsource(run_backward)
+start, end = source.find("    buffers:"), source.find("    if inputs is None:\n        return None")
+print(source[start:end] if 0 <= start < end else source)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The order, in both engines
+# torch does not expose its order, but every torch node accepts a hook that runs when the node runs, so
+# we can record it. `afs.frames.backward_steps` does exactly that (for a tensor of either engine), and
+# also records the gradient each node receives and sends.
+
+# %% slideshow={"slide_type": "fragment"}
+a_t = torch.tensor([2.0, 3.0], requires_grad=True)
+b_t = torch.tensor([6.0, 4.0], requires_grad=True)
+Q_t = 3 * a_t**3 - b_t**2
+a = afs.tensor([2.0, 3.0], requires_grad=True)
+b = afs.tensor([6.0, 4.0], requires_grad=True)
+Q = 3 * a**3 - b**2
+
+steps = afs.frames.backward_steps(Q, gradient=afs.tensor([1.0, 1.0]))
+steps_t = afs.frames.backward_steps(Q_t, gradient=torch.tensor([1.0, 1.0]))
+order = [s.name for s in steps[1:]]
+print("ours: ", order)
+print("torch:", [s.name for s in steps_t[1:]])
+print("our topological_order:", [n.name() for n in topological_order([Q.grad_fn])])
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Each step, as a table: what the node receives and what it sends along each edge.
+# Follow the $a$ branch: $1 \to 3$ (the `3 *`) $\to 3 \cdot 3a^2 = 9a^2 = [36, 81]$.
+
+# %% slideshow={"slide_type": "fragment"}
+fmt = afs.frames.fmt_grad
+for k, s in enumerate(steps):
+    sends = ", ".join(f"{fmt(g)} -> {n.name()}" for n, g in s.sent) or "(adds into .grad)"
+    print(f"{k}  {s.name:<15} receives {fmt(s.received):<10} sends {sends}")
+same = [(s.name, fmt(s.received)) for s in steps] == [(t.name, fmt(t.received)) for t in steps_t]
+print("torch's steps are the same:", same)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The two graphs those steps walk, box for box the same:
+
+# %% slideshow={"slide_type": "fragment"}
+print("same graph:", afs.viz.graph_edges(Q) == afs.viz.graph_edges(Q_t))
+afs.viz.side_by_side(Q, Q_t, params=[("a", a), ("b", b), ("a", a_t), ("b", b_t)])
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. The backward pass, frame by frame
+# `afs.frames.backward_frames` draws one picture per step: the node that runs is orange, every gradient
+# sent so far is written on its edge, and the arrowheads point the way gradients flow (towards the leaves).
+
+# %% slideshow={"slide_type": "skip"}
+pictures = afs.frames.backward_frames(Q, gradient=afs.tensor([1.0, 1.0]), params={"a": a, "b": b, "Q": Q})
+print(len(pictures), "frames, one per step:", len(pictures) == len(steps))
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# Drag the slider or press play (needs a running kernel; the same frames follow as a static strip).
+
+# %% slideshow={"slide_type": "skip"}
+import ipywidgets as widgets
+from IPython.display import display
+
+svgs = [p.pipe(format="svg", encoding="utf-8") for p in pictures]
+svgs = [svg[svg.index("<svg"):] for svg in svgs]  # inline SVG, without the XML prologue
+step_slider = widgets.IntSlider(value=0, min=0, max=len(pictures) - 1, description="step")
+player = widgets.Play(value=0, min=0, max=len(pictures) - 1, interval=1500)
+widgets.jslink((player, "value"), (step_slider, "value"))
+view = widgets.HTML(value=svgs[0])
+step_slider.observe(lambda change: setattr(view, "value", svgs[change["new"]]), names="value")
+display(widgets.VBox([widgets.HBox([player, step_slider]), view]))
+print("stepper over", len(pictures), "frames")
+
+# %% slideshow={"slide_type": "subslide"}
+afs.frames.strip(pictures, columns=4)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Walk the frames left to right, top to bottom. Step 0 seeds the output with $v = [1, 1]$ (the tutorial's
+# `external_grad`). `SubBackward0` sends $v$ to the left and $-v$ to the right. The `b` branch finishes first
+# (steps 2–3) because of the depth-first order, then the `a` branch. The edge into `a` carries
+# $[36, 81] = 9a^2$ and the one into `b` carries $[-12, -8] = -2b$: the tutorial's check.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The same frames are committed as images in `figures/backward_frames/`, drawn with this same
+# `backward_frames` by `scripts/make_figures.py` (`make figures`). To save your own,
+# `afs.frames.save_frames(frames, folder)` writes an SVG and a PNG per frame:
+
+# %% slideshow={"slide_type": "fragment"}
+FIGURES_DIR = Path(afs.__file__).resolve().parent.parent / "figures" / "backward_frames"
+print("figures/backward_frames:", ", ".join(sorted(p.name for p in FIGURES_DIR.glob("*.svg"))))
+with tempfile.TemporaryDirectory() as folder:
+    written = afs.frames.save_frames(pictures, Path(folder) / "my_frames")
+    print(len(written), "files written:", ", ".join(p.name for p in written[:4]), "...")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# After all that, `Q.backward` writes exactly those leaf gradients into `.grad`, in both engines:
+
+# %% slideshow={"slide_type": "fragment"}
+Q_t.backward(gradient=torch.tensor([1.0, 1.0]))
+Q.backward(gradient=afs.tensor([1.0, 1.0]))
+afs.compare.report("a.grad", a.grad, a_t.grad)
+afs.compare.report("b.grad", b.grad, b_t.grad)
+print("a.grad == 9a²:", bool((a.grad == 9 * a**2).all()), "| b.grad == -2b:", bool((b.grad == -2 * b).all()))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. Accumulate, never assign
+#
+# When a tensor is used twice, two edges carry gradient into it, and the chain rule says the
+# contributions **add**: for $y = x \cdot x$, $\frac{dy}{dx} = x + x = 2x$.
+# Early tinygrad wrote `grad = g` instead of `grad += g` and got reused tensors wrong; the lecture
+# that builds micrograd walks into the same bug on purpose before fixing it with `+=`. Below is a tiny scalar engine with exactly that bug.
+#
+# ⚠️ **The WRONG version** — a counter-example, not our engine:
+
+# %% slideshow={"slide_type": "subslide"}
+class WrongScalar:
+    """WRONG ON PURPOSE: a scalar autograd whose backward ASSIGNS gradients instead of adding them."""
+
+    def __init__(self, value, parents=()):
+        self.value, self.parents, self.grad = value, parents, 0.0
+        self.backward_rule = lambda: None
+
+    def __mul__(self, other):
+        out = WrongScalar(self.value * other.value, (self, other))
+
+        def rule():
+            self.grad = other.value * out.grad   # BUG: should be +=
+            other.grad = self.value * out.grad   # BUG: when other is self, this overwrites the line above
+
+        out.backward_rule = rule
+        return out
+
+    def backward(self):  # the topological order is right; only the rules above are wrong
+        order, seen = [], set()
+
+        def visit(v):
+            if id(v) not in seen:
+                seen.add(id(v))
+                [visit(p) for p in v.parents]
+                order.append(v)
+
+        visit(self)
+        self.grad = 1.0
+        for v in reversed(order):
+            v.backward_rule()
+
+
+x_wrong = WrongScalar(3.0)
+(x_wrong * x_wrong).backward()
+print("wrong engine: d(x*x)/dx at x=3 =", x_wrong.grad)
+
+# %% slideshow={"slide_type": "fragment"}
+x_t = torch.tensor(3.0, requires_grad=True)
+(x_t * x_t).backward()
+x = afs.tensor(3.0, requires_grad=True)
+(x * x).backward()
+print(f"assigning engine: {x_wrong.grad}   torch: {x_t.grad.item()}   afs: {x.grad.item()}   (2x = {2 * 3.0})")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# In our engine the sum happens in two places. `send` (above) adds the gradients arriving at a node
+# before the node runs; `AccumulateGrad.accumulate` adds what reaches a leaf into `.grad`. That same `+=`
+# is why `.grad` keeps growing across backward calls until it is cleared (notebook 02, `zero_grad`):
+
+# %% slideshow={"slide_type": "fragment"}
+print(inspect.getsource(afs.autograd.AccumulateGrad.accumulate))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The two edges from `MulBackward0` to `x` each carry $3$; they meet in one arrow labelled `3 + 3`:
+
+# %% slideshow={"slide_type": "fragment"}
+x = afs.tensor(3.0, requires_grad=True)
+y = x * x
+last = afs.frames.backward_steps(y)[-1]
+print(last.name, "adds", fmt(last.received), "into x.grad")
+afs.frames.backward_frames(y, params={"x": x})[-1]
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. Your own op: one class body, two engines
+#
+# A new op is a `Function` with `forward(ctx, ...)` and `backward(ctx, grad)`; `ctx.save_for_backward`
+# keeps what backward needs. Our API mirrors torch's, so **the same class body** works for
+# `torch.autograd.Function` and `afs.autograd.Function`. Example: a numerically stable log-sigmoid, the
+# building block of the logistic loss,
+# $$\log\sigma(x) = -\log\left(1 + e^{-x}\right) = \min(x, 0) - \log\left(1 + e^{-|x|}\right), \qquad
+# \frac{d}{dx}\log\sigma(x) = 1 - \sigma(x) = \sigma(-x).$$
+
+# %% slideshow={"slide_type": "subslide"}
+def logsigmoid_for(Function):
+    """The same LogSigmoid class, built on the Function base class of either engine."""
+
+    class LogSigmoid(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.clamp(max=0) - (1 + (-x.abs()).exp()).log()
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * (-x).sigmoid()
+
+    return LogSigmoid
+
+
+TorchLogSigmoid = logsigmoid_for(torch.autograd.Function)
+AfsLogSigmoid = logsigmoid_for(afs.autograd.Function)
+print(TorchLogSigmoid.__name__, "on", TorchLogSigmoid.__mro__[1].__module__, "|",
+      AfsLogSigmoid.__name__, "on", AfsLogSigmoid.__mro__[1].__module__)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The pairing: torch, afs, check (against torch's own `F.logsigmoid` too).
+
+# %% slideshow={"slide_type": "fragment"}
+x_t = torch.randn(5, dtype=torch.float64, requires_grad=True)
+s_t = TorchLogSigmoid.apply(x_t)
+s_t.sum().backward()
+print(s_t.grad_fn.name(), [round(v, 4) for v in s_t.tolist()])
+
+# %% slideshow={"slide_type": "fragment"}
+x = afs.tensor(x_t.detach(), requires_grad=True)  # the same values, float64
+s = AfsLogSigmoid.apply(x)
+s.sum().backward()
+print(s.grad_fn.name(), [round(v, 4) for v in s.tolist()])
+
+# %% slideshow={"slide_type": "fragment"}
+afs.compare.report("logsigmoid(x)", s, s_t, tol=1e-12)
+afs.compare.report("x.grad = sigmoid(-x)", x.grad, x_t.grad, tol=1e-12)
+afs.compare.report("vs F.logsigmoid", s, torch.nn.functional.logsigmoid(x_t), tol=1e-12)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Why write it by hand: the textbook `x.sigmoid().log()` breaks for large negative $x$. $\sigma(-1000)$
+# rounds to $0$, so the value is $-\infty$, and autograd's chain rule through it multiplies $\infty$ by $0$:
+# the gradient is `nan`. The rewritten op gives $-1000$ with gradient $1$:
+
+# %% slideshow={"slide_type": "fragment"}
+values = [-1000.0, 1000.0, 0.0]
+naive_t = torch.tensor(values, requires_grad=True)
+naive = afs.tensor(values, requires_grad=True)
+naive_out_t = naive_t.sigmoid().log()
+naive_out_t.sum().backward()
+with np.errstate(divide="ignore", invalid="ignore"):  # numpy warns where torch silently returns inf, nan
+    naive_out = naive.sigmoid().log()
+    naive_out.sum().backward()
+print("naive  values, torch:", [round(v, 4) for v in naive_out_t.tolist()], "| afs:", [round(v, 4) for v in naive_out.tolist()])
+print("naive  grads,  torch:", naive_t.grad.tolist(), "| afs:", naive.grad.tolist())
+
+stable_t = torch.tensor(values, requires_grad=True)
+stable = afs.tensor(values, requires_grad=True)
+out_t, out = TorchLogSigmoid.apply(stable_t), AfsLogSigmoid.apply(stable)
+out_t.sum().backward()
+out.sum().backward()
+print("stable values, torch:", [round(v, 4) for v in out_t.tolist()], "| afs:", [round(v, 4) for v in out.tolist()])
+print("stable grads,  torch:", stable_t.grad.tolist(), "| afs:", stable.grad.tolist())
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### `gradcheck`: is the backward right?
+# `gradcheck` compares `backward` with central differences,
+# $\frac{f(x + \varepsilon e_j) - f(x - \varepsilon e_j)}{2\varepsilon}$, for every input element. Use
+# float64: in float32 the difference quotient loses most of its digits.
+
+# %% slideshow={"slide_type": "fragment"}
+x_t = torch.randn(6, dtype=torch.float64, requires_grad=True)
+x = afs.tensor(x_t.detach(), requires_grad=True)
+ok_t = torch.autograd.gradcheck(TorchLogSigmoid.apply, (x_t,))
+ok_afs = afs.autograd.gradcheck(AfsLogSigmoid.apply, (x,))
+print("torch.autograd.gradcheck:", ok_t, "| afs.autograd.gradcheck:", ok_afs)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# And a wrong backward is caught by both. Here the backward forgets to multiply by the incoming gradient,
+# a slip that goes unnoticed as long as the op is the last one (its incoming gradient is then 1):
+
+# %% slideshow={"slide_type": "fragment"}
+def broken_logsigmoid_for(Function):
+    class BrokenLogSigmoid(logsigmoid_for(Function)):
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return (-x).sigmoid()  # BUG: the chain rule needs grad * sigmoid(-x)
+
+    return BrokenLogSigmoid
+
+
+BrokenT, BrokenA = broken_logsigmoid_for(torch.autograd.Function), broken_logsigmoid_for(afs.autograd.Function)
+ok_t = torch.autograd.gradcheck(lambda v: 2 * BrokenT.apply(v), (x_t,), raise_exception=False)
+ok_afs = afs.autograd.gradcheck(lambda v: 2 * BrokenA.apply(v), (x,), raise_exception=False)
+print("torch.autograd.gradcheck:", ok_t, "| afs.autograd.gradcheck:", ok_afs)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+# ### Exercise 1 · A cube op
+# Write `Cube`, $y = x^3$ with $\frac{dy}{dx} = 3x^2$, as one class body for both engines. The check runs
+# `gradcheck` in both and compares with `x ** 3`.
+
+# %% slideshow={"slide_type": "fragment"}
+def cube_for(Function):
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ...  # your code: save what backward needs, return x cubed
+
+        @staticmethod
+        def backward(ctx, grad):
+            ...  # your code: return grad times dy/dx
+
+    return Cube
+
+
+print("Cube defined:", cube_for(afs.autograd.Function).__name__)
+
+# %% slideshow={"slide_type": "fragment"}
+def check_cube():
+    try:
+        CubeT, CubeA = cube_for(torch.autograd.Function), cube_for(afs.autograd.Function)
+        x_t = torch.linspace(-2, 2, 5, dtype=torch.float64, requires_grad=True)
+        x = afs.tensor(x_t.detach(), requires_grad=True)
+        ok = (afs.compare.agree(CubeA.apply(x), x_t.detach() ** 3)
+              and torch.autograd.gradcheck(CubeT.apply, (x_t,), raise_exception=False)
+              and afs.autograd.gradcheck(CubeA.apply, (x,), raise_exception=False))
+    except Exception:
+        ok = False
+    print("Exercise 1 solved: True" if ok else "Exercise 1: not solved yet")
+
+
+check_cube()
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
+def cube_for(Function):
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x * x
+
+    return Cube
+
+
+print("solution:", cube_for(afs.autograd.Function).__name__, "for both engines")
+
+# %% slideshow={"slide_type": "skip"}
+check_cube()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2 · Predict the bug
+# What does the **wrong**, assigning engine give for $\frac{d}{dx}(x \cdot x \cdot x)$ at $x = 3$ (computed as
+# `(x * x) * x`)? The right answer is $3x^2 = 27$. Work it out on paper, following the reversed order
+# `(x*x)*x`, then `x*x`; then write your number.
+
+# %% slideshow={"slide_type": "fragment"}
+predicted_wrong_grad = None  # your number
+
+print("your prediction:", predicted_wrong_grad)
+
+# %% slideshow={"slide_type": "fragment"}
+def check_prediction():
+    x_wrong = WrongScalar(3.0)
+    ((x_wrong * x_wrong) * x_wrong).backward()
+    if predicted_wrong_grad is None or predicted_wrong_grad != x_wrong.grad:
+        print("Exercise 2: not solved yet")
+    else:
+        print("Exercise 2 solved: the assigning engine gives", x_wrong.grad, "instead of 27")
+
+
+check_prediction()
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
+# (x*x)*x first: u.grad = x = 3 and x.grad = u = 9 (assigned). Then x*x: x.grad = x * u.grad = 9, twice.
+predicted_wrong_grad = 9.0
+print("solution:", predicted_wrong_grad)
+
+# %% slideshow={"slide_type": "skip"}
+check_prediction()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3 · Two inputs
+# Write `Hypot`, $z = \sqrt{a^2 + b^2}$, with $\frac{\partial z}{\partial a} = \frac{a}{z}$ and
+# $\frac{\partial z}{\partial b} = \frac{b}{z}$: `backward` returns **one gradient per input**.
+
+# %% slideshow={"slide_type": "fragment"}
+def hypot_for(Function):
+    class Hypot(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ...  # your code
+
+        @staticmethod
+        def backward(ctx, grad):
+            ...  # your code: return (grad for a, grad for b)
+
+    return Hypot
+
+
+print("Hypot defined:", hypot_for(afs.autograd.Function).__name__)
+
+# %% slideshow={"slide_type": "fragment"}
+def check_hypot():
+    try:
+        HypT, HypA = hypot_for(torch.autograd.Function), hypot_for(afs.autograd.Function)
+        a_t = torch.tensor([3.0, 1.0, -2.0], dtype=torch.float64, requires_grad=True)
+        b_t = torch.tensor([4.0, 1.0, 0.5], dtype=torch.float64, requires_grad=True)
+        a, b = afs.tensor(a_t.detach(), requires_grad=True), afs.tensor(b_t.detach(), requires_grad=True)
+        ok = (afs.compare.agree(HypA.apply(a, b), torch.hypot(a_t, b_t))
+              and torch.autograd.gradcheck(HypT.apply, (a_t, b_t), raise_exception=False)
+              and afs.autograd.gradcheck(HypA.apply, (a, b), raise_exception=False))
+    except Exception:
+        ok = False
+    print("Exercise 3 solved: True" if ok else "Exercise 3: not solved yet")
+
+
+check_hypot()
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
+def hypot_for(Function):
+    class Hypot(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            z = (a * a + b * b).sqrt()
+            ctx.save_for_backward(a, b, z)
+            return z
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, b, z = ctx.saved_tensors
+            return grad * a / z, grad * b / z
+
+    return Hypot
+
+
+print("solution:", hypot_for(afs.autograd.Function).__name__, "for both engines")
+
+# %% slideshow={"slide_type": "skip"}
+check_hypot()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What we saw
+# - A `Function` is both the op and the graph node: `apply` records `next_functions`, and `forward` saves
+#   what `backward` needs (`ctx.save_for_backward`), as torch's nodes do (`_saved_self`, `_saved_result`).
+# - `backward` visits the nodes in a topological order (the same order as torch on $Q$) and applies the
+#   chain rule at each; the frames show the gradient on every edge, ending in $9a^2$ and $-2b$.
+# - Gradients are **added**, never assigned: `x * x` gives $2x$ in both engines, the assigning engine
+#   gives $x$.
+# - A custom op is one class body for `torch.autograd.Function` and `afs.autograd.Function`;
+#   `gradcheck` (float64) verifies its backward in both.
+#
+# **Next:** [04 · Vector calculus](04_vector_calculus.ipynb) — the Jacobian, and why `backward` computes a
+# vector-Jacobian product.
