@@ -76,4 +76,4 @@ slides: system-deps setup
 	$(PY) scripts/build_slides.py
 
 bench: system-deps setup
-	$(PY) benchmarks/resnet18_step.py --json figures/benchmark.json
+	$(PY) benchmarks/resnet18_step.py --json figures/benchmark.json --readme README.md

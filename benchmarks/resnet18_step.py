@@ -2,6 +2,7 @@
 
     python benchmarks/resnet18_step.py                     # both sizes, a table on stdout
     python benchmarks/resnet18_step.py --json results.json # also write the numbers as JSON
+    python benchmarks/resnet18_step.py --json r.json --readme README.md  # and the README's table
 
 The step is the tutorial's: `prediction = model(data)`, `loss = (prediction - labels).sum()`,
 `loss.backward()`, `SGD(lr=1e-2, momentum=0.9).step()`, in float32 and training mode. Both
@@ -144,6 +145,39 @@ def print_table(result: dict, memory: dict) -> None:
           f"{result['ours_best'] * 1e3:.1f}ms, ratio {result['ratio']['best_total']:.2f}x")
 
 
+README_BEGIN = "<!-- benchmark table: written by benchmarks/resnet18_step.py --readme -->"
+README_END = "<!-- end of benchmark table -->"
+
+
+def markdown_table(data: dict) -> str:
+    """The README's table of a benchmark run (the JSON that --json writes)."""
+    lines = ["| input | engine | forward | backward | SGD step | total | ours/torch | peak memory |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for result in data["results"]:
+        shape = "×".join(map(str, result["shape"]))
+        for name in ("torch", "ours"):
+            times = " | ".join(f"{result[name][p] * 1e3:.0f} ms" for p in PHASES + ("total",))
+            ratio = f"**{result['ratio']['total']:.2f}**" if name == "ours" else ""
+            mem = result.get("memory", {}).get(name, {}).get("peak_growth_mib")
+            mem = "" if mem is None else f"{mem:.0f} MiB"
+            label = "ours (afs)" if name == "ours" else "torch"
+            lines.append(f"| {shape} | {label} | {times} | {ratio} | {mem} |")
+    m = data["machine"]
+    lines.append("")
+    lines.append(f"Measured with torch {m['torch']} ({m['torch_threads']} threads) and numpy "
+                 f"{m['numpy']} on {m['cpu_count']} CPU cores; median of "
+                 + " and ".join(f"{r['rounds']}" for r in data["results"])
+                 + " rounds after a warm-up; peak memory is the growth of the resident set over one step.")
+    return "\n".join(lines)
+
+
+def write_readme_table(readme: Path, data: dict) -> None:
+    """Replace the block between README_BEGIN and README_END in `readme` with the table."""
+    text = readme.read_text()
+    start, end = text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
+    readme.write_text(text[:start] + "\n" + markdown_table(data) + "\n" + text[end:])
+
+
 def machine() -> dict:
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "python": platform.python_version(),
@@ -158,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
                         "small inputs, 5 for large)")
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--readme", type=Path, default=None,
+                        help="also write the table into this README, between its benchmark markers")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory children")
     parser.add_argument("--memory-child", nargs=2, metavar=("ENGINE", "SHAPE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -182,10 +218,14 @@ def main(argv: list[str] | None = None) -> None:
         result["memory"] = memory
         print_table(result, memory)
         results.append(result)
+    data = {"machine": machine(), "results": results}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=1))
+        args.json.write_text(json.dumps(data, indent=1))
         print(f"\nwrote {args.json}")
+    if args.readme:
+        write_readme_table(args.readme, data)
+        print(f"wrote the table into {args.readme}")
 
 
 if __name__ == "__main__":
