@@ -22,7 +22,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .parameter import Parameter
+from .parameter import Parameter, zero_grads
 
 
 class IncompatibleKeys(NamedTuple):
@@ -264,14 +264,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad = p.grad.detach()
-                p.grad.data[...] = 0
+        zero_grads(self.parameters(), set_to_none)
 
     def _cast(self, np_dtype: np.dtype) -> "Module":
         """Convert floating-point parameters, their gradients and buffers, keeping the objects."""

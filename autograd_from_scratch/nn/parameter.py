@@ -1,7 +1,7 @@
 """`Parameter`: a tensor that a `Module` registers as one of its learnable weights."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -24,3 +24,19 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Clear `.grad` of every tensor in `params`, for `Module.zero_grad` and `Optimizer.zero_grad`.
+
+    `set_to_none=True` (torch's default) drops the gradient; False fills it with zeros, detached
+    from any graph that made it (as torch does).
+    """
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad = p.grad.detach()
+            p.grad.data[...] = 0
