@@ -446,6 +446,13 @@ def test_load_state_dict_takes_torch_and_numpy_and_reports_every_problem():
     assert result.missing_keys == ["head.bias"] and result.unexpected_keys == ["extra.weight"]
 
 
+def test_load_state_dict_result_prints_as_torchs():
+    ours, theirs = afs.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+    assert repr(ours.load_state_dict(theirs.state_dict())) == repr(theirs.load_state_dict(theirs.state_dict()))
+    partial = {"weight": theirs.weight.detach()}
+    assert repr(ours.load_state_dict(partial, strict=False)) == repr(theirs.load_state_dict(partial, strict=False))
+
+
 def test_state_dict_shares_memory_and_is_detached():
     net = Net()
     state = net.state_dict()

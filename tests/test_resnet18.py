@@ -7,11 +7,9 @@ node, and the numbers: predictions, every gradient, the running statistics and t
 after two SGD momentum steps (float64 to ~1e-10, float32 to float32 precision); the finetuning
 variant with a frozen backbone and a new `fc`.
 
-The 8x3x224x224 float32 comparison takes a while; it runs with AFS_SLOW_TESTS=1.
+At 8x3x224x224 in float32 both engines are compared with torch in float64.
 """
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import pytest
@@ -251,27 +249,37 @@ def test_finetuning_a_frozen_backbone_trains_only_the_new_fc():
         assert rel_err(a_p.data, t_p.detach().numpy()) < 1e-12
 
 
-@pytest.mark.skipif(not os.environ.get("AFS_SLOW_TESTS"), reason="slow: set AFS_SLOW_TESTS=1")
 def test_float32_at_8x3x224x224_is_as_close_as_torch_is_to_float64(capsys):
-    """Both engines in float32 against torch in float64: our error is of the order of torch's."""
-    ours, theirs = twin_models(torch.float32)
-    reference = torchvision.models.resnet18().double()
-    reference.load_state_dict(theirs.state_dict())
-    data, labels = tutorial_data((8, 3, 224, 224), torch.float32)
-    t_pred, _ = training_step(theirs, data, labels, torch.optim.SGD(theirs.parameters(), lr=1e-2))
-    a_pred, _ = training_step(ours, afs.tensor(data), afs.tensor(labels),
-                              afs.optim.SGD(ours.parameters(), lr=1e-2))
-    r_pred, _ = training_step(reference, data.double(), labels.double(),
-                              torch.optim.SGD(reference.parameters(), lr=1e-2))
-    r_grads = {n: p.grad.numpy() for n, p in reference.named_parameters()}
-    t_grads = {n: p.grad.numpy() for n, p in theirs.named_parameters()}
-    ours_vs_torch = max(rel_err(p.grad.data, t_grads[n]) for n, p in ours.named_parameters())
-    ours_vs_ref = max(rel_err(p.grad.data, r_grads[n]) for n, p in ours.named_parameters())
-    torch_vs_ref = max(rel_err(t_grads[n], r_grads[n]) for n in t_grads)
-    pred = rel_err(a_pred.data, t_pred.detach().numpy())
+    """Both engines in float32 against torch in float64: our error is of the order of torch's.
+
+    At this size the worst weight gradient of either engine is set by a few ReLUs whose input lies
+    within float32 rounding of 0: whichever engine rounds it to the other side of 0 passes a
+    gradient where float64 passes none (or the reverse), so one input can be unlucky for one
+    engine and the next for the other. Hence three inputs, and the worst over all of them.
+    """
+    worst = {"prediction": 0.0, "ours vs torch": 0.0, "ours vs float64": 0.0, "torch vs float64": 0.0}
+    for seed in (1, 2, 3):
+        ours, theirs = twin_models(torch.float32)
+        reference = torchvision.models.resnet18().double()
+        reference.load_state_dict(theirs.state_dict())
+        data, labels = tutorial_data((8, 3, 224, 224), torch.float32, seed=seed)
+        t_pred, _ = training_step(theirs, data, labels, torch.optim.SGD(theirs.parameters(), lr=1e-2))
+        a_pred, _ = training_step(ours, afs.tensor(data), afs.tensor(labels),
+                                  afs.optim.SGD(ours.parameters(), lr=1e-2))
+        training_step(reference, data.double(), labels.double(),
+                      torch.optim.SGD(reference.parameters(), lr=1e-2))
+        r_grads = {n: p.grad.numpy() for n, p in reference.named_parameters()}
+        t_grads = {n: p.grad.numpy() for n, p in theirs.named_parameters()}
+        errors = {
+            "prediction": rel_err(a_pred.data, t_pred.detach().numpy()),
+            "ours vs torch": max(rel_err(p.grad.data, t_grads[n]) for n, p in ours.named_parameters()),
+            "ours vs float64": max(rel_err(p.grad.data, r_grads[n]) for n, p in ours.named_parameters()),
+            "torch vs float64": max(rel_err(t_grads[n], r_grads[n]) for n in t_grads),
+        }
+        worst = {k: max(worst[k], errors[k]) for k in worst}
     with capsys.disabled():
-        print(f"\n8x3x224x224 float32: prediction vs torch {pred:.1e}; worst weight gradient: ours vs "
-              f"torch {ours_vs_torch:.1e}, ours vs float64 {ours_vs_ref:.1e}, torch vs float64 "
-              f"{torch_vs_ref:.1e}")
-    assert pred < 1e-4
-    assert ours_vs_ref < max(3 * torch_vs_ref, 1e-3)
+        print("\n8x3x224x224 float32, worst over 3 inputs: prediction vs torch {prediction:.1e}; worst "
+              "weight gradient: ours vs torch {ours vs torch:.1e}, ours vs float64 {ours vs float64:.1e}, "
+              "torch vs float64 {torch vs float64:.1e}".format_map(worst))
+    assert worst["prediction"] < 1e-4
+    assert worst["ours vs float64"] < max(3 * worst["torch vs float64"], 1e-3)

@@ -29,6 +29,11 @@ class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
 
+    def __repr__(self) -> str:  # printed as torch prints its _IncompatibleKeys
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+
 
 def _as_array(value: Any) -> np.ndarray:
     """A state_dict value (afs tensor, torch tensor, numpy array or number) as a numpy array."""

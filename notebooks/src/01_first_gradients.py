@@ -277,12 +277,12 @@ print(textwrap.dedent(source[start:end]) if 0 <= start < end else source)
 # ## The graphs behind it
 #
 # To run backward, each engine recorded how `Q` was computed: a graph of operations, from the
-# leaves `a` and `b` (blue) to the output (green). Drawn with the same function for both engines,
-# they are the same box for box.
+# leaves `a` and `b` (blue) to the output `Q` (green). Drawn with the same function for both
+# engines, they are the same box for box.
 
 # %% slideshow={"slide_type": "fragment"}
 print(f"same nodes, same edges: {afs.viz.graph_edges(Q_ours) == afs.viz.graph_edges(Q)}")
-leaf_names = [("a", a), ("b", b), ("a", a_ours), ("b", b_ours)]
+leaf_names = [("a", a), ("b", b), ("Q", Q), ("a", a_ours), ("b", b_ours), ("Q", Q_ours)]
 afs.viz.side_by_side(Q_ours, Q, params=leaf_names)
 
 # %% [markdown] slideshow={"slide_type": "notes"}

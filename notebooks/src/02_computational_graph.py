@@ -81,7 +81,8 @@ print(f"afs  : {Q_ours.grad_fn.name()}")
 # A node's `next_functions` holds one pair `(node, output_nr)` per input of the operation, in
 # argument order: the node that produced that input, and which of its outputs it was (always 0
 # here, since every operation has one output). `None` marks an input that needs no gradient, like
-# the constant 3 in `3 * a**3`.
+# the constant 3 in `3 * a**3`. (Python runs `3 * t` as `t.__rmul__(3)`, that is `t * 3`, so the
+# constant is the *second* input of the multiplication.)
 
 # %% slideshow={"slide_type": "fragment"}
 def edges(node):
@@ -159,7 +160,7 @@ print(inspect.getsource(afs.autograd.AccumulateGrad))
 # highlighted in orange.
 
 # %% slideshow={"slide_type": "fragment"}
-leaf_names = [("a", a), ("b", b), ("a", a_ours), ("b", b_ours)]
+leaf_names = [("a", a), ("b", b), ("Q", Q), ("a", a_ours), ("b", b_ours), ("Q", Q_ours)]
 afs.viz.side_by_side(Q_ours, Q, params=leaf_names, highlight=[a, b, a_ours, b_ours])
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -167,8 +168,7 @@ afs.viz.side_by_side(Q_ours, Q, params=leaf_names, highlight=[a, b, a_ours, b_ou
 #
 # Write `Q` in steps, so the intermediate results have names. After backward, the leaves have
 # their gradients, but the intermediate `t = a**3` (a non-leaf) has none: autograd passes its
-# gradient on and forgets it, to save memory. PyTorch warns when you read it; our engine just
-# returns None.
+# gradient on and forgets it, to save memory. Reading it gives None, and both engines warn.
 
 # %% slideshow={"slide_type": "fragment"}
 t = a**3
@@ -185,7 +185,7 @@ print(f"is_leaf: a {a.is_leaf} | t {t.is_leaf} | both engines agree: {t_ours.is_
 print(f"a.grad: {a.grad} | afs: {a_ours.grad}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Reading `t.grad` gives None in both engines; torch also warns (we catch the warning to print its
+# Reading `t.grad` gives None in both engines, with the same warning (we catch it to print its
 # first sentence).
 
 # %% slideshow={"slide_type": "fragment"}
@@ -272,13 +272,13 @@ for key, values in inputs.items():
 # %% slideshow={"slide_type": "fragment"}
 x, x_ours, out, out_ours = runs["x1"]
 print(f"same graph in both engines: {afs.viz.graph_edges(out_ours) == afs.viz.graph_edges(out)}")
-afs.viz.side_by_side(out_ours, out, params=[("x1", x), ("x1", x_ours)],
+afs.viz.side_by_side(out_ours, out, params=[("x1", x), ("f", out), ("x1", x_ours), ("f", out_ours)],
                      title="f(x1), x1 = [0.5, 1.0]: no loop, first branch")
 
 # %% slideshow={"slide_type": "subslide"}
 x, x_ours, out, out_ours = runs["x2"]
 print(f"same graph in both engines: {afs.viz.graph_edges(out_ours) == afs.viz.graph_edges(out)}")
-afs.viz.side_by_side(out_ours, out, params=[("x2", x), ("x2", x_ours)],
+afs.viz.side_by_side(out_ours, out, params=[("x2", x), ("f", out), ("x2", x_ours), ("f", out_ours)],
                      title="f(x2), x2 = [-0.25, 0.125]: two loops, second branch")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -325,8 +325,26 @@ print(f"one backward:    torch {x.grad}   afs {x_ours.grad}")
 #
 # Some nodes save tensors during the forward pass because their backward needs them:
 # `PowBackward0` keeps `a` to compute $3a^2$. Once backward has used them, it frees them, so the
-# memory of a large model's activations is returned right away. A second backward through the same
-# graph then fails, in both engines:
+# memory of a large model's activations is returned right away. A first backward works:
+
+# %% slideshow={"slide_type": "fragment"}
+a.grad, b.grad, a_ours.grad, b_ours.grad = None, None, None, None
+
+Q = 3 * a**3 - b**2
+Q_ours = 3 * a_ours**3 - b_ours**2
+Q.sum().backward()
+Q_ours.sum().backward()
+print(f"first backward: torch a.grad {a.grad} | afs a.grad {a_ours.grad}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# A second backward through the same graph then fails. This error is expected: the traceback is
+# part of the lesson (the cell is tagged `raises-exception`).
+
+# %% tags=["raises-exception"] slideshow={"slide_type": "fragment"}
+Q.sum().backward()  # a second time through Q's graph, whose saved tensors are gone
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Our engine raises the same error, with the same message:
 
 # %% slideshow={"slide_type": "skip"}
 def error_of(call):
@@ -341,15 +359,10 @@ def error_of(call):
 print("error_of defined")
 
 # %% slideshow={"slide_type": "fragment"}
-Q = 3 * a**3 - b**2
-Q_ours = 3 * a_ours**3 - b_ours**2
-Q.sum().backward()
-Q_ours.sum().backward()
 e_torch = error_of(lambda: Q.sum().backward())
 e_ours = error_of(lambda: Q_ours.sum().backward())
-message = f"torch: {type(e_torch).__name__}: {e_torch}"
-print(textwrap.fill(message, width=96, subsequent_indent="    "))
-print(f"afs  : {type(e_ours).__name__}, the same message: {str(e_ours) == str(e_torch)}")
+print(f"torch: {type(e_torch).__name__} | afs: {type(e_ours).__name__} | "
+      f"same message: {str(e_ours) == str(e_torch)}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # In our engine, a node drops its saved tensors right after its backward has run (unless

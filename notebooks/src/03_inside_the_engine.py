@@ -67,7 +67,7 @@ print(e_t.grad_fn.name(), "saved result:", [round(v, 4) for v in e_t.grad_fn._sa
 a = afs.tensor([2.0, 3.0], requires_grad=True)
 b = afs.tensor([6.0, 4.0], requires_grad=True)
 y, e = a * b, a.exp()
-print(y.grad_fn.name(), "saved:", [t.tolist() for t in y.grad_fn.saved_tensors])
+print(y.grad_fn.name(), "saved:", *[t.tolist() for t in y.grad_fn.saved_tensors])
 print(e.grad_fn.name(), "saved result:", [round(v, 4) for v in e.grad_fn.saved_tensors[0].tolist()])
 
 # %% slideshow={"slide_type": "fragment"}
@@ -80,8 +80,8 @@ print("edges:", [(n.name(), i) for n, i in y.grad_fn.next_functions],
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The `_saved_*` attributes are torch's introspection of the values its generated backward code keeps;
 # they exist for every built-in node (their names come from `derivatives.yaml`). Our engine keeps the same
-# values in `ctx.saved_tensors`, version-checked so an in-place change after saving is caught (notebook on
-# in-place ops). Point out that `next_functions` of `y` lead to two `AccumulateGrad` nodes: the leaves.
+# values in `ctx.saved_tensors`, version-checked so an in-place change after saving is caught (notebook 08,
+# in-place operations). Point out that `next_functions` of `y` lead to two `AccumulateGrad` nodes: the leaves.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. The backward pass: a topological order and the chain rule
@@ -140,7 +140,7 @@ print("torch's steps are the same:", same)
 
 # %% slideshow={"slide_type": "fragment"}
 print("same graph:", afs.viz.graph_edges(Q) == afs.viz.graph_edges(Q_t))
-afs.viz.side_by_side(Q, Q_t, params=[("a", a), ("b", b), ("a", a_t), ("b", b_t)])
+afs.viz.side_by_side(Q, Q_t, params=[("a", a), ("b", b), ("Q", Q), ("a", a_t), ("b", b_t), ("Q", Q_t)])
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. The backward pass, frame by frame
@@ -269,7 +269,7 @@ x = afs.tensor(3.0, requires_grad=True)
 y = x * x
 last = afs.frames.backward_steps(y)[-1]
 print(last.name, "adds", fmt(last.received), "into x.grad")
-afs.frames.backward_frames(y, params={"x": x})[-1]
+afs.frames.backward_frames(y, params={"x": x, "y": y})[-1]
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Your own op: one class body, two engines

@@ -218,8 +218,8 @@ print("x.grad == v summed over columns:", np.allclose(x.grad.numpy(), g_np.sum(a
 labels = {(z.grad_fn, x): "sum over columns", (z.grad_fn, y): "sum over rows",
           (z_t.grad_fn, x_t): "sum over columns", (z_t.grad_fn, y_t): "sum over rows"}
 print("same graph:", afs.viz.graph_edges(z) == afs.viz.graph_edges(z_t))
-afs.viz.side_by_side(z, z_t, params=[("x", x), ("y", y), ("x", x_t), ("y", y_t)], edge_labels=labels,
-                     arrows="backward")
+afs.viz.side_by_side(z, z_t, params=[("x", x), ("y", y), ("z", z), ("x", x_t), ("y", y_t), ("z", z_t)],
+                     edge_labels=labels, arrows="backward")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One place undoes broadcasting

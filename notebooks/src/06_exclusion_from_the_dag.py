@@ -223,8 +223,8 @@ model = torchvision.models.resnet18(weights=None)
 # Freeze all the parameters in the network
 for param in model.parameters():
     param.requires_grad = False
-print("frozen:", sum(not p.requires_grad for p in model.parameters()), "of",
-      len(list(model.parameters())), "parameter tensors")
+n_frozen = sum(not p.requires_grad for p in model.parameters())
+print(f"frozen: {n_frozen} of {len(list(model.parameters()))} parameter tensors")
 
 # %% slideshow={"slide_type": "fragment"}
 ours = afs.models.resnet18()
@@ -232,8 +232,8 @@ ours.load_state_dict(model.state_dict())
 
 for param in ours.parameters():
     param.requires_grad = False
-print("frozen:", sum(not p.requires_grad for p in ours.parameters()), "of",
-      len(list(ours.parameters())), "parameter tensors")
+n_frozen_ours = sum(not p.requires_grad for p in ours.parameters())
+print(f"frozen: {n_frozen_ours} of {len(list(ours.parameters()))} parameter tensors")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## A new classifier

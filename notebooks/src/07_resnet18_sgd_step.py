@@ -26,6 +26,7 @@
 # %% slideshow={"slide_type": "skip"}
 import importlib.util
 import inspect
+import json
 import statistics
 import textwrap
 import time
@@ -155,7 +156,9 @@ print(textwrap.fill("kinds of operation: " + ", ".join(kinds), width=100, subseq
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 134 boxes are too many to read, so we draw one box per part of the network: the stem, the four stages and the
 # head. `cluster_by` maps each parameter's name to its part, and an operation without parameters (a ReLU, the
-# residual addition) joins the nearest part on its input side. Ours on the left, torch's on the right:
+# residual addition) joins the nearest part on its input side. So the global average pooling and the flatten
+# land in `layer4` (18 operations, where `layer2` and `layer3` have 16), and the head's 4 are the linear layer's
+# transpose and `addmm` and the loss's subtraction and sum. Ours on the left, torch's on the right:
 
 # %% slideshow={"slide_type": "fragment"}
 STEM_AND_HEAD = {"conv1": "stem", "bn1": "stem", "fc": "head"}
@@ -388,7 +391,7 @@ print("parameters agree to 1e-3 after step 1:", updated_agree, "| after step 2:"
 print("momentum buffers agree to 1e-3 after step 2:", buffers_agree)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# No: after step 2 some parameters differ by about a percent. Not a different formula, but float32 rounding,
+# No: after step 2 some parameters differ by up to a few percent. Not a different formula, but float32 rounding,
 # amplified. This toy loss has no minimum, so the steps are huge ($\eta \lVert g \rVert \approx 36$ on step 1), and
 # at the new parameters the network is so sensitive that the step-1 differences of about $10^{-4}$ grow a hundred
 # times. Section 7 shows how to tell this from a bug.
@@ -467,9 +470,10 @@ print("step 2:  torch's own float32 vs float64, worst > 1e-3:",
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # - **Step 1.** In float32 the engines differ by about $10^{-4}$, as much as torch's float32 differs from its
 #   own float64 (grey): the rounding of float32 itself. In float64 they agree to about $10^{-13}$, a few hundred
-#   units of float64's last digit after some 70 operations. A few gradients near the output are identical.
-# - **Step 2.** In float32 the differences have grown to percents, and torch's float32 is up to a percent away
-#   from its own float64 too: float32 cannot compute these gradients more precisely. In float64 the engines
+#   units of float64's last digit after some 70 operations. Near the output fewer operations separate a
+#   gradient from the loss and the errors drop; `fc.bias`'s gradient (all ones) is identical.
+# - **Step 2.** In float32 the differences have grown to percents, and torch's own float32 is off its float64 by
+#   up to a few percent too (grey): float32 cannot compute these gradients more precisely. In float64 the engines
 #   still agree to about $10^{-12}$. Same formulas, different rounding: that is how to tell rounding from a bug.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -526,14 +530,22 @@ print(f"{'':<12}" + "".join(f"{p:>12}" for p in PHASES))
 for name in ("torch", "ours"):
     print(f"{name:<12}" + "".join(f"{1e3 * timing[name][p]:>10.1f}ms" for p in PHASES))
 print(f"{'ours/torch':<12}" + "".join(f"{timing['ours'][p] / timing['torch'][p]:>11.1f}x" for p in PHASES))
+STORED = BENCH.parents[1] / "figures" / "benchmark.json"  # written by `make bench`
+if STORED.exists():
+    stored = json.loads(STORED.read_text())
+    print(f"\nstored by `make bench` ({stored['machine']['cpu_count']} cores), total time ours/torch:",
+          " | ".join(f"{'x'.join(map(str, r['shape']))}: {r['ratio']['total']:.2f}x" for r in stored["results"]))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# On an idle machine, expect ours to be several times slower than torch, most of it in backward: each
-# convolution's backward is two matrix products plus a col2im that scatters the patches back (notebook 05),
-# in numpy, with Python between the nodes, where torch runs one C++ kernel (oneDNN) per node. numpy's BLAS does
-# the matrix products, which are most of the arithmetic. The optimizer step is one pass over 11.7 million
-# numbers in both engines. On a busy machine (other programs on the same cores) torch's worker threads wait
-# for each other and its times can balloon: compare timings only on an idle machine.
+# Which engine is faster depends on the size. On one 64×64 image the layers are small (layer4 works on 2×2
+# pixels) and both engines spend much of their time around the arithmetic, Python between our nodes, dispatch
+# and kernel setup in torch: ours keeps up with torch, as the table shows. On the benchmark's batch of eight
+# 224×224 images (the last line, from `make bench`) the arithmetic dominates and torch pulls ahead: each of our
+# convolutions is an im2col copy, matrix products and, in backward, a col2im that scatters the patches back
+# (notebook 05), in numpy, where torch runs one optimised C++ kernel (oneDNN) per node. numpy's BLAS does the
+# matrix products. The optimizer step is one pass over 11.7 million numbers in both engines; ours makes numpy
+# temporaries on the way. On a busy machine (other programs on the same cores) torch's worker threads wait for
+# each other and its times can balloon: compare timings only on an idle machine.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -709,7 +721,8 @@ check_bytes()
 # - SGD with momentum: $b_t = \mu b_{t-1} + g_t$ (with $b_1 = g_1$), $\theta_t = \theta_{t-1} - \eta b_t$;
 #   computed by hand over two steps, it matches both optimizers. Weight decay, dampening, nesterov and maximize
 #   modify $g_t$, $b_t$ and the step.
-# - Our engine is slower (numpy and Python between the nodes), but it is the same algorithm.
+# - Speed: on the tutorial's single small image our numpy engine keeps up with torch; on real batch sizes
+#   torch's C++ kernels pull ahead (`make bench`). Either way, it is the same algorithm.
 #
 # **Next:** [08 · Beyond the basics](08_beyond_the_basics.ipynb): hooks, higher-order gradients, in-place
 # operations and `gradcheck`.

@@ -663,10 +663,10 @@ for xi, ni, ai in zip(rounded(x_ours), rounded(numerical), rounded(analytical)):
 
 # %% slideshow={"slide_type": "fragment"}
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # torch warns that the input is not float64: that is the point
+    warnings.simplefilter("ignore")  # both engines warn that the input is not float64: that is the point
     ok32 = torch.autograd.gradcheck(softplus, (x.detach().float().requires_grad_(),), raise_exception=False)
-ok32_ours = afs.autograd.gradcheck(softplus_ours, (x_ours.detach().float().requires_grad_(),),
-                                   raise_exception=False)
+    ok32_ours = afs.autograd.gradcheck(softplus_ours, (x_ours.detach().float().requires_grad_(),),
+                                       raise_exception=False)
 print(f"correct backward, float32 -> torch: {ok32} | afs: {ok32_ours}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -679,8 +679,8 @@ print(f"correct backward, float32 -> torch: {ok32} | afs: {ok32_ours}")
 
 # %% slideshow={"slide_type": "fragment"}
 def softplus_grad_ours(x):
-    with afs.enable_grad():  # our gradcheck evaluates f under no_grad for the finite differences
-        return afs.autograd.grad(softplus_ours(x).sum(), x, create_graph=True)[0]
+    """s'(x), recorded (create_graph=True) so that it can be differentiated again."""
+    return afs.autograd.grad(softplus_ours(x).sum(), x, create_graph=True)[0]
 
 
 (d1,) = torch.autograd.grad(softplus(x).sum(), x, create_graph=True)
