@@ -8,7 +8,8 @@ The step is the tutorial's: `prediction = model(data)`, `loss = (prediction - la
 `loss.backward()`, `SGD(lr=1e-2, momentum=0.9).step()`, in float32 and training mode. Both
 engines start from the same weights and see the same data. Forward, backward and the optimizer
 step are timed separately; the two engines run in the same process and take turns (alternating
-which goes first), so that a change in machine load hits both alike. After a warm-up, every
+which goes first), so that a change in machine load hits both alike, with a short pause before
+each step so that the other engine's idle worker threads have stopped spinning. After a warm-up, every
 phase is timed over several rounds and the median is reported, with the ratio ours/torch (and
 the fastest round of each, which is what a shared machine's background load disturbs least).
 
@@ -39,6 +40,7 @@ import autograd_from_scratch as afs  # noqa: E402
 
 PHASES = ("forward", "backward", "step")
 DEFAULT_SIZES = ["1x3x64x64", "8x3x224x224"]
+SETTLE_SECONDS = 0.3
 
 
 def make_pair(shape: tuple[int, ...], seed: int = 0) -> dict:
@@ -76,6 +78,9 @@ def time_size(shape: tuple[int, ...], rounds: int, warmup: int) -> dict:
     for r in range(warmup + rounds):
         order = ("torch", "ours") if r % 2 == 0 else ("ours", "torch")
         for name in order:
+            # Let the other engine's worker threads go to sleep first: BLAS and OpenMP threads
+            # spin for a while after their last task, and would take cores from this step.
+            time.sleep(SETTLE_SECONDS)
             times = timed_step(*engines[name])
             if r >= warmup:
                 samples[name].append(times)

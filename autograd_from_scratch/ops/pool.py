@@ -83,10 +83,13 @@ class MaxPool2d(Function):
         best = candidates(0).copy()
         for k in range(1, len(offsets)):
             np.maximum(best, candidates(k), out=best)  # NaN propagates, as in torch
-        # Which offset won: scanning backwards, the first offset holding the maximum wins ties.
+        # Which offset won: the first offset holding the maximum (so ties go to the first).
         winner = np.zeros(best.shape, dtype=np.min_scalar_type(len(offsets) - 1))
-        for k in reversed(range(len(offsets))):
-            np.copyto(winner, k, where=candidates(k) == best)
+        found = np.zeros(best.shape, dtype=bool)  # windows whose winner is already known
+        for k in range(len(offsets)):
+            first = (candidates(k) == best) & ~found
+            winner += first * winner.dtype.type(k)
+            found |= first
         if np.isnan(best).any():  # torch routes a NaN window's gradient to its last NaN
             for k in range(1, len(offsets)):
                 np.copyto(winner, k, where=np.isnan(candidates(k)))

@@ -27,9 +27,7 @@
 import importlib.util
 import inspect
 import json
-import statistics
 import textwrap
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -495,37 +493,12 @@ print("step 2:  torch's own float32 vs float64, worst > 1e-3:",
 PHASES = ("forward", "backward", "step", "total")
 
 
-def own_timing(rounds=3):
-    """The fallback if the benchmark module is missing: time both engines here, interleaved."""
-    samples = {"torch": [], "ours": []}
-    runners = {"torch": (model, data, labels, optim_t), "ours": (ours, x, y, optim)}
-    for r in range(rounds + 1):  # round 0 warms up
-        for name in (("torch", "ours") if r % 2 == 0 else ("ours", "torch")):
-            m, d, lab, opt = runners[name]
-            t0 = time.perf_counter()
-            l_ = (m(d) - lab).sum()
-            t1 = time.perf_counter()
-            l_.backward()
-            t2 = time.perf_counter()
-            opt.step()
-            t3 = time.perf_counter()
-            opt.zero_grad()
-            if r:
-                samples[name].append({"forward": t1 - t0, "backward": t2 - t1, "step": t3 - t2, "total": t3 - t0})
-    return {name: {p: statistics.median(s[p] for s in runs) for p in PHASES} for name, runs in samples.items()}
-
-
 BENCH = Path(afs.__file__).resolve().parents[1] / "benchmarks" / "resnet18_step.py"
-try:
-    spec = importlib.util.spec_from_file_location("resnet18_step", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    timing = bench.time_size((1, 3, 64, 64), rounds=3, warmup=1)
-    source = "benchmarks/resnet18_step.py, time_size"
-except (OSError, ImportError, AttributeError) as e:
-    timing = own_timing()
-    source = f"timed here ({type(e).__name__} loading the benchmark)"
-print(f"ResNet18 step, input 1x3x64x64, float32, median of 3 rounds ({source})")
+spec = importlib.util.spec_from_file_location("resnet18_step", BENCH)
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+timing = bench.time_size((1, 3, 64, 64), rounds=3, warmup=1)
+print("ResNet18 step, input 1x3x64x64, float32, median of 3 rounds (benchmarks/resnet18_step.py)")
 print(f"{'':<12}" + "".join(f"{p:>12}" for p in PHASES))
 for name in ("torch", "ours"):
     print(f"{name:<12}" + "".join(f"{1e3 * timing[name][p]:>10.1f}ms" for p in PHASES))
@@ -537,15 +510,16 @@ if STORED.exists():
           " | ".join(f"{'x'.join(map(str, r['shape']))}: {r['ratio']['total']:.2f}x" for r in stored["results"]))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Which engine is faster depends on the size. On one 64×64 image the layers are small (layer4 works on 2×2
-# pixels) and both engines spend much of their time around the arithmetic, Python between our nodes, dispatch
-# and kernel setup in torch: ours keeps up with torch, as the table shows. On the benchmark's batch of eight
-# 224×224 images (the last line, from `make bench`) the arithmetic dominates and torch pulls ahead: each of our
-# convolutions is an im2col copy, matrix products and, in backward, a col2im that scatters the patches back
-# (notebook 05), in numpy, where torch runs one optimised C++ kernel (oneDNN) per node. numpy's BLAS does the
-# matrix products. The optimizer step is one pass over 11.7 million numbers in both engines; ours makes numpy
-# temporaries on the way. On a busy machine (other programs on the same cores) torch's worker threads wait for
-# each other and its times can balloon: compare timings only on an idle machine.
+# Both engines do the same arithmetic, and the biggest part of it, the matrix products of the convolutions,
+# runs at the same speed in both: numpy hands them to a BLAS library, torch to its own optimised kernels. The
+# difference is what lies around them. numpy computes an elementwise operation on one core where torch uses
+# all of them (plainest in the optimizer step: the same few passes over 11.7 million numbers, about twice
+# torch's time); each of our convolutions copies its input into im2col's columns and, in backward, adds them
+# back with col2im (notebook 05); and our `AccumulateGrad` copies each new gradient into `.grad`, where torch
+# takes the tensor over when nothing else holds it. On the benchmark's batch of eight 224×224 images (the last
+# line, from `make bench`) the copies grow with the images. On a busy machine (other programs on the same
+# cores) torch's worker threads wait for each other and its times can balloon: compare timings only on an idle
+# machine.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -721,8 +695,8 @@ check_bytes()
 # - SGD with momentum: $b_t = \mu b_{t-1} + g_t$ (with $b_1 = g_1$), $\theta_t = \theta_{t-1} - \eta b_t$;
 #   computed by hand over two steps, it matches both optimizers. Weight decay, dampening, nesterov and maximize
 #   modify $g_t$, $b_t$ and the step.
-# - Speed: on the tutorial's single small image our numpy engine keeps up with torch; on real batch sizes
-#   torch's C++ kernels pull ahead (`make bench`). Either way, it is the same algorithm.
+# - Speed: our numpy engine takes about twice torch's time (`make bench`): the matrix products run at the
+#   same speed, the copies and single-core elementwise passes around them do not. It is the same algorithm.
 #
 # **Next:** [08 · Beyond the basics](08_beyond_the_basics.ipynb): hooks, higher-order gradients, in-place
 # operations and `gradcheck`.
