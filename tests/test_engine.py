@@ -56,6 +56,78 @@ def test_reused_tensor_gets_the_sum_of_its_paths():
     assert close(a.grad, ta.grad) and close(b.grad, tb.grad)
 
 
+def _shares_memory_with_any(a, others) -> bool:
+    return any(np.shares_memory(a, b) for b in others)
+
+
+def test_grad_takes_over_a_new_gradient_and_copies_a_shared_one():
+    """AccumulateGrad keeps a gradient that backward made for one leaf alone (no copy, as torch),
+    and copies any gradient whose memory something else may see."""
+    w = afs.tensor(np.ones((2, 3)), requires_grad=True)
+    x, y = afs.tensor([1.0, 2.0], requires_grad=True), afs.tensor([3.0, 4.0], requires_grad=True)
+    (afs.tensor(np.ones((4, 2))) @ w).sum().backward()
+    (x + y).sum().backward()  # AddBackward0 hands the same gradient to both leaves
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    x.grad.mul_(2.0)
+    assert y.grad.tolist() == [1.0, 1.0]
+
+    made = []
+
+    class Twice(afs.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a.data * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            made.append(grad.data * 2)  # a new array, returned once
+            return made[-1]
+
+    v = afs.tensor([1.0, 2.0], requires_grad=True)
+    Twice.apply(v).sum().backward()
+    assert v.grad.data is made[0] or v.grad.data.base is made[0]  # taken over, not copied
+
+
+@pytest.mark.parametrize("case", ["hook keeps it", "retain_grad", "autograd.grad then backward",
+                                  "seed", "view of the incoming gradient"])
+def test_grad_never_shares_memory_with_what_the_user_holds(case):
+    w = afs.tensor([1.0, 2.0], requires_grad=True)
+    held = []
+    if case == "hook keeps it":
+        w.register_hook(lambda g: held.append(g.data))
+        (w * 3).sum().backward()
+    elif case == "retain_grad":
+        t = w * 3
+        t.retain_grad()
+        (t * 2).sum().backward()  # t.grad is what MulBackward0 of t received
+        held.append(t.grad.data)
+        u = w * 1
+        u.retain_grad()
+        u.backward(t.grad)
+    elif case == "autograd.grad then backward":
+        (g,) = afs.autograd.grad((w * 3).sum(), w)
+        held.append(g.data)
+        w.backward(g)  # w is its own output: the seed goes straight to w.grad
+    elif case == "seed":
+        v = afs.tensor([5.0, 6.0])
+        held.append(v.data)
+        w.backward(v)
+    else:
+        t = w.reshape(1, 2)  # ViewBackward0 returns a view of the gradient it receives
+        t.retain_grad()
+        (t * 3).sum().backward()
+        held.append(t.grad.data)
+    assert not _shares_memory_with_any(w.grad.data, held)
+
+
+def test_resnet_gradients_share_no_memory():
+    model = afs.models.resnet18(num_classes=10)
+    (model(afs.rand(2, 3, 32, 32)).sum()).backward()
+    grads = [p.grad.data for p in model.parameters()]
+    for i, g in enumerate(grads):
+        assert not _shares_memory_with_any(g, grads[i + 1:])
+
+
 def test_gradients_accumulate_over_backward_calls():
     a, ta = pair([1.0, 2.0])
     for x in (a, ta):

@@ -89,8 +89,12 @@ def _fit_to_input(node: Function, k: int, grad: "Tensor") -> "Tensor":
     return grad if grad.dtype == dtype else grad.to(dtype)
 
 
-def _call_backward(node: Function, grads: list) -> list:
-    """Run one node's backward; return one gradient (or None) per tensor input."""
+def _call_backward(node: Function, grads: list, run: object) -> list:
+    """Run one node's backward; return one gradient (or None) per tensor input.
+
+    A gradient in a new buffer of its own, seen by no hook, is marked as made in this backward
+    pass (`run`): nothing else holds it, so AccumulateGrad may keep it as `.grad` without a copy.
+    """
     from ..tensor import Tensor, zeros
 
     grads = [zeros(s, dtype=d) if g is None else g for g, (s, d) in zip(grads, node._output_meta)]
@@ -102,10 +106,24 @@ def _call_backward(node: Function, grads: list) -> list:
             f"{len(node._arg_is_tensor)}, got {len(result)})"
         )
     tensor_grads = [g for g, is_t in zip(result, node._arg_is_tensor) if is_t]
-    return [
-        None if g is None else _fit_to_input(node, k, g if isinstance(g, Tensor) else Tensor(g))
-        for k, g in enumerate(tensor_grads)
-    ]
+    fitted = [None if g is None else _fit_to_input(node, k, g if isinstance(g, Tensor) else Tensor(g))
+              for k, g in enumerate(tensor_grads)]
+    # Buffers that something besides one returned gradient may hold: the incoming gradients', the
+    # saved tensors', and any returned twice.
+    arrays = [g.data if isinstance(g, Tensor) else g for g in list(grads) + list(result) if g is not None]
+    held = [id(_buffer(a)) for a in arrays + [s.tensor.data for s in node._saved or [] if s is not None]]
+    for g in fitted:
+        if g is not None:
+            alone = held.count(id(_buffer(g.data))) <= 1 and not getattr(node, "_post_hooks", None)
+            g._made_in = run if alone else None
+    return fitted
+
+
+def _buffer(a: np.ndarray) -> object:
+    """The array that owns the memory `a` looks at (`a` itself unless it is a view)."""
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return a
 
 
 def _apply_tensor_hooks(node: Node, nr: int, grad: "Tensor") -> "Tensor":
@@ -143,6 +161,7 @@ def run_backward(
     captured: list = [None] * (len(inputs) if inputs is not None else 0)
 
     buffers: dict[int, list] = {}
+    run = object()  # this backward pass: marks the gradients it makes (see _call_backward)
 
     def send(edge: Edge, grad: "Tensor") -> None:
         node, nr = edge
@@ -161,7 +180,7 @@ def run_backward(
                 continue  # nothing flowed here (e.g. a branch pruned by a zero-size input)
             if isinstance(node, AccumulateGrad):
                 if inputs is None:
-                    node.accumulate(grads[0], create_graph)
+                    node.accumulate(grads[0], create_graph, run)
                 elif (id(node), 0) in targets:
                     grad = grads[0]
                     for hook in node.variable._hooks:
@@ -173,7 +192,7 @@ def run_backward(
             for nr, g in enumerate(grads):
                 if (id(node), nr) in targets:
                     captured[targets[(id(node), nr)]] = g
-            input_grads = _call_backward(node, grads)
+            input_grads = _call_backward(node, grads, run)
             for hook in getattr(node, "_post_hooks", []):
                 hook(tuple(input_grads), tuple(grads))
             if not retain_graph:

@@ -74,8 +74,11 @@ class AccumulateGrad(Node):
     def __init__(self, variable: "Tensor") -> None:
         self.variable = variable
 
-    def accumulate(self, grad: "Tensor", create_graph: bool) -> None:
+    def accumulate(self, grad: "Tensor", create_graph: bool, run: object = None) -> None:
         leaf = self.variable
+        # A gradient that this backward pass (`run`) made for this leaf alone becomes `.grad` as it
+        # is, as in torch; any other is copied, so that `.grad` shares its memory with nothing.
+        owned = run is not None and getattr(grad, "_made_in", None) is run and not leaf._hooks
         for hook in leaf._hooks:
             new = hook(grad)
             grad = grad if new is None else new
@@ -83,7 +86,7 @@ class AccumulateGrad(Node):
             grad = grad.detach()
         if leaf.grad is None:
             # Own the buffer: a later accumulation adds into it in place.
-            leaf.grad = grad if create_graph else grad.clone()
+            leaf.grad = grad if create_graph or owned else grad.clone()
         elif create_graph:
             leaf.grad = leaf.grad + grad
         else:

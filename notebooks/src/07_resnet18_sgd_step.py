@@ -283,11 +283,12 @@ print("all 62 gradients agree:", all_agree)
 # steps for a constant $\eta$, different ones when $\eta$ changes (exercise 1 tries the options).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Our optimizer's update of one parameter, that rule line by line (in place, on the numpy arrays, under
-# `no_grad`):
+# Our optimizer's update, that rule line by line (in place, on the numpy arrays, under `no_grad`). `step()`
+# applies it to each parameter in blocks of 65,536 numbers, so that a block stays in the CPU's cache
+# through the rule's few passes:
 
 # %% slideshow={"slide_type": "fragment"}
-print(inspect.getsource(afs.optim.SGD._update))
+print(inspect.getsource(afs.optim.SGD._update_block))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Step 1

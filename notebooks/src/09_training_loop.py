@@ -222,7 +222,7 @@ graphs
 # $$b_t = \mu\, b_{t-1} + g_t \ \ (b_1 = g_1), \qquad \theta_t = \theta_{t-1} - \eta\, b_t .$$
 
 # %% slideshow={"slide_type": "fragment"}
-print(inspect.getsource(afs.optim.SGD._update))
+print(inspect.getsource(afs.optim.SGD._update_block))
 
 # %% slideshow={"slide_type": "fragment"}
 before = to_numpy(our_model.fc.bias).copy()
