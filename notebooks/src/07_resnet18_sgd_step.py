@@ -514,13 +514,14 @@ if STORED.exists():
 # Both engines do the same arithmetic, and the biggest part of it, the matrix products of the convolutions,
 # runs at the same speed in both: numpy hands them to a BLAS library, torch to its own optimised kernels. The
 # difference is what lies around them. numpy computes an elementwise operation on one core where torch uses
-# all of them (plainest in the optimizer step: the same few passes over 11.7 million numbers, about twice
-# torch's time); each of our convolutions copies its input into im2col's columns and, in backward, adds them
-# back with col2im (notebook 05); and our `AccumulateGrad` copies each new gradient into `.grad`, where torch
-# takes the tensor over when nothing else holds it. On the benchmark's batch of eight 224×224 images (the last
-# line, from `make bench`) the copies grow with the images. On a busy machine (other programs on the same
-# cores) torch's worker threads wait for each other and its times can balloon: compare timings only on an idle
-# machine.
+# all of them (plainest in the optimizer step: the same few passes over 11.7 million numbers, slower than
+# torch's even when done block by block in the cache); and each of our convolutions copies its input into
+# im2col's columns and, in backward, adds them back with col2im (notebook 05). On the benchmark's batch of
+# eight 224×224 images (the last line, from `make bench`) those copies grow with the images. Like torch, our
+# `AccumulateGrad` takes over a new gradient as `.grad` instead of copying it, when nothing else holds it (a
+# copy of all 11.7M gradients would cost several milliseconds a step). On a busy machine (other programs on the
+# same cores) torch's worker threads wait for each other and its times can balloon: compare timings only on an
+# idle machine.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
