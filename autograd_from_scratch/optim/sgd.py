@@ -71,7 +71,8 @@ class SGD(Optimizer):
             self.state[p]["momentum_buffer"] = Tensor(np.empty(p.shape, dtype=p.grad.data.dtype))
         buf = self.state[p].get("momentum_buffer")
         arrays = [t.data for t in (p, p.grad, buf) if t is not None]
-        if p.data.flags.c_contiguous:  # then p.data.reshape(-1) is a view, and so are its blocks
+        written = [p.data] + ([] if buf is None else [buf.data])
+        if all(a.flags.c_contiguous for a in written):  # their reshape(-1) are views, as are the blocks
             flat = [a.reshape(-1) for a in arrays]
             blocks = [[a[start:start + BLOCK] for a in flat] for start in range(0, p.numel(), BLOCK)]
         else:
