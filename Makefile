@@ -51,7 +51,8 @@ lab: system-deps setup
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks
 
 # A notebook with a jupytext source notebooks/src/NAME.py (see notebooks/AUTHORING.md) is rebuilt
-# from it first; then each notebook is executed in place in a fresh kernel (.venv's python3).
+# from it first (with --update when the notebook exists, so its cells keep their ids and the diff
+# shows only what changed); then each notebook is executed in place in a fresh kernel (.venv's python3).
 notebooks: system-deps setup
 ifeq ($(NB_NAMES),)
 	@echo "No notebooks in notebooks/ yet."
@@ -63,7 +64,8 @@ notebook: system-deps setup
 	@test -n "$(NB)" || { echo "usage: make notebook NB=01_first_gradients" >&2; exit 1; }
 	@if [ -f notebooks/src/$(NB_NAME).py ]; then \
 	  echo "jupytext: notebooks/src/$(NB_NAME).py -> notebooks/$(NB_NAME).ipynb"; \
-	  $(VENV)/bin/jupytext --quiet --to ipynb --output notebooks/$(NB_NAME).ipynb notebooks/src/$(NB_NAME).py; \
+	  $(VENV)/bin/jupytext --quiet $(if $(wildcard notebooks/$(NB_NAME).ipynb),--update) --to ipynb \
+	    --output notebooks/$(NB_NAME).ipynb notebooks/src/$(NB_NAME).py; \
 	fi
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False \
