@@ -176,10 +176,15 @@ def markdown_table(data: dict) -> str:
     return "\n".join(lines)
 
 
+def readme_table_span(text: str) -> tuple[int, int]:
+    """Where the table lies in the README's text: between README_BEGIN and README_END."""
+    return text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
+
+
 def write_readme_table(readme: Path, data: dict) -> None:
-    """Replace the block between README_BEGIN and README_END in `readme` with the table."""
+    """Replace the README's table with this run's."""
     text = readme.read_text()
-    start, end = text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
+    start, end = readme_table_span(text)
     readme.write_text(text[:start] + "\n" + markdown_table(data) + "\n" + text[end:])
 
 

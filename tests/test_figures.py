@@ -68,6 +68,7 @@ def test_readme_speed_table_is_the_committed_measurement():
     bench = load_script(ROOT / "benchmarks" / "resnet18_step.py")
     data = json.loads((FIGURES / "benchmark.json").read_text())
     readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index(bench.README_BEGIN) + len(bench.README_BEGIN):readme.index(bench.README_END)]
+    start, end = bench.readme_table_span(readme)
+    table = readme[start:end]
     assert table.strip() == bench.markdown_table(data), (
         "README.md's speed table is not figures/benchmark.json's: run `make bench`")
