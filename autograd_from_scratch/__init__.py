@@ -14,8 +14,9 @@ from .dtypes import dtype, float16, float32, float64, int32, int64
 from .ops import (abs, add, cat, clamp, clone, div, exp, flatten, log, matmul, max, mean, mul, neg,
                   permute, pow, relu, reshape, sigmoid, sqrt, squeeze, stack, sub, sum, t, tanh,
                   transpose, unsqueeze, where)
-from .tensor import (Tensor, arange, manual_seed, ones, ones_like, rand, randn, tensor, zeros,
-                     zeros_like)
+from .creation import (arange, manual_seed, ones, ones_like, rand, randn, tensor, zeros,
+                       zeros_like)
+from .tensor import Tensor
 from . import models, nn, optim  # noqa: E402  (built on the tensor and ops above)
 
 __all__ = [

@@ -73,7 +73,7 @@ def backward_steps(root: Any, gradient: Any = None) -> list[Step]:
         grad, seed = torch.autograd.grad, gradient if gradient is not None else torch.ones_like(root)
     else:
         from . import autograd
-        from .tensor import ones_like
+        from .creation import ones_like
 
         grad, seed = autograd.grad, gradient if gradient is not None else ones_like(root)
     nodes = _walk(root.grad_fn)

@@ -8,18 +8,23 @@ A tensor holds its values in `.data` (a numpy array) and, for autograd:
 - a version counter, bumped by every in-place change, so that backward can refuse to use a saved
   tensor that was modified after it was saved.
 
-The operations themselves live in `ops/`; the methods here only call them.
+The operations live in `ops/`. The Python operators (`+`, `*`, `@`, `[]`, ...) are written out
+below; the methods named like torch's functions (`x.exp()`, `x.sum(dim)`, `x.add_(y)`, ...) are
+attached from one table, `ops.TENSOR_METHODS`, when the package is imported. Printing is in
+`_tensor_str.py`, the creation functions (`tensor`, `zeros`, `randn`, ...) in `creation.py`.
 """
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
 from . import dtypes
-from .autograd.function import AccumulateGrad, Edge, Node, RemovableHandle
-from .autograd.grad_mode import is_grad_enabled
+from ._tensor_str import format_tensor
+
+if TYPE_CHECKING:
+    from .autograd.graph import AccumulateGrad, GradientEdge, Node, RemovableHandle
 
 Scalar = Union[int, float, bool]
 Shape = tuple[int, ...]
@@ -29,7 +34,7 @@ def _infer_array(data: Any, dtype: Any) -> np.ndarray:
     """Turn lists, numbers, numpy arrays and torch tensors into an array, with torch's dtype rules."""
     if isinstance(data, Tensor):
         data = data.data
-    elif hasattr(data, "detach") and hasattr(data, "numpy"):  # a torch tensor
+    elif is_torch_tensor(data):
         data = data.detach().cpu().numpy()
     np_dtype = dtypes.to_numpy_dtype(dtype)
     if np_dtype is None and not isinstance(data, (np.ndarray, np.generic)):
@@ -40,9 +45,21 @@ def _infer_array(data: Any, dtype: Any) -> np.ndarray:
     return np.array(data, dtype=np_dtype)
 
 
+def is_torch_tensor(value: Any) -> bool:
+    """A torch tensor, recognised without importing torch (the engine does not depend on it)."""
+    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def size_arg(size: Sequence[Any]) -> Shape:
+    """Sizes given as torch takes them: `f(2, 3)` or `f((2, 3))` or `f([2, 3])`."""
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+
+
 class Tensor:
     # numpy must defer to Tensor in `array * tensor`, so Tensor's reflected operators run.
     __array_ufunc__ = None
+    # `__eq__` returns a tensor (elementwise, as torch), which would make Tensor unhashable; tensors
+    # are hashed by identity, as torch's are, so they can be dict keys and set members.
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -53,9 +70,10 @@ class Tensor:
         self._grad: Optional[Tensor] = None
         self.grad_fn: Optional[Node] = None
         self._output_nr = 0
+        # A list, so that views share one counter with their base: an in-place change through
+        # any of them bumps the version that every saved copy is checked against.
         self._version_counter = [0]
         self._base: Optional[Tensor] = None
-        self._hooks: list[Callable] = []
         self._grad_accumulator: Optional[AccumulateGrad] = None
         self._requires_grad = False
         if requires_grad:
@@ -95,6 +113,9 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Optional["Tensor"]) -> None:
+        """As torch, refuse at the assignment what would break later (in backward or an optimizer)."""
+        if value is not None:
+            _check_assigned_grad(self, value)
         self._grad = value
 
     @property
@@ -109,30 +130,34 @@ class Tensor:
     def _bump_version(self) -> None:
         self._version_counter[0] += 1
 
-    def _edge(self) -> Edge:
+    def _set_history(self, node: "Node", output_nr: int) -> None:
+        """Become output `output_nr` of `node` (what recording an op does to its result)."""
+        self._requires_grad, self.grad_fn, self._output_nr = True, node, output_nr
+
+    def _edge(self) -> "GradientEdge":
         """Where this tensor's gradient goes: its grad_fn, its AccumulateGrad, or nowhere."""
+        from .autograd.graph import AccumulateGrad, GradientEdge
+
         if self.grad_fn is not None:
-            return (self.grad_fn, self._output_nr)
-        if self.requires_grad:
+            return GradientEdge(self.grad_fn, self._output_nr)
+        if self._requires_grad:
             if self._grad_accumulator is None:
                 self._grad_accumulator = AccumulateGrad(self)
-            return (self._grad_accumulator, 0)
-        return (None, 0)
+            return GradientEdge(self._grad_accumulator, 0)
+        return GradientEdge(None, 0)
 
-    def backward(
-        self,
-        gradient: Optional["Tensor"] = None,
-        retain_graph: Optional[bool] = None,
-        create_graph: bool = False,
-    ) -> None:
-        """Compute the gradient of this tensor with respect to every leaf, into their `.grad`.
+    def backward(self, gradient: Optional["Tensor"] = None, retain_graph: Optional[bool] = None,
+                 create_graph: bool = False, inputs: Optional[Sequence["Tensor"]] = None) -> None:
+        """Compute the gradient of this tensor with respect to every leaf (or only `inputs`),
+        accumulated into their `.grad`.
 
         For a non-scalar tensor, `gradient` is the vector v of the vector-Jacobian product: the
         leaves receive v^T J.
         """
         from .autograd.engine import run_backward
 
-        run_backward([self], [gradient], retain_graph, create_graph)
+        inputs = [inputs] if isinstance(inputs, Tensor) else inputs
+        run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
 
     def retain_grad(self) -> None:
         """Keep `.grad` for this non-leaf tensor too (leaves always keep theirs)."""
@@ -140,20 +165,19 @@ class Tensor:
             if not self.requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        self.grad_fn.__dict__.setdefault("_retained", {})[self._output_nr] = self
+        self.grad_fn._retain_grad(self._output_nr, self)
 
     @property
     def retains_grad(self) -> bool:
-        return self.grad_fn is not None and getattr(self.grad_fn, "_retained", {}).get(self._output_nr) is self
+        return self.grad_fn is not None and self.grad_fn.retains_grad_of(self._output_nr) is self
 
-    def register_hook(self, hook: Callable[["Tensor"], Optional["Tensor"]]) -> RemovableHandle:
+    def register_hook(self, hook: Callable[["Tensor"], Optional["Tensor"]]) -> "RemovableHandle":
         """`hook(grad)` runs when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is None:
-            return RemovableHandle(self._hooks, hook)
-        hooks = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
-        return RemovableHandle(hooks.setdefault(self._output_nr, []), hook)
+        node, output_nr = self._edge()
+        assert node is not None
+        return node._register_tensor_hook(output_nr, hook)
 
     def detach(self) -> "Tensor":
         """The same values (shared memory and version counter), cut out of the graph."""
@@ -220,335 +244,59 @@ class Tensor:
     def __repr__(self) -> str:
         return format_tensor(self)
 
-    # -- operators: each is one op from ops/ ------------------------------------------------
-    def __add__(self, other: Any) -> "Tensor":
-        return _ops.add(self, other)
+    def float(self) -> "Tensor":
+        return self.to(dtypes.float32)
 
-    def __radd__(self, other: Any) -> "Tensor":  # torch records 2 + x as x.add(2)
-        return _ops.add(self, other)
-
-    def __sub__(self, other: Any) -> "Tensor":
-        return _ops.sub(self, other)
-
-    def __rsub__(self, other: Any) -> "Tensor":
-        return _ops.sub(other, self)
-
-    def __mul__(self, other: Any) -> "Tensor":
-        return _ops.mul(self, other)
-
-    def __rmul__(self, other: Any) -> "Tensor":  # torch records 3 * x as x.mul(3)
-        return _ops.mul(self, other)
-
-    def __truediv__(self, other: Any) -> "Tensor":
-        return _ops.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> "Tensor":
-        return _ops.div(other, self)
-
-    def __pow__(self, other: Any) -> "Tensor":
-        return _ops.pow(self, other)
-
-    def __rpow__(self, other: Any) -> "Tensor":
-        return _ops.pow(other, self)
-
-    def __neg__(self) -> "Tensor":
-        return _ops.neg(self)
-
-    def __matmul__(self, other: "Tensor") -> "Tensor":
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> "Tensor":
-        return _ops.matmul(other, self)
-
-    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return _ops.eq(self, other)
-
-    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return _ops.ne(self, other)
-
-    def __lt__(self, other: Any) -> "Tensor":
-        return _ops.lt(self, other)
-
-    def __le__(self, other: Any) -> "Tensor":
-        return _ops.le(self, other)
-
-    def __gt__(self, other: Any) -> "Tensor":
-        return _ops.gt(self, other)
-
-    def __ge__(self, other: Any) -> "Tensor":
-        return _ops.ge(self, other)
-
-    def __getitem__(self, index: Any) -> "Tensor":
-        return _ops.index(self, index)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        _ops.index_put_(self, index, value)
-
-    def __iadd__(self, other: Any) -> "Tensor":
-        return self.add_(other)
-
-    def __isub__(self, other: Any) -> "Tensor":
-        return self.sub_(other)
-
-    def __imul__(self, other: Any) -> "Tensor":
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Any) -> "Tensor":
-        return self.div_(other)
-
-    # -- methods: each is one op from ops/ -----------------------------------------------------
-    def exp(self) -> "Tensor":
-        return _ops.exp(self)
-
-    def log(self) -> "Tensor":
-        return _ops.log(self)
-
-    def sqrt(self) -> "Tensor":
-        return _ops.sqrt(self)
-
-    def tanh(self) -> "Tensor":
-        return _ops.tanh(self)
-
-    def sigmoid(self) -> "Tensor":
-        return _ops.sigmoid(self)
-
-    def relu(self) -> "Tensor":
-        return _ops.relu(self)
-
-    def abs(self) -> "Tensor":
-        return _ops.abs(self)
-
-    def pow(self, exponent: Any) -> "Tensor":
-        return _ops.pow(self, exponent)
-
-    def clamp(self, min: Optional[float] = None, max: Optional[float] = None) -> "Tensor":
-        return _ops.clamp(self, min, max)
-
-    def sum(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
-        return _ops.sum(self, dim, keepdim)
-
-    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
-        return _ops.mean(self, dim, keepdim)
-
-    def max(self, dim: Optional[int] = None, keepdim: bool = False) -> Any:
-        return _ops.max(self, dim, keepdim)
-
-    def sum_to_size(self, *shape: Any) -> "Tensor":
-        return _ops.sum_to_size(self, *shape)
-
-    def matmul(self, other: "Tensor") -> "Tensor":
-        return _ops.matmul(self, other)
-
-    def reshape(self, *shape: Any) -> "Tensor":
-        return _ops.reshape(self, *shape)
-
-    def view(self, *shape: Any) -> "Tensor":
-        return _ops.view(self, *shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
-        return _ops.flatten(self, start_dim, end_dim)
-
-    def transpose(self, dim0: int, dim1: int) -> "Tensor":
-        return _ops.transpose(self, dim0, dim1)
-
-    def permute(self, *dims: Any) -> "Tensor":
-        return _ops.permute(self, *dims)
-
-    def t(self) -> "Tensor":
-        return _ops.t(self)
+    def double(self) -> "Tensor":
+        return self.to(dtypes.float64)
 
     @property
     def T(self) -> "Tensor":
-        return _ops.permute(self, *reversed(range(self.ndim)))
-
-    def unsqueeze(self, dim: int) -> "Tensor":
-        return _ops.unsqueeze(self, dim)
-
-    def squeeze(self, dim: Optional[int] = None) -> "Tensor":
-        return _ops.squeeze(self, dim)
-
-    def expand(self, *shape: Any) -> "Tensor":
-        return _ops.expand(self, *shape)
-
-    def clone(self) -> "Tensor":
-        return _ops.clone(self)
-
-    def to(self, dtype: Any) -> "Tensor":
-        return _ops.to(self, dtype)
-
-    def float(self) -> "Tensor":
-        return _ops.to(self, dtypes.float32)
-
-    def double(self) -> "Tensor":
-        return _ops.to(self, dtypes.float64)
-
-    def all(self) -> "Tensor":
-        return Tensor(np.asarray(self.data.all()))
-
-    def any(self) -> "Tensor":
-        return Tensor(np.asarray(self.data.any()))
-
-    def argmax(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
-        return Tensor(np.asarray(np.argmax(self.data, axis=dim, keepdims=keepdim)))
+        """The dimensions reversed (a transpose for a matrix)."""
+        return self.permute(*reversed(range(self.ndim)))
 
     def contiguous(self) -> "Tensor":
         return self
 
-    # -- in-place operations ----------------------------------------------------------------
-    def add_(self, other: Any) -> "Tensor":
-        return _ops.inplace(self, _ops.add, other)
-
-    def sub_(self, other: Any) -> "Tensor":
-        return _ops.inplace(self, _ops.sub, other)
-
-    def mul_(self, other: Any) -> "Tensor":
-        return _ops.inplace(self, _ops.mul, other)
-
-    def div_(self, other: Any) -> "Tensor":
-        return _ops.inplace(self, _ops.div, other)
-
-    def relu_(self) -> "Tensor":
-        return _ops.inplace(self, _ops.relu)
-
-    def clamp_(self, min: Optional[float] = None, max: Optional[float] = None) -> "Tensor":
-        return _ops.inplace(self, _ops.clamp, min, max)
-
-    def copy_(self, src: Any) -> "Tensor":
-        return _ops.inplace(self, _ops.copy, src)
-
-    def zero_(self) -> "Tensor":
-        return self.fill_(0)
-
-    def fill_(self, value: Scalar) -> "Tensor":
-        return _ops.inplace(self, _ops.full_like, value)
-
-
-def as_tensor_output(value: Any) -> Tensor:
-    """What an op's forward returned, as a Tensor (numpy scalars become 0-d arrays)."""
-    return value if isinstance(value, Tensor) else Tensor(np.asarray(value))
+    if TYPE_CHECKING:
+        # What type checkers need to know of the methods attached from `ops.TENSOR_METHODS` (the
+        # Python operators, `x.exp()`, `x.sum(dim)`, ...): each takes and returns tensors.
+        def __getattr__(self, name: str) -> Any: ...
+        def __add__(self, other: Any) -> Tensor: ...
+        def __radd__(self, other: Any) -> Tensor: ...
+        def __sub__(self, other: Any) -> Tensor: ...
+        def __rsub__(self, other: Any) -> Tensor: ...
+        def __mul__(self, other: Any) -> Tensor: ...
+        def __rmul__(self, other: Any) -> Tensor: ...
+        def __truediv__(self, other: Any) -> Tensor: ...
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        def __pow__(self, other: Any) -> Tensor: ...
+        def __rpow__(self, other: Any) -> Tensor: ...
+        def __matmul__(self, other: Any) -> Tensor: ...
+        def __rmatmul__(self, other: Any) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __eq__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __lt__(self, other: Any) -> Tensor: ...
+        def __le__(self, other: Any) -> Tensor: ...
+        def __gt__(self, other: Any) -> Tensor: ...
+        def __ge__(self, other: Any) -> Tensor: ...
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def __setitem__(self, index: Any, value: Any) -> None: ...
+        def __iadd__(self, other: Any) -> Tensor: ...
+        def __isub__(self, other: Any) -> Tensor: ...
+        def __imul__(self, other: Any) -> Tensor: ...
+        def __itruediv__(self, other: Any) -> Tensor: ...
 
 
-# -- printing, the way torch prints ----------------------------------------------------------
-def _float_formatter(values: np.ndarray) -> Callable[[Any], str]:
-    finite = np.abs(values[np.isfinite(values)])
-    nonzero = finite[finite != 0]
-    if nonzero.size == 0:
-        fmt = lambda v: f"{v:.0f}."  # noqa: E731
-    else:
-        lo, hi = nonzero.min(), nonzero.max()
-        scientific = hi / lo > 1000.0 or hi > 1.0e8 or (lo < 1.0e-4 and not np.all(nonzero == np.ceil(nonzero)))
-        if np.all(nonzero == np.ceil(nonzero)) and not scientific:
-            fmt = lambda v: f"{v:.0f}." if np.isfinite(v) else f"{v}"  # noqa: E731
-        elif scientific:
-            fmt = lambda v: f"{v:.4e}"  # noqa: E731
-        else:
-            fmt = lambda v: f"{v:.4f}" if np.isfinite(v) else f"{v}"  # noqa: E731
-    width = max((len(fmt(v)) for v in values.flat), default=0)
-    return lambda v: fmt(v).rjust(width)
-
-
-def _shown(data: np.ndarray) -> np.ndarray:
-    """The elements torch shows of a big tensor (3 at each end of every long dimension)."""
-    if data.size <= 1000:
-        return data
-    for axis, n in enumerate(data.shape):
-        if n > 6:
-            data = np.concatenate([data.take(range(3), axis), data.take(range(n - 3, n), axis)], axis)
-    return data
-
-
-def format_tensor(t: Tensor) -> str:
-    data = t.data
-    if data.dtype.kind == "f":
-        formatter = {"float_kind": _float_formatter(_shown(data))}
-    elif data.dtype.kind == "b":
-        width = 5 if (~data).any() else 4
-        formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
-    else:
-        width = max((len(str(v)) for v in data.flat), default=0)
-        formatter = {"int_kind": lambda v: str(v).rjust(width)}
-    body = np.array2string(
-        data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=81, threshold=1000
-    )
-    body = "[]" if data.size == 0 else body.replace(", ..., ", ",  ..., ")
-    suffixes = []
-    if t.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-        suffixes.append(f"dtype={t.dtype}")
-    if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t.requires_grad:
-        suffixes.append("requires_grad=True")
-    # Suffixes go on the last line while it stays under 80 columns, as torch places them.
-    out = "tensor(" + body
-    line_len = len(out) - out.rfind("\n") + 1
-    for suffix in suffixes:
-        if line_len + len(suffix) + 2 > 80:
-            out, line_len = out + ",\n       " + suffix, 7 + len(suffix)
-        else:
-            out, line_len = out + ", " + suffix, line_len + len(suffix) + 2
-    return out + ")"
-
-
-# -- factories -------------------------------------------------------------------------------
-_rng = np.random.default_rng(0)
-
-
-def manual_seed(seed: int) -> None:
-    """Seed the generator behind `rand`, `randn` and the layers' initialisation."""
-    global _rng
-    _rng = np.random.default_rng(seed)
-
-
-def generator() -> np.random.Generator:
-    return _rng
-
-
-def _shape(size: Sequence[Any]) -> Shape:
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
-
-
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """A new leaf tensor holding a copy of `data` (a list, number, numpy array or torch tensor)."""
-    return Tensor(_infer_array(data, dtype), requires_grad=requires_grad)
-
-
-def _factory(values: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
-    np_dtype = dtypes.to_numpy_dtype(dtype) or np.float32
-    return Tensor(values.astype(np_dtype, copy=False), requires_grad=requires_grad)
-
-
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.zeros(_shape(size)), dtype, requires_grad)
-
-
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.ones(_shape(size)), dtype, requires_grad)
-
-
-def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return zeros(t.shape, dtype=t.dtype, requires_grad=requires_grad)
-
-
-def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return ones(t.shape, dtype=t.dtype, requires_grad=requires_grad)
-
-
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform on [0, 1)."""
-    return _factory(_rng.random(_shape(size)), dtype, requires_grad)
-
-
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal."""
-    return _factory(_rng.standard_normal(_shape(size)), dtype, requires_grad)
-
-
-def arange(start: float, end: Optional[float] = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    values = np.arange(start, end, step) if end is not None else np.arange(start)
-    if dtype is None and values.dtype.kind == "f":
-        dtype = dtypes.float32
-    return Tensor(values.astype(dtypes.to_numpy_dtype(dtype) or values.dtype), requires_grad=requires_grad)
-
-
-from . import ops as _ops  # noqa: E402  (the ops import Tensor: import them once it exists)
+def _check_assigned_grad(t: Tensor, value: Any) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{type(value).__name__}")
+    if value.dtype != t.dtype:
+        raise TypeError(f"assigned grad has data of a different type: the tensor is {t.dtype}, "
+                        f"the gradient {value.dtype}")
+    if value.shape != t.shape:
+        raise RuntimeError(f"assigned grad has data of a different size: the tensor has shape "
+                           f"{list(t.shape)}, the gradient {list(value.shape)}")

@@ -1,29 +1,187 @@
-"""The backward pass: visit the graph from the output back to the leaves, applying the chain rule.
+"""The backward pass: visit the graph from the outputs back to the leaves, applying the chain rule.
 
-1. Order the nodes so that every node comes before the nodes it feeds into backward
+1. Order the nodes so that every node comes before the nodes it sends gradients to
    (a depth-first search from the roots, reversed: a topological order).
 2. Seed the roots with their gradients (`1` for a scalar loss, or the `gradient=` you pass).
 3. Visit the nodes in that order. By the time a node is visited every path into it has delivered
-   its gradient, and the gradients arriving on different paths have been *added* (a tensor used
-   twice gets the sum of both contributions). The node's `backward` turns the gradient of its
-   output into gradients of its inputs, which are sent along `next_functions`.
+   its gradient to its `InputBuffer`, where gradients arriving on different paths are *added* (a
+   tensor used twice gets the sum of both contributions). The node turns the gradients of its
+   outputs into gradients of its inputs, which are sent along `next_functions`.
 4. An `AccumulateGrad` node adds what reaches it into its leaf's `.grad`.
 5. Unless `retain_graph=True`, each node frees its saved tensors once it has run.
 
-`autograd.grad` runs the same loop but returns the gradients of the tensors you name instead of
-writing any `.grad`.
+`autograd.grad` runs the same loop, but returns the gradients of the tensors you name (it
+*captures* them on the way) instead of writing any `.grad`. One run of the loop is a `GraphTask`,
+as torch calls it.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
-from .function import AccumulateGrad, Edge, Function, Node
+from ..tensor import Tensor
+from .graph import AccumulateGrad, Grads, GradientEdge, Node
 from .grad_mode import set_grad_enabled
 
-if TYPE_CHECKING:
-    from ..tensor import Tensor
+
+def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Optional[Tensor]],
+                 retain_graph: Optional[bool] = None, create_graph: bool = False,
+                 inputs: Optional[Sequence[Tensor]] = None, allow_unused: bool = False,
+                 accumulate_grad: bool = True) -> Optional[tuple]:
+    """The engine behind `Tensor.backward` and `autograd.backward` (accumulate into `.grad`,
+    of every leaf or of `inputs` only) and `autograd.grad` (return the gradients of `inputs`)."""
+    keep_graph = create_graph if retain_graph is None else retain_graph
+    task = GraphTask(roots, inputs, keep_graph, accumulate_grad)
+    for i, (root, grad) in enumerate(zip(roots, grad_roots)):
+        task.send(root._edge(), root_gradient(i, root, grad), owned=False)
+    with set_grad_enabled(create_graph):
+        for node in task.order:
+            grads = task.take(node)
+            if grads is None:
+                continue  # nothing flowed here (a branch whose gradients were all None)
+            grads = call_pre_hooks(node, grads)
+            task.capture(node, grads)
+            if task.should_execute(node):
+                for edge, grad, owned in call_function(task, node, grads):
+                    task.send(edge, grad, owned)
+    return task.captured_grads(allow_unused) if inputs is not None and not accumulate_grad else None
+
+
+class InputBuffer:
+    """The gradients arriving at one node, one slot per output of the node, summed as they come."""
+
+    def __init__(self, size: int) -> None:
+        self.grads: list[Optional[Tensor]] = [None] * size
+
+    def add(self, output_nr: int, grad: Tensor) -> Tensor:
+        old = self.grads[output_nr]
+        self.grads[output_nr] = grad if old is None else old + grad
+        return self.grads[output_nr]
+
+
+class GraphTask:
+    """One run of the backward pass: the nodes to visit, their input buffers, what to capture."""
+
+    def __init__(self, roots: Sequence[Tensor], inputs: Optional[Sequence[Tensor]],
+                 keep_graph: bool, accumulate_grad: bool) -> None:
+        self.keep_graph, self.accumulate_grad = keep_graph, accumulate_grad
+        self.buffers: dict[Node, InputBuffer] = {}
+        self.owned: dict[int, Tensor] = {}  # gradients whose memory nothing else holds, by id
+        self.inputs = list(inputs or [])
+        self.targets = [target_edge(k, t) for k, t in enumerate(self.inputs)]
+        self.captured: list[Optional[Tensor]] = [None] * len(self.targets)
+        order = topological_order([r._edge().node for r in roots if r._edge().node is not None])
+        self.needed = None if inputs is None else nodes_leading_to(order, self.targets)
+        self.order = order if self.needed is None else [n for n in order if n in self.needed]
+
+    def send(self, edge: GradientEdge, grad: Tensor, owned: bool) -> None:
+        """Add `grad` into the input buffer of `edge.node` (a sum is a new tensor, owned by us)."""
+        if edge.node is None:
+            return
+        buffer = self.buffers.get(edge.node)
+        if buffer is None:
+            buffer = self.buffers[edge.node] = InputBuffer(len(edge.node.output_metadata))
+        summed = buffer.add(edge.output_nr, grad)
+        if owned or summed is not grad:
+            self.owned[id(summed)] = summed
+
+    def take(self, node: Node) -> Optional[list[Optional[Tensor]]]:
+        buffer = self.buffers.pop(node, None)
+        return None if buffer is None else buffer.grads
+
+    def is_owned(self, grad: Tensor) -> bool:
+        return self.owned.pop(id(grad), None) is grad
+
+    def capture(self, node: Node, grads: list[Optional[Tensor]]) -> None:
+        """The gradient of each of `inputs` whose edge goes into `node`: returned by autograd.grad;
+        for `backward(inputs=...)` of a non-leaf, accumulated into its `.grad` as torch does."""
+        for k, (target, nr) in enumerate(self.targets):
+            grad = grads[nr] if target is node else None
+            if grad is not None and not self.accumulate_grad:
+                self.captured[k] = grad
+            elif grad is not None and not isinstance(node, AccumulateGrad):
+                AccumulateGrad(self.inputs[k]).accumulate(grad, owned=False)
+
+    def should_execute(self, node: Node) -> bool:
+        """Every node runs for `backward()`. With `inputs`, only the nodes on a path to one of them
+        (`order` holds no other), and an AccumulateGrad only if the pass writes `.grad`."""
+        if self.needed is None:
+            return True
+        if isinstance(node, AccumulateGrad):
+            return self.accumulate_grad
+        return _leads_further(node, self.needed)
+
+    def captured_grads(self, allow_unused: bool) -> tuple:
+        for k, g in enumerate(self.captured):
+            if g is None and not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (index {k}) appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior."
+                )
+        return tuple(self.captured)
+
+
+def _leads_further(node: Node, needed: set) -> bool:
+    return any(child in needed for child, _ in node.next_functions)
+
+
+def call_pre_hooks(node: Node, grads: list[Optional[Tensor]]) -> list[Optional[Tensor]]:
+    """Before a node runs: the tensor hooks of its outputs (`tensor.register_hook`; a returned
+    tensor replaces the gradient), `retain_grad`, then the node's own pre-hooks."""
+    if node._tensor_pre_hooks:
+        for nr, hooks in node._tensor_pre_hooks.items():
+            for hook in list(hooks):
+                if grads[nr] is not None:
+                    new = hook(grads[nr])
+                    grads[nr] = grads[nr] if new is None else new
+    if node._retains_grad:
+        for nr, tensor in node._retains_grad.items():
+            if grads[nr] is not None:
+                tensor.grad = grads[nr] if tensor.grad is None else tensor.grad + grads[nr]
+    for hook in node._pre_hooks or []:
+        new = hook(tuple(grads))
+        grads = grads if new is None else list(new)
+    return grads
+
+
+def call_function(task: GraphTask, node: Node, grads: list[Optional[Tensor]]) -> list:
+    """Run one node: the (edge, gradient, owned) triples to send on."""
+    if isinstance(node, AccumulateGrad):
+        grad = grads[0]
+        assert grad is not None
+        node.accumulate(grad, owned=task.is_owned(grad) and not node._tensor_pre_hooks)
+        return []
+    grad_inputs = node(*grads)
+    owned = owned_gradients(node, grads, grad_inputs)
+    for hook in node._post_hooks or []:
+        new = hook(grad_inputs, tuple(grads))
+        grad_inputs = grad_inputs if new is None else tuple(new)
+    if not task.keep_graph:
+        node.release_saved()
+    return [(edge, g, own) for edge, g, own in zip(node.next_functions, grad_inputs, owned)
+            if g is not None]
+
+
+def owned_gradients(node: Node, grads: Sequence[Optional[Tensor]], grad_inputs: Grads) -> list[bool]:
+    """Which returned gradients own their memory alone, so AccumulateGrad may keep one as `.grad`
+    without a copy (torch does the same; it saves a copy of every parameter's gradient).
+
+    A gradient does not own its memory if it looks at the memory of an incoming gradient (a view
+    of it, as ViewBackward0 returns), of a saved tensor, or of another returned gradient (Add
+    returns the same one twice), or if a post hook sees it (it may keep it)."""
+    if node._post_hooks:
+        return [False] * len(grad_inputs)
+    saved = [s.tensor for s in getattr(node, "_saved", None) or [] if s is not None]
+    seen = [_memory_owner(t.data) for t in (*grads, *saved, *grad_inputs) if t is not None]
+    return [g is not None and seen.count(_memory_owner(g.data)) == 1 for g in grad_inputs]
+
+
+def _memory_owner(a: np.ndarray) -> object:
+    """The array that owns the memory `a` looks at (`a` itself unless it is a view)."""
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return id(a)
 
 
 def topological_order(roots: Sequence[Node]) -> list[Node]:
@@ -31,6 +189,8 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
     order: list[Node] = []
     visited: set[int] = set()
     for root in roots:
+        if id(root) in visited:
+            continue
         stack = [(root, iter(root.next_functions))]
         visited.add(id(root))
         while stack:
@@ -46,9 +206,24 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
     return order[::-1]
 
 
-def _root_gradient(i: int, root: "Tensor", grad: Optional["Tensor"]) -> "Tensor":
-    from ..tensor import Tensor, ones
+def nodes_leading_to(order: list[Node], targets: list[GradientEdge]) -> set:
+    """The nodes from which a target can be reached (the only ones `autograd.grad` runs)."""
+    target_nodes = {t for t, _ in targets}
+    needed: set = set()
+    for node in reversed(order):  # children before parents
+        if node in target_nodes or _leads_further(node, needed):
+            needed.add(node)
+    return needed
 
+
+def target_edge(k: int, tensor: Tensor) -> GradientEdge:
+    if not tensor.requires_grad:
+        raise RuntimeError(f"One of the differentiated Tensors (index {k}) does not require grad")
+    return tensor._edge()
+
+
+def root_gradient(i: int, root: Tensor, grad: Optional[Tensor]) -> Tensor:
+    """The gradient that starts the pass at output i: `gradient=`, or 1 for a scalar."""
     if not root.requires_grad:
         raise RuntimeError(
             f"element {i} of tensors does not require grad and does not have a grad_fn: nothing "
@@ -63,8 +238,10 @@ def _root_gradient(i: int, root: "Tensor", grad: Optional["Tensor"]) -> "Tensor"
                 "(the vector v of the vector-Jacobian product), or reduce it first, e.g. "
                 ".sum().backward()."
             )
-        return ones(root.shape, dtype=root.dtype)
-    grad = grad if isinstance(grad, Tensor) else Tensor(grad, dtype=root.dtype)
+        return Tensor(np.ones(root.shape, dtype=root.data.dtype))
+    if not isinstance(grad, Tensor):
+        raise TypeError(f"gradient must be a Tensor or None, not {type(grad).__name__}: pass "
+                        "afs.tensor(...) with the shape of the output.")
     if grad.shape != root.shape:
         raise RuntimeError(
             f"Mismatch in shape: grad_output[{i}] has a shape of {list(grad.shape)} and "
@@ -72,141 +249,3 @@ def _root_gradient(i: int, root: "Tensor", grad: Optional["Tensor"]) -> "Tensor"
             "the tensor that backward is called on."
         )
     return grad
-
-
-def _fit_to_input(node: Function, k: int, grad: "Tensor") -> "Tensor":
-    """Undo broadcasting in one place: sum `grad` back to input k's shape, cast to its dtype."""
-    shape, dtype = node._input_meta[k]
-    if grad.shape != shape:
-        try:
-            np.broadcast_shapes(shape, grad.shape)
-            grad = grad.sum_to_size(shape)
-        except ValueError:
-            raise RuntimeError(
-                f"Function {node.name()} returned an invalid gradient at index {k} - got "
-                f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
-            ) from None
-    return grad if grad.dtype == dtype else grad.to(dtype)
-
-
-def _call_backward(node: Function, grads: list, run: object) -> list:
-    """Run one node's backward; return one gradient (or None) per tensor input.
-
-    A gradient in a new buffer of its own, seen by no hook, is marked as made in this backward
-    pass (`run`): nothing else holds it, so AccumulateGrad may keep it as `.grad` without a copy.
-    """
-    from ..tensor import Tensor, zeros
-
-    grads = [zeros(s, dtype=d) if g is None else g for g, (s, d) in zip(grads, node._output_meta)]
-    result = type(node).backward(node, *grads)
-    result = result if isinstance(result, tuple) else (result,)
-    if len(result) != len(node._arg_is_tensor):
-        raise RuntimeError(
-            f"function {node.name()} returned an incorrect number of gradients (expected "
-            f"{len(node._arg_is_tensor)}, got {len(result)})"
-        )
-    tensor_grads = [g for g, is_t in zip(result, node._arg_is_tensor) if is_t]
-    fitted = [None if g is None else _fit_to_input(node, k, g if isinstance(g, Tensor) else Tensor(g))
-              for k, g in enumerate(tensor_grads)]
-    # Buffers that something besides one returned gradient may hold: the incoming gradients', the
-    # saved tensors', and any returned twice.
-    arrays = [g.data if isinstance(g, Tensor) else g for g in list(grads) + list(result) if g is not None]
-    held = [id(_buffer(a)) for a in arrays + [s.tensor.data for s in node._saved or [] if s is not None]]
-    for g in fitted:
-        if g is not None:
-            alone = held.count(id(_buffer(g.data))) <= 1 and not getattr(node, "_post_hooks", None)
-            g._made_in = run if alone else None
-    return fitted
-
-
-def _buffer(a: np.ndarray) -> object:
-    """The array that owns the memory `a` looks at (`a` itself unless it is a view)."""
-    while isinstance(a, np.ndarray) and a.base is not None:
-        a = a.base
-    return a
-
-
-def _apply_tensor_hooks(node: Node, nr: int, grad: "Tensor") -> "Tensor":
-    """Hooks registered with `tensor.register_hook`, then `retain_grad`, on a non-leaf output."""
-    for hook in getattr(node, "_tensor_hooks", {}).get(nr, []):
-        new = hook(grad)
-        grad = grad if new is None else new
-    retained = getattr(node, "_retained", {}).get(nr)
-    if retained is not None:
-        retained.grad = grad if retained.grad is None else retained.grad + grad
-    return grad
-
-
-def run_backward(
-    roots: Sequence["Tensor"],
-    grad_roots: Sequence[Optional["Tensor"]],
-    retain_graph: Optional[bool] = None,
-    create_graph: bool = False,
-    inputs: Optional[Sequence["Tensor"]] = None,
-    allow_unused: bool = False,
-) -> Optional[tuple]:
-    """The engine behind `Tensor.backward` (inputs=None) and `autograd.grad` (inputs given)."""
-    if retain_graph is None:
-        retain_graph = create_graph
-    seeds = [_root_gradient(i, r, g) for i, (r, g) in enumerate(zip(roots, grad_roots))]
-    root_edges = [r._edge() for r in roots]
-
-    targets: dict[tuple[int, int], int] = {}
-    if inputs is not None:
-        for k, t in enumerate(inputs):
-            if not t.requires_grad:
-                raise RuntimeError(f"One of the differentiated Tensors (index {k}) does not require grad")
-            node, nr = t._edge()
-            targets[(id(node), nr)] = k
-    captured: list = [None] * (len(inputs) if inputs is not None else 0)
-
-    buffers: dict[int, list] = {}
-    run = object()  # this backward pass: marks the gradients it makes (see _call_backward)
-
-    def send(edge: Edge, grad: "Tensor") -> None:
-        node, nr = edge
-        if node is None:
-            return
-        slots = buffers.setdefault(id(node), [None] * len(getattr(node, "_output_meta", [0])))
-        slots[nr] = grad if slots[nr] is None else slots[nr] + grad
-
-    for edge, seed in zip(root_edges, seeds):
-        send(edge, seed)
-
-    with set_grad_enabled(create_graph):
-        for node in topological_order([e[0] for e in root_edges]):
-            grads = buffers.pop(id(node), None)
-            if grads is None:
-                continue  # nothing flowed here (e.g. a branch pruned by a zero-size input)
-            if isinstance(node, AccumulateGrad):
-                if inputs is None:
-                    node.accumulate(grads[0], create_graph, run)
-                elif (id(node), 0) in targets:
-                    grad = grads[0]
-                    for hook in node.variable._hooks:
-                        new = hook(grad)
-                        grad = grad if new is None else new
-                    captured[targets[(id(node), 0)]] = grad
-                continue
-            grads = [g if g is None else _apply_tensor_hooks(node, nr, g) for nr, g in enumerate(grads)]
-            for nr, g in enumerate(grads):
-                if (id(node), nr) in targets:
-                    captured[targets[(id(node), nr)]] = g
-            input_grads = _call_backward(node, grads, run)
-            for hook in getattr(node, "_post_hooks", []):
-                hook(tuple(input_grads), tuple(grads))
-            if not retain_graph:
-                node._free_saved()
-            for edge, g in zip(node.next_functions, input_grads):
-                if g is not None:
-                    send(edge, g)
-
-    if inputs is None:
-        return None
-    for k, g in enumerate(captured):
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"One of the differentiated Tensors (index {k}) appears to not have been used in "
-                "the graph. Set allow_unused=True if this is the desired behavior."
-            )
-    return tuple(captured)

@@ -1,14 +1,8 @@
-"""Graph nodes: `Node`, `Function` (an op's forward and backward) and `AccumulateGrad`.
+"""`Function`: an operation's forward and backward, and the graph node that applying it records.
 
 As in torch, the object that a result's `grad_fn` points to is both the graph node and the `ctx`
-that the op's `forward` saved its values on. A node knows
-
-- `name()`: torch's name for it (`MulBackward0`, `AccumulateGrad`, ...);
-- `next_functions`: one `(node, output_nr)` edge per tensor input, in argument order, `(None, 0)`
-  for an input that does not require grad; a leaf that requires grad is reached through its
-  `AccumulateGrad` node, whose `.variable` is the leaf.
-
-Writing an op (built-in or your own) means subclassing `Function`:
+that the op's `forward` saved its values on. Writing an op (built-in or your own) means
+subclassing `Function`:
 
     class Exp(Function):
         @staticmethod
@@ -30,87 +24,13 @@ the backward pass itself: that is how higher-order gradients work.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional
 
+import numpy as np
+
+from ..tensor import Tensor
+from .graph import Grads, GradientEdge, Node, SavedTensor
 from .grad_mode import is_grad_enabled, no_grad
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
-
-Edge = tuple[Optional["Node"], int]
-
-
-class Node:
-    """A vertex of the backward graph: it turns gradients of its outputs into gradients of its inputs."""
-
-    next_functions: tuple[Edge, ...] = ()
-
-    def name(self) -> str:
-        return type(self).__name__
-
-    def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
-
-    def register_hook(self, hook: Callable) -> "RemovableHandle":
-        """`hook(grad_inputs, grad_outputs)` runs after this node's backward, as in torch."""
-        return RemovableHandle(self.__dict__.setdefault("_post_hooks", []), hook)
-
-
-class RemovableHandle:
-    """Returned by `register_hook`; `.remove()` takes the hook off again."""
-
-    def __init__(self, hooks: list, hook: Callable) -> None:
-        self.hooks, self.hook = hooks, hook
-        hooks.append(hook)
-
-    def remove(self) -> None:
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-
-
-class AccumulateGrad(Node):
-    """The node in front of a leaf tensor: it adds the incoming gradient into `leaf.grad`."""
-
-    def __init__(self, variable: "Tensor") -> None:
-        self.variable = variable
-
-    def accumulate(self, grad: "Tensor", create_graph: bool, run: object = None) -> None:
-        leaf = self.variable
-        # A gradient that this backward pass (`run`) made for this leaf alone becomes `.grad` as it
-        # is, as in torch; any other is copied, so that `.grad` shares its memory with nothing.
-        owned = run is not None and getattr(grad, "_made_in", None) is run and not leaf._hooks
-        for hook in leaf._hooks:
-            new = hook(grad)
-            grad = grad if new is None else new
-        if not create_graph:
-            grad = grad.detach()
-        if leaf.grad is None:
-            # Own the buffer: a later accumulation adds into it in place.
-            leaf.grad = grad if create_graph or owned else grad.clone()
-        elif create_graph:
-            leaf.grad = leaf.grad + grad
-        else:
-            leaf.grad.data += grad.data
-
-
-class _SavedTensor:
-    """A tensor saved for backward, with the version it had when it was saved."""
-
-    def __init__(self, tensor: "Tensor") -> None:
-        self.tensor = tensor
-        self.version = tensor._version
-
-    def unpack(self, node: "Function") -> "Tensor":
-        if self.tensor._version != self.version:
-            t = self.tensor
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{t.dtype.name} tensor {list(t.shape)}] is at version "
-                f"{t._version}; expected version {self.version} instead (it was saved by "
-                f"{node.name()}). Hint: do the in-place change on a copy (`x = x.clone()`), or "
-                "use the out-of-place op."
-            )
-        return self.tensor
 
 
 class Function(Node):
@@ -121,13 +41,18 @@ class Function(Node):
     """
 
     node_name: Optional[str] = None
+    needs_input_grad: tuple[bool, ...] = ()  # one flag per argument of forward
+    # Saved tensors: [] while nothing is saved, None once backward freed them (a node that saved
+    # nothing can be run again, as in torch; one whose tensors were freed cannot).
+    _saved: Optional[list[Optional[SavedTensor]]] = []
+    _arg_is_tensor: tuple[bool, ...] = ()  # which arguments of forward have an edge
 
     def name(self) -> str:
         return self.node_name or type(self).__name__ + "Backward"
 
     # -- the ctx API used inside forward/backward ---------------------------------------------
-    def save_for_backward(self, *tensors: Optional["Tensor"]) -> None:
-        self._saved = [None if t is None else _SavedTensor(t) for t in tensors]
+    def save_for_backward(self, *tensors: Optional[Tensor]) -> None:
+        self._saved = [None if t is None else SavedTensor(t) for t in tensors]
 
     @property
     def saved_tensors(self) -> tuple:
@@ -141,61 +66,122 @@ class Function(Node):
             )
         return tuple(None if s is None else s.unpack(self) for s in self._saved)
 
-    def _free_saved(self) -> None:
-        if self._saved:  # nodes that saved nothing can be run again, as in torch
+    def release_saved(self) -> None:
+        if self._saved:
             self._saved = None
 
-    # -- building the graph -------------------------------------------------------------------
     @staticmethod
-    def forward(ctx: "Function", *args: Any) -> Any:
+    def forward(ctx: Any, *args: Any) -> Any:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx: "Function", *grads: "Tensor") -> Any:
+    def backward(ctx: Any, *grads: Any) -> Any:
         raise NotImplementedError
 
+    # -- forward: run the op and record the node ----------------------------------------------
     @classmethod
     def apply(cls, *args: Any) -> Any:
-        """Run `forward` and, if any tensor input requires grad, record a node for the result."""
-        Tensor, as_tensor_output = _tensor.Tensor, _tensor.as_tensor_output
+        """Run `forward` and, if any tensor argument requires grad, record a node for the result."""
         ctx = cls()
-        ctx._saved = []
-        tensor_args = [a for a in args if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = is_grad_enabled() and any(ctx.needs_input_grad)
         with no_grad():
             raw = cls.forward(ctx, *args)
-        outputs = raw if isinstance(raw, tuple) else (raw,)
-        outputs = tuple(as_tensor_output(o) for o in outputs)
-        if record:
-            ctx.next_functions = tuple(t._edge() for t in tensor_args)
-            ctx._input_meta = [(t.shape, t.dtype) for t in tensor_args]
-            ctx._arg_is_tensor = [isinstance(a, Tensor) for a in args]
-            ctx._output_meta = [(o.shape, o.dtype) for o in outputs]
-            for nr, out in enumerate(outputs):
-                if out.dtype.is_floating_point:
-                    out.requires_grad, out.grad_fn, out._output_nr = True, ctx, nr
+        outputs = tuple(_as_tensor(o) for o in (raw if isinstance(raw, tuple) else (raw,)))
+        if is_grad_enabled() and any(ctx.needs_input_grad):
+            ctx._record(args, outputs)
         return outputs if isinstance(raw, tuple) else outputs[0]
 
+    def _record(self, args: tuple, outputs: tuple[Tensor, ...]) -> None:
+        """Become the node of `outputs`: one edge per tensor argument, in argument order."""
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        self._arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
+        self.next_functions = tuple(t._edge() for t in tensors)
+        self.input_metadata = tuple((t.shape, t.dtype) for t in tensors)
+        self.output_metadata = tuple((o.shape, o.dtype) for o in outputs)
+        for nr, out in enumerate(outputs):
+            if out.dtype.is_floating_point:  # only floating results are differentiable
+                out._set_history(self, nr)
 
-def once_differentiable(backward: Callable) -> Callable:
-    """Mark a backward written in plain numpy: it cannot itself be differentiated.
+    # -- backward: what the engine calls --------------------------------------------------------
+    def __call__(self, *grads: Optional[Tensor]) -> Grads:
+        """The gradients of the inputs, one per edge: `backward`, checked and fitted to the inputs.
 
-    Used for the heavy layers (convolution, batch norm, pooling), whose backward is fastest as a
-    few numpy calls. Asking for a second derivative through one raises a clear error.
-    """
-
-    def wrapper(ctx: Function, *grads: "Tensor") -> Any:
-        if is_grad_enabled():
+        A missing output gradient is passed as zeros; an input whose edge goes nowhere (a constant)
+        gets None, as in torch, whatever `backward` returned for it."""
+        filled = [_zeros(meta) if g is None else g for g, meta in zip(grads, self.output_metadata)]
+        result = type(self).backward(self, *filled)
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(self._arg_is_tensor):
             raise RuntimeError(
-                f"{ctx.name()} is once-differentiable in autograd_from_scratch: its backward is "
-                "computed in plain numpy and cannot be recorded, so create_graph=True cannot go "
-                "through it."
+                f"function {self.name()} returned an incorrect number of gradients (expected "
+                f"{len(self._arg_is_tensor)}, got {len(result)})"
             )
-        return backward(ctx, *grads)
+        per_edge = [g for g, is_tensor in zip(result, self._arg_is_tensor) if is_tensor]
+        return tuple(None if g is None or edge.node is None else self._fit_to_input(k, _as_tensor(g))
+                     for k, (g, edge) in enumerate(zip(per_edge, self.next_functions)))
+
+    def _fit_to_input(self, k: int, grad: Tensor) -> Tensor:
+        """Undo broadcasting in one place: sum `grad` back to input k's shape, cast to its dtype."""
+        shape, dtype = self.input_metadata[k]
+        if grad.shape != shape:
+            try:
+                np.broadcast_shapes(shape, grad.shape)
+                grad = grad.sum_to_size(shape)
+            except ValueError:
+                raise RuntimeError(
+                    f"Function {self.name()} returned an invalid gradient at index {k} - got "
+                    f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+                ) from None
+        return grad if grad.dtype == dtype else grad.to(dtype)
+
+
+def _as_tensor(value: Any) -> Tensor:
+    """What forward or backward returned, as a Tensor (numpy scalars become 0-d arrays)."""
+    return value if isinstance(value, Tensor) else Tensor(np.asarray(value))
+
+
+def _zeros(meta: tuple) -> Tensor:
+    shape, dtype = meta
+    return Tensor(np.zeros(shape, dtype=dtype.numpy))
+
+
+class DelayedError(Function):
+    """Stands in front of what a once-differentiable backward returned under `create_graph=True`:
+    the result can be used, but differentiating through it raises, as torch's DelayedError does.
+    Its edges go to what the result depends on (the incoming gradients, the saved tensors)."""
+
+    @staticmethod
+    def forward(ctx: Any, result: Tensor, op_name: str, *depends_on: Tensor) -> Tensor:
+        ctx.op_name = op_name
+        return Tensor(result.data)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple:
+        raise RuntimeError(
+            f"trying to differentiate twice a function that was marked with @once_differentiable "
+            f"({ctx.op_name}): its backward is computed in plain numpy, so autograd_from_scratch "
+            "cannot differentiate it again."
+        )
+
+
+def once_differentiable(backward: Callable) -> Any:
+    """Mark a backward written in plain numpy: it can run under `create_graph=True`, but its
+    results cannot be differentiated again (that raises, when it is tried), as in torch."""
+
+    def wrapper(ctx: Function, *grads: Tensor) -> Any:
+        with no_grad():
+            result = backward(ctx, *grads)
+        saved = [s.tensor for s in ctx._saved or [] if s is not None]
+        depends_on = [t for t in (*grads, *saved) if t.requires_grad]
+        if not (is_grad_enabled() and depends_on):
+            return result
+        results = result if isinstance(result, tuple) else (result,)
+        delayed = tuple(None if g is None else DelayedError.apply(_as_tensor(g), ctx.name(), *depends_on)
+                        for g in results)
+        return delayed if isinstance(result, tuple) else delayed[0]
 
     wrapper.__doc__ = backward.__doc__
     return staticmethod(wrapper)
 
 
-from .. import tensor as _tensor  # noqa: E402  (tensor.py imports this module: import it last)
+__all__ = ["DelayedError", "Function", "GradientEdge", "once_differentiable"]

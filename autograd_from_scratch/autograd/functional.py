@@ -28,7 +28,7 @@ def vjp(func: Callable, inputs: Inputs, v: Tensor = None) -> tuple:
     single, xs = _prepare(inputs)
     with enable_grad():
         out = func(*xs)
-        grads = run_backward([out], [v], inputs=xs, allow_unused=True)
+        grads = run_backward([out], [v], inputs=xs, allow_unused=True, accumulate_grad=False)
     grads = tuple(Tensor(np.zeros(x.shape, x.data.dtype)) if g is None else g.detach()
                   for x, g in zip(xs, grads))
     return out.detach(), grads[0] if single else grads
@@ -44,7 +44,7 @@ def jacobian(func: Callable, inputs: Inputs) -> Union[Tensor, tuple]:
         v = np.zeros(out.numel(), dtype=out.data.dtype)
         v[i] = 1
         grads = run_backward([out], [Tensor(v.reshape(out.shape))], retain_graph=True,
-                             inputs=xs, allow_unused=True)
+                             inputs=xs, allow_unused=True, accumulate_grad=False)
         for row, g in zip(rows, grads):
             if g is not None:
                 row[i] = g.data

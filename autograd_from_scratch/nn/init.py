@@ -14,7 +14,8 @@ import math
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor, generator
+from ..creation import generator
+from ..tensor import Tensor
 
 
 def _fill(t: Tensor, values: np.ndarray) -> Tensor:

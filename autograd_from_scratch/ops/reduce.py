@@ -122,3 +122,18 @@ def sum_to_size(a: Tensor, *shape: Any) -> Tensor:
     if not dims:
         return a
     return a.sum(dims, keepdim=True).reshape(shape)
+
+
+def all(a: Tensor) -> Tensor:  # noqa: A001  (torch.all)
+    """True if every element is nonzero (not differentiable)."""
+    return Tensor(np.asarray(a.data.all()))
+
+
+def any(a: Tensor) -> Tensor:  # noqa: A001  (torch.any)
+    """True if some element is nonzero (not differentiable)."""
+    return Tensor(np.asarray(a.data.any()))
+
+
+def argmax(a: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+    """The index of the largest element (of the flattened tensor, or along `dim`)."""
+    return Tensor(np.asarray(np.argmax(a.data, axis=dim, keepdims=keepdim)))

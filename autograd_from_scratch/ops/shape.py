@@ -10,11 +10,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor
-
-
-def _sizes(shape: Sequence[Any]) -> tuple:
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+from ..tensor import Tensor, size_arg
 
 
 def view_of(base: Tensor, array: np.ndarray) -> Tensor:
@@ -196,12 +192,12 @@ class Stack(Function):
 
 # -- the functions the Tensor methods and `afs.*` call ------------------------------------------
 def view(a: Tensor, *shape: Any) -> Tensor:
-    return View.apply(a, _check_numel(a, _sizes(shape)))
+    return View.apply(a, _check_numel(a, size_arg(shape)))
 
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:
     """A view when the data allows it; otherwise a copy first, as torch does."""
-    shape = _check_numel(a, _sizes(shape))
+    shape = _check_numel(a, size_arg(shape))
     if a.data.flags.c_contiguous or a.ndim <= 1:
         return View.apply(a, shape)
     return UnsafeView.apply(Clone.apply(a), shape)
@@ -225,7 +221,7 @@ def t(a: Tensor) -> Tensor:
 
 
 def permute(a: Tensor, *dims: Any) -> Tensor:
-    return Permute.apply(a, tuple(d % a.ndim for d in _sizes(dims)))
+    return Permute.apply(a, tuple(d % a.ndim for d in size_arg(dims)))
 
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
@@ -237,7 +233,7 @@ def squeeze(a: Tensor, dim: Optional[int] = None) -> Tensor:
 
 
 def expand(a: Tensor, *shape: Any) -> Tensor:
-    shape = _sizes(shape)
+    shape = size_arg(shape)
     lead = len(shape) - a.ndim
     shape = tuple(a.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
     return Expand.apply(a, shape)
