@@ -7,17 +7,43 @@
     Q.backward(gradient=afs.tensor([1., 1.]))
     a.grad, b.grad          # 9a², -2b
 """
-from . import autograd
+from . import autograd, models, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .dtypes import bool_ as bool  # noqa: A001  (afs.bool, as torch.bool)
+from .creation import arange, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from .dtypes import bool_ as bool
 from .dtypes import dtype, float16, float32, float64, int32, int64
-from .ops import (abs, add, cat, clamp, clone, div, exp, flatten, log, matmul, max, mean, mul, neg,
-                  permute, pow, relu, reshape, sigmoid, sqrt, squeeze, stack, sub, sum, t, tanh,
-                  transpose, unsqueeze, where)
-from .creation import (arange, manual_seed, ones, ones_like, rand, randn, tensor, zeros,
-                       zeros_like)
+from .ops import (
+    abs,
+    add,
+    cat,
+    clamp,
+    clone,
+    div,
+    exp,
+    flatten,
+    log,
+    matmul,
+    max,
+    mean,
+    mul,
+    neg,
+    permute,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sqrt,
+    squeeze,
+    stack,
+    sub,
+    sum,
+    t,
+    tanh,
+    transpose,
+    unsqueeze,
+    where,
+)
 from .tensor import Tensor
-from . import models, nn, optim  # noqa: E402  (built on the tensor and ops above)
 
 __all__ = [
     "Tensor", "abs", "add", "arange", "autograd", "bool", "cat", "clamp", "clone", "div", "dtype",

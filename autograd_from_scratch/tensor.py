@@ -40,8 +40,7 @@ def _infer_array(data: Any, dtype: Any) -> np.ndarray:
     if np_dtype is None and not isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
         # Python floats become float32 (torch's default dtype), not numpy's float64.
-        np_dtype = np.float32 if arr.dtype == np.float64 else None
-        return np.array(arr, dtype=np_dtype)
+        return arr.astype(np.float32) if arr.dtype == np.float64 else arr.copy()
     return np.array(data, dtype=np_dtype)
 
 
@@ -103,7 +102,7 @@ class Tensor:
     @property
     def grad(self) -> Optional["Tensor"]:
         """The gradient backward() accumulated here; only leaves (and retain_grad()) keep one."""
-        if self.grad_fn is not None and not self.retains_grad:
+        if self.grad_fn is not None and self._grad is None and not self.retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
                 ".grad attribute won't be populated during autograd.backward(). If you indeed want "
@@ -294,9 +293,9 @@ def _check_assigned_grad(t: Tensor, value: Any) -> None:
     if not isinstance(value, Tensor):
         raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                         f"{type(value).__name__}")
-    if value.dtype != t.dtype:
-        raise TypeError(f"assigned grad has data of a different type: the tensor is {t.dtype}, "
-                        f"the gradient {value.dtype}")
     if value.shape != t.shape:
-        raise RuntimeError(f"assigned grad has data of a different size: the tensor has shape "
-                           f"{list(t.shape)}, the gradient {list(value.shape)}")
+        raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a "
+                           f"tensor of size '{list(t.shape)}': they must be the same size")
+    if value.dtype != t.dtype:
+        raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to a tensor "
+                           f"with dtype {t.dtype}: they must be the same dtype")

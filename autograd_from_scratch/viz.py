@@ -232,7 +232,7 @@ class _Drawing:
             label = (f"{grp}\n{_count(len(members) - len(leaves), 'op')}, "
                      f"{_count(len(leaves), 'parameter')} ({values:,} values)")
             boxes.append(_Box(f"g{k}", label, GROUP_COLOR, None))
-            self.local.update({i: f"g{k}" for i in members})
+            self.local.update(dict.fromkeys(members, f"g{k}"))
         return boxes
 
     def _node_boxes(self) -> list[_Box]:

@@ -1,5 +1,6 @@
 """Every op in the table, against torch on the same data: forward values, gradients for a random
-upstream gradient, node names, broadcasting (hypothesis), and finite differences (gradcheck)."""
+upstream gradient, node names, broadcasting (hypothesis). First and second derivatives by finite
+differences, which need no torch, are in tests/engine/test_derivatives.py."""
 from __future__ import annotations
 
 import numpy as np
@@ -42,13 +43,6 @@ def test_forward_backward_and_node_name(op, dtype):
     assert a_out.grad_fn.name() == t_out.grad_fn.name()
     for a, t in zip(a_in, t_in):
         assert_close(a.grad, t.grad, dtype)
-
-
-@pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
-def test_gradcheck(op):
-    arrays = make_inputs(op, np.random.default_rng(2), "float64")
-    inputs = [afs.tensor(a, requires_grad=True, dtype=afs.float64) for a in arrays]
-    assert afs.autograd.gradcheck(lambda *xs: op.fn(afs, *xs), inputs)
 
 
 BROADCASTING = [op for op in OPS if op.broadcasts]

@@ -29,8 +29,8 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from ..tensor import Tensor
-from .graph import Grads, GradientEdge, Node, SavedTensor
 from .grad_mode import is_grad_enabled, no_grad
+from .graph import GradientEdge, Grads, Node, SavedTensor
 
 
 class Function(Node):

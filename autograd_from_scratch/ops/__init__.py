@@ -10,16 +10,40 @@ version counter bumped (so backward notices if a saved tensor was overwritten).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Union
-
 import builtins
+from typing import Any, Callable, Union
 
 import numpy as np
 
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import (abs, add, clamp, clone, copy, div, eq, exp, full_like, ge, gt, le, log, lt,
-                          mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, to, where)
+from .elementwise import (
+    abs,
+    add,
+    clamp,
+    clone,
+    copy,
+    div,
+    eq,
+    exp,
+    full_like,
+    ge,
+    gt,
+    le,
+    log,
+    lt,
+    mul,
+    ne,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    sqrt,
+    sub,
+    tanh,
+    to,
+    where,
+)
 from .indexing import index, index_put_
 from .matmul import addmm, matmul
 from .reduce import all, any, argmax, max, mean, sum, sum_to_size
