@@ -15,17 +15,28 @@ from .dtypes import dtype, float16, float32, float64, int32, int64
 from .ops import (
     abs,
     add,
+    addmm,
+    all,
+    any,
+    argmax,
     cat,
     clamp,
     clone,
     div,
+    eq,
     exp,
     flatten,
+    full_like,
+    ge,
+    gt,
+    le,
     log,
+    lt,
     matmul,
     max,
     mean,
     mul,
+    ne,
     neg,
     permute,
     pow,
@@ -46,12 +57,13 @@ from .ops import (
 from .tensor import Tensor
 
 __all__ = [
-    "Tensor", "abs", "add", "arange", "autograd", "bool", "cat", "clamp", "clone", "div", "dtype",
-    "enable_grad", "exp", "flatten", "float16", "float32", "float64", "int32", "int64",
-    "is_grad_enabled", "log", "manual_seed", "matmul", "max", "mean", "models", "mul", "neg", "nn",
-    "no_grad", "ones", "ones_like", "optim", "permute", "pow", "rand", "randn", "relu", "reshape",
-    "set_grad_enabled", "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "tensor",
-    "transpose", "unsqueeze", "where", "zeros", "zeros_like",
+    "Tensor", "abs", "add", "addmm", "all", "any", "arange", "argmax", "autograd", "bool", "cat",
+    "clamp", "clone", "div", "dtype", "enable_grad", "eq", "exp", "flatten", "float16", "float32",
+    "float64", "full_like", "ge", "gt", "int32", "int64", "is_grad_enabled", "le", "log", "lt",
+    "manual_seed", "matmul", "max", "mean", "models", "mul", "ne", "neg", "nn", "no_grad", "ones",
+    "ones_like", "optim", "permute", "pow", "rand", "randn", "relu", "reshape", "set_grad_enabled",
+    "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "tensor", "transpose",
+    "unsqueeze", "where", "zeros", "zeros_like",
 ]
 
 

@@ -263,4 +263,4 @@ def root_gradient(i: int, root: Tensor, grad: Optional[Tensor]) -> Tensor:
             f"output[{i}] has a shape of {list(root.shape)}. The gradient must have the shape of "
             "the tensor that backward is called on."
         )
-    return grad
+    return grad if grad.dtype == root.dtype else grad.to(root.dtype)  # as torch's validate_outputs

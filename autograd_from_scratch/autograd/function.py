@@ -148,7 +148,7 @@ def _zeros(meta: tuple) -> Tensor:
 class DelayedError(Function):
     """Stands in front of what a once-differentiable backward returned under `create_graph=True`:
     the result can be used, but differentiating through it raises, as torch's DelayedError does.
-    Its edges go to what the result depends on (the incoming gradients, the saved tensors)."""
+    Its edges go to the incoming gradients that the result depends on."""
 
     @staticmethod
     def forward(ctx: Any, result: Tensor, op_name: str, *depends_on: Tensor) -> Tensor:
@@ -171,8 +171,8 @@ def once_differentiable(backward: Callable) -> Any:
     def wrapper(ctx: Function, *grads: Tensor) -> Any:
         with no_grad():
             result = backward(ctx, *grads)
-        saved = [s.tensor for s in ctx._saved or [] if s is not None]
-        depends_on = [t for t in (*grads, *saved) if t.requires_grad]
+        # As torch: only when an incoming gradient requires grad do the results get a node.
+        depends_on = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
         if not (is_grad_enabled() and depends_on):
             return result
         results = result if isinstance(result, tuple) else (result,)

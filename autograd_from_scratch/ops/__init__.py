@@ -102,6 +102,11 @@ def zero_(x: Tensor) -> Tensor:
     return inplace(x, full_like, 0)
 
 
+def where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """`x.where(condition, y)` is where(condition, x, y), as torch's Tensor.where."""
+    return where(condition, self, other)
+
+
 # Tensor method name -> the function that implements it, called with the tensor first. torch
 # records `2 + x` as x.add(2) and `3 * x` as x.mul(3), so the reflected forms of the commutative
 # operators are the ops themselves.
@@ -117,7 +122,8 @@ TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
     # math
     "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "abs": abs,
     "exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
-    "clamp": clamp, "matmul": matmul, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
+    "clamp": clamp, "matmul": matmul, "addmm": addmm, "where": where_method,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     # reductions
     "sum": sum, "mean": mean, "max": max, "sum_to_size": sum_to_size, "all": all, "any": any,
     "argmax": argmax,

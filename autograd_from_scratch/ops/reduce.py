@@ -121,7 +121,8 @@ def sum_to_size(a: Tensor, *shape: Any) -> Tensor:
     )
     if not dims:
         return a
-    return a.sum(dims, keepdim=True).reshape(shape)
+    summed = a.sum(dims, keepdim=True)
+    return summed.reshape(shape) if lead else summed
 
 
 def all(a: Tensor) -> Tensor:

@@ -8,11 +8,15 @@ import numpy as np
 import pytest
 
 import autograd_from_scratch as afs
+
 from op_table import OPS, make_inputs
 
 # Ops whose second derivative is not defined by the op alone: `bool_mask` selects by the values
 # themselves (its mask would change under the perturbation of a finite difference).
 FIRST_ORDER_ONLY = {"bool_mask"}
+# `to` casts to float32, where a difference quotient keeps too few digits (its exactness is checked
+# against torch in tests/test_ops.py).
+NOT_BY_DIFFERENCES = {"to"}
 
 
 def _inputs(op, seed):
@@ -20,12 +24,15 @@ def _inputs(op, seed):
     return [afs.tensor(a, requires_grad=True, dtype=afs.float64) for a in arrays]
 
 
-@pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
+FIRST_ORDER = [op for op in OPS if op.name not in NOT_BY_DIFFERENCES]
+
+
+@pytest.mark.parametrize("op", FIRST_ORDER, ids=[op.name for op in FIRST_ORDER])
 def test_gradcheck(op):
     assert afs.autograd.gradcheck(lambda *xs: op.fn(afs, *xs), _inputs(op, 2))
 
 
-SECOND_ORDER = [op for op in OPS if op.name not in FIRST_ORDER_ONLY]
+SECOND_ORDER = [op for op in FIRST_ORDER if op.name not in FIRST_ORDER_ONLY]
 
 
 @pytest.mark.parametrize("op", SECOND_ORDER, ids=[op.name for op in SECOND_ORDER])
