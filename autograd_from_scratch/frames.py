@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, Optional, Sequence
 import graphviz
 import numpy as np
 
+from .tensor import to_array
 from .viz import Params, _walk, draw_graph, node_name
 
 __all__ = ["Step", "backward_frames", "backward_steps", "fmt_grad", "save_frames", "strip"]
@@ -48,7 +49,7 @@ class Step(NamedTuple):
 
 def fmt_grad(grad: Any, digits: int = 4) -> str:
     """A short label for a gradient: its values for up to 4 elements, else its shape."""
-    values = np.asarray(grad.detach().numpy() if hasattr(grad, "detach") else grad, dtype=np.float64)
+    values = np.asarray(to_array(grad), dtype=np.float64)
     if values.size > 4:
         return "grad " + "(" + ", ".join(map(str, values.shape)) + ")"
     text = ", ".join(f"{v:.{digits}g}" for v in values.reshape(-1))

@@ -32,10 +32,8 @@ Shape = tuple[int, ...]
 
 def _infer_array(data: Any, dtype: Any) -> np.ndarray:
     """Turn lists, numbers, numpy arrays and torch tensors into an array, with torch's dtype rules."""
-    if isinstance(data, Tensor):
-        data = data.data
-    elif is_torch_tensor(data):
-        data = data.detach().cpu().numpy()
+    if isinstance(data, Tensor) or is_torch_tensor(data):
+        data = to_array(data)
     np_dtype = dtypes.to_numpy_dtype(dtype)
     if np_dtype is None and not isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
@@ -47,6 +45,16 @@ def _infer_array(data: Any, dtype: Any) -> np.ndarray:
 def is_torch_tensor(value: Any) -> bool:
     """A torch tensor, recognised without importing torch (the engine does not depend on it)."""
     return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def to_array(value: Any) -> np.ndarray:
+    """The values of an afs tensor, a torch tensor, a numpy array or a number, as a numpy array
+    (the tensor's own array where there is one: no copy)."""
+    if isinstance(value, Tensor):
+        return value.data
+    if is_torch_tensor(value):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
 
 
 def size_arg(size: Sequence[Any]) -> Shape:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, to_array
 from .parameter import Parameter, zero_grads
 
 
@@ -33,15 +33,6 @@ class IncompatibleKeys(NamedTuple):
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
-
-
-def _as_array(value: Any) -> np.ndarray:
-    """A state_dict value (afs tensor, torch tensor, numpy array or number) as a numpy array."""
-    if isinstance(value, Tensor):
-        return value.data
-    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -228,7 +219,7 @@ class Module:
         for name, target in own.items():
             if name not in state_dict:
                 continue
-            value = _as_array(state_dict[name])
+            value = to_array(state_dict[name])
             if value.shape != target.shape:
                 errors.append(f"size mismatch for {name}: copying a param with shape {list(value.shape)} "
                               f"from checkpoint, the shape in current model is {list(target.shape)}.")

@@ -20,7 +20,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, to_array
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -111,19 +111,11 @@ class NllLoss(Function):
         return g * ctx.coef, None, None, None, None
 
 
-def _target_array(target: Any) -> np.ndarray:
-    if isinstance(target, Tensor):
-        return target.data
-    if hasattr(target, "detach"):  # a torch tensor
-        return target.detach().cpu().numpy()
-    return np.asarray(target)
-
-
 def nll_loss(input: Tensor, target: Any, weight: Optional[Tensor] = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities input (N, C) for class indices target (N,)."""
     _check_reduction(reduction)
-    target = _target_array(target)
+    target = to_array(target)
     if input.ndim == 1:  # unbatched: a batch of one sample
         out = nll_loss(input.unsqueeze(0), target.reshape(1), weight, ignore_index, reduction)
         return out.squeeze(0) if reduction == "none" else out
@@ -149,7 +141,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None,
     """
     _check_reduction(reduction)
     logp = log_softmax(input, -1)
-    target_array = _target_array(target)
+    target_array = to_array(target)
     if target_array.dtype.kind == "f":
         return _soft_cross_entropy(logp, target, target_array, weight, reduction)
     return nll_loss(logp, target_array, weight, ignore_index, reduction)
