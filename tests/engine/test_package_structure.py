@@ -132,3 +132,21 @@ def test_engine_core_functions_are_small():
     assert len(functions) > 30
     too_complex = [(name, cc) for name, cc in functions if cc > MAX_COMPLEXITY]
     assert not too_complex, f"cyclomatic complexity above {MAX_COMPLEXITY}: {too_complex}"
+
+
+def _imports_torch(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+        if any(n == "torch" or n.startswith("torch.") for n in names):
+            return True
+    return False
+
+
+def test_the_package_and_this_tier_never_import_torch():
+    """So `make test-engine` (a venv without torch) runs them; torch is only what the other tests
+    compare against."""
+    tests = Path(__file__).resolve().parent
+    files = [*PACKAGE.rglob("*.py"), *tests.rglob("*.py"), tests.parent / "op_table.py", tests.parent / "conftest.py"]
+    # frames.py steps through a torch graph when it is given one, and imports torch only then.
+    assert [str(p.relative_to(ROOT)) for p in files if _imports_torch(p)] == ["autograd_from_scratch/frames.py"]
