@@ -176,10 +176,10 @@ def _groups(nodes: list, leaf_names: list[Optional[str]], cluster_by: ClusterBy)
         if own:
             group[i], hops[i] = own[0], 0
             continue
-        grouped = [j for j in inputs if not _is_leaf(nodes[j]) and hops[j] is not None]
+        grouped = {j: hop for j in inputs if not _is_leaf(nodes[j]) and (hop := hops[j]) is not None}
         if grouped:
-            nearest = min(grouped, key=lambda j: hops[j])  # the first of the nearest
-            group[i], hops[i] = group[nearest], hops[nearest] + 1
+            nearest = min(grouped, key=grouped.__getitem__)  # the first of the nearest
+            group[i], hops[i] = group[nearest], grouped[nearest] + 1
     return group
 
 

@@ -165,7 +165,7 @@ class Module:
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)  # type: ignore[return-value]
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         return (p for _, p in self.named_parameters(recurse=recurse))
@@ -200,7 +200,7 @@ class Module:
     def state_dict(self, destination: Optional[dict] = None, prefix: str = "",
                    keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
         """Every parameter and persistent buffer by dotted name (detached unless keep_vars)."""
-        out = OrderedDict() if destination is None else destination
+        out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else OrderedDict(destination)
         for name, t in self._state_entries(prefix):
             out[name] = t if keep_vars else t.detach()
         return out
@@ -287,7 +287,8 @@ class Module:
         if device is not None and str(device) != "cpu":
             raise RuntimeError(f"autograd_from_scratch runs on numpy, on the CPU only: cannot move "
                                f"to device '{device}'")
-        return self if dtype is None else self._cast(dtypes.to_numpy_dtype(dtype))
+        np_dtype = dtypes.to_numpy_dtype(dtype)
+        return self if np_dtype is None else self._cast(np_dtype)
 
     # -- printing -------------------------------------------------------------------------------
     def extra_repr(self) -> str:
