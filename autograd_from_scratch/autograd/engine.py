@@ -97,7 +97,7 @@ class GraphTask:
     def capture(self, node: Node, grads: list[Optional[Tensor]]) -> None:
         """The gradient of each of `inputs` whose edge goes into `node`: returned by autograd.grad;
         for `backward(inputs=...)` of a non-leaf, accumulated into its `.grad` as torch does."""
-        for k, (target, nr) in enumerate(self.targets):
+        for k, (target, nr) in enumerate(self.targets):  # none for a plain backward()
             grad = grads[nr] if target is node else None
             if grad is not None and not self.accumulate_grad:
                 self.captured[k] = grad
