@@ -24,7 +24,7 @@ from . import dtypes
 from ._tensor_str import format_tensor
 
 if TYPE_CHECKING:
-    from .autograd.graph import AccumulateGrad, GradientEdge, Node, RemovableHandle
+    from .autograd.graph import AccumulateGrad, Node, RemovableHandle
 
 Scalar = Union[int, float, bool]
 Shape = tuple[int, ...]
@@ -141,18 +141,6 @@ class Tensor:
         """Become output `output_nr` of `node` (what recording an op does to its result)."""
         self._requires_grad, self.grad_fn, self._output_nr = True, node, output_nr
 
-    def _edge(self) -> "GradientEdge":
-        """Where this tensor's gradient goes: its grad_fn, its AccumulateGrad, or nowhere."""
-        from .autograd.graph import AccumulateGrad, GradientEdge
-
-        if self.grad_fn is not None:
-            return GradientEdge(self.grad_fn, self._output_nr)
-        if self._requires_grad:
-            if self._grad_accumulator is None:
-                self._grad_accumulator = AccumulateGrad(self)
-            return GradientEdge(self._grad_accumulator, 0)
-        return GradientEdge(None, 0)
-
     def backward(self, gradient: Optional["Tensor"] = None, retain_graph: Optional[bool] = None,
                  create_graph: bool = False, inputs: Optional[Sequence["Tensor"]] = None) -> None:
         """Compute the gradient of this tensor with respect to every leaf (or only `inputs`),
@@ -182,7 +170,9 @@ class Tensor:
         """`hook(grad)` runs when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        node, output_nr = self._edge()
+        from .autograd.graph import get_gradient_edge
+
+        node, output_nr = get_gradient_edge(self)
         assert node is not None
         return node._register_tensor_hook(output_nr, hook)
 

@@ -9,7 +9,7 @@ from .engine import run_backward
 from .function import Function, once_differentiable
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import gradcheck, gradgradcheck
-from .graph import AccumulateGrad, GradientEdge, Node
+from .graph import AccumulateGrad, GradientEdge, Node, get_gradient_edge
 
 TensorOrTensors = Union[Tensor, Sequence[Tensor]]
 
@@ -40,6 +40,7 @@ def backward(tensors: TensorOrTensors, grad_tensors: Optional[TensorOrTensors] =
 
 
 __all__ = [
-    "AccumulateGrad", "Function", "GradientEdge", "Node", "backward", "enable_grad", "functional", "grad",
-    "gradcheck", "gradgradcheck", "is_grad_enabled", "no_grad", "once_differentiable", "set_grad_enabled",
+    "AccumulateGrad", "Function", "GradientEdge", "Node", "backward", "enable_grad", "functional",
+    "get_gradient_edge", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "no_grad",
+    "once_differentiable", "set_grad_enabled",
 ]

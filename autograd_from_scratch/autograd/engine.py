@@ -22,7 +22,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .grad_mode import set_grad_enabled
-from .graph import AccumulateGrad, GradientEdge, Grads, Node
+from .graph import AccumulateGrad, GradientEdge, Grads, Node, get_gradient_edge
 
 
 def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Optional[Tensor]],
@@ -34,7 +34,7 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Optional[Tensor]]
     keep_graph = create_graph if retain_graph is None else retain_graph
     task = GraphTask(roots, inputs, keep_graph, accumulate_grad)
     for i, (root, grad) in enumerate(zip(roots, grad_roots)):
-        task.send(root._edge(), root_gradient(i, root, grad), owned=False)
+        task.send(get_gradient_edge(root), root_gradient(i, root, grad), owned=False)
     with set_grad_enabled(create_graph):
         for node in task.order:
             grads = task.take(node)
@@ -72,7 +72,7 @@ class GraphTask:
         self.inputs = list(inputs or [])
         self.targets = [target_edge(k, t) for k, t in enumerate(self.inputs)]
         self.captured: list[Optional[Tensor]] = [None] * len(self.targets)
-        order = topological_order([node for node, _ in map(Tensor._edge, roots) if node is not None])
+        order = topological_order([node for node, _ in map(get_gradient_edge, roots) if node is not None])
         self.needed = None if inputs is None else nodes_leading_to(order, self.targets)
         self.order = order if self.needed is None else [n for n in order if n in self.needed]
 
@@ -234,7 +234,7 @@ def nodes_leading_to(order: list[Node], targets: list[GradientEdge]) -> set:
 def target_edge(k: int, tensor: Tensor) -> GradientEdge:
     if not tensor.requires_grad:
         raise RuntimeError(f"One of the differentiated Tensors (index {k}) does not require grad")
-    return tensor._edge()
+    return get_gradient_edge(tensor)
 
 
 def root_gradient(i: int, root: Tensor, grad: Optional[Tensor]) -> Tensor:

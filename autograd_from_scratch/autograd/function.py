@@ -30,7 +30,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .grad_mode import is_grad_enabled, no_grad
-from .graph import GradientEdge, Grads, Node, SavedTensor
+from .graph import GradientEdge, Grads, Node, SavedTensor, get_gradient_edge
 
 
 class Function(Node):
@@ -95,7 +95,7 @@ class Function(Node):
         """Become the node of `outputs`: one edge per tensor argument, in argument order."""
         tensors = [a for a in args if isinstance(a, Tensor)]
         self._arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
-        self.next_functions = tuple(t._edge() for t in tensors)
+        self.next_functions = tuple(get_gradient_edge(t) for t in tensors)
         self.input_metadata = tuple((t.shape, t.dtype) for t in tensors)
         self.output_metadata = tuple((o.shape, o.dtype) for o in outputs)
         for nr, out in enumerate(outputs):
