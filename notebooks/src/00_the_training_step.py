@@ -18,7 +18,7 @@
 # the rest of the series opens up each line.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# This is the first section of the tutorial "A Gentle Introduction to torch.autograd", run as it is
+# Instructor note: This is the first section of the tutorial "A Gentle Introduction to torch.autograd", run as it is
 # (with random instead of pretrained weights: no downloads in class or in CI). Go fast: the goal is
 # that students see the whole step once and have a picture to come back to. Every term used here
 # (graph, gradient, backward, `grad_fn`) is explained properly later; the map at the end says where.
@@ -59,6 +59,9 @@ from torchvision.models import ResNet18_Weights
 
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import to_numpy
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 print("torch, torchvision and autograd_from_scratch imported")
 
@@ -90,7 +93,7 @@ print(f"ResNet18 with random weights: {len(list(model.parameters()))} parameter 
       f" {n_values:,} numbers")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# With internet access, students can swap in `weights=ResNet18_Weights.DEFAULT`: every printed line
+# Instructor note: With internet access, students can swap in `weights=ResNet18_Weights.DEFAULT`: every printed line
 # of this notebook stays the same, because the checks print agreement (True/False) and shapes,
 # never raw logits. The architecture is identical either way: same 62 tensors, same 11,689,512
 # numbers as the `num_params` of the pretrained weights.
@@ -159,7 +162,7 @@ print("every parameter has a .grad of its own shape:",
       all(p.grad is not None and p.grad.shape == p.shape for p in params.values()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# One call filled 62 gradient tensors, 11.7 million numbers, and nothing in our code said how to
+# Instructor note: One call filled 62 gradient tensors, 11.7 million numbers, and nothing in our code said how to
 # differentiate a convolution or a batch norm. How that works is the whole series: the graph (02),
 # the engine that walks it (03), the calculus it applies (04), and the layers (05).
 
@@ -230,7 +233,7 @@ for name, ok in agreement.items():
     print(f"  {name:<24} max relative error < 1e-3: {ok}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Why 1e-3 and not 1e-6? With a batch of one 64×64 image, the last stage's batch norms normalise
+# Instructor note: Why 1e-3 and not 1e-6? With a batch of one 64×64 image, the last stage's batch norms normalise
 # over 2×2 = 4 values per channel, and their backward subtracts nearly equal float32 sums: the two
 # engines' gradients typically differ by about 1e-4 relative. In float64 (`.double()` on both
 # models and the data) the gradients agree to about 1e-12: the difference is rounding, not a

@@ -17,7 +17,7 @@
 # PyTorch and in `autograd_from_scratch` (`afs`), our own engine written on numpy.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The example is the one of the official tutorial "A Gentle Introduction to torch.autograd"
+# Instructor note: The example is the one of the official tutorial "A Gentle Introduction to torch.autograd"
 # (section *Differentiation in Autograd*). Keep the first notebook light: the machinery (graphs,
 # nodes, the engine) comes in notebooks 02 and 03. Here the message is "autograd gives the numbers
 # you would get by hand, and here are three independent ways to be sure".
@@ -44,6 +44,9 @@ import numpy as np
 import torch
 
 import autograd_from_scratch as afs
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -88,7 +91,7 @@ print(Q_ours)
 afs.compare.report("Q", Q_ours, Q)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Point at `grad_fn=<SubBackward0>` in both printouts: the last operation was a subtraction, and
+# Instructor note: Point at `grad_fn=<SubBackward0>` in both printouts: the last operation was a subtraction, and
 # the result remembers how it was made. That remembered history is the subject of notebook 02.
 # `afs.compare.report` prints the shape and whether the values agree within a tolerance; it never
 # prints raw differences, so the output is the same on every machine.
@@ -269,7 +272,7 @@ end = source.find("\n", source.find("return ones", start)) + 1
 print(textwrap.dedent(source[start:end]) if 0 <= start < end else source)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# For a scalar output the seed is simply 1 (`ones(root.shape)`), which is why `loss.backward()`
+# Instructor note: For a scalar output the seed is simply 1 (`ones(root.shape)`), which is why `loss.backward()`
 # needs no argument in a training loop. The second error in this function (shape mismatch) is also
 # torch's. Ask the class: what would `gradient=[2., 2.]` give? (Twice the gradients.)
 
@@ -286,7 +289,7 @@ leaf_names = [("a", a), ("b", b), ("Q", Q), ("a", a_ours), ("b", b_ours), ("Q", 
 afs.viz.side_by_side(Q_ours, Q, params=leaf_names)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Read the graph bottom-up for the backward pass: SubBackward0 sends +1 times the incoming
+# Instructor note: Read the graph bottom-up for the backward pass: SubBackward0 sends +1 times the incoming
 # gradient to the left branch and -1 times to the right; MulBackward0 multiplies by 3;
 # each PowBackward0 applies the power rule. Notebook 02 walks this graph node by node.
 
@@ -345,10 +348,11 @@ def update(change=None):
 a_slider.observe(update, names="value")
 b_slider.observe(update, names="value")
 update()
-widgets.VBox([a_slider, b_slider, live_table])
+_course.interactive(widgets.VBox([a_slider, b_slider, live_table]),
+                   first_state=f"a = {a_slider.value}   b = {b_slider.value}\n\n{HEADER}\n{table_row(a_slider.value, b_slider.value)}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Live demo: drag `a` through 0 and show dQ/da touching 0 (a flat point of 3a³); drag `b` and
+# Instructor note: Live demo: drag `a` through 0 and show dQ/da touching 0 (a flat point of 3a³); drag `b` and
 # show dQ/db changing sign with b. Both engines' columns move together. Without a kernel (slides,
 # static HTML) the table above carries the same content.
 

@@ -16,7 +16,7 @@
 # $\partial Q / \partial a = 9a^2$ and $\partial Q / \partial b = -2b$ in both engines.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# This notebook covers the tutorial's section *Computational Graph*. The graph is an object
+# Instructor note: This notebook covers the tutorial's section *Computational Graph*. The graph is an object
 # students can poke at: every cell prints a piece of it. Notebook 03 then opens the engine that
 # walks it.
 
@@ -28,6 +28,9 @@ import warnings
 import torch
 
 import autograd_from_scratch as afs
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -282,7 +285,7 @@ afs.viz.side_by_side(out_ours, out, params=[("x2", x), ("f", out), ("x2", x_ours
                      title="f(x2), x2 = [-0.25, 0.125]: two loops, second branch")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The comparisons `y.abs().sum() < 2` and `y.sum() > 0` also ran with tensors that require grad:
+# Instructor note: The comparisons `y.abs().sum() < 2` and `y.sum() > 0` also ran with tensors that require grad:
 # they made small graphs of their own, which nothing connects to the output, so they are not in
 # the drawing and are simply thrown away. Point out the `(y * y)` node: `y` enters MulBackward0
 # twice, so the drawing has one arrow but `next_functions` has two pairs.
@@ -393,7 +396,7 @@ print(f"afs   a.grad: {a_ours.grad}")
 afs.compare.report("a.grad after 2 passes", a_ours.grad, a.grad)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# In practice `retain_graph=True` is rare: two losses that share a graph are usually added and
+# Instructor note: In practice `retain_graph=True` is rare: two losses that share a graph are usually added and
 # backpropagated once. It is needed when a graph really must be traversed twice (e.g. computing
 # several vector-Jacobian products, as `functional.jacobian` does row by row).
 

@@ -27,6 +27,9 @@ import autograd_from_scratch as afs
 import autograd_from_scratch.frames  # noqa: F401  (afs.frames: the backward pass frame by frame)
 from autograd_from_scratch.autograd.engine import run_backward, topological_order
 from autograd_from_scratch.ops.elementwise import Exp, Mul
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -78,7 +81,7 @@ print("edges:", [(n.name(), i) for n, i in y.grad_fn.next_functions],
       "| torch:", [(n.name().split("::")[-1], i) for n, i in y_t.grad_fn.next_functions])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The `_saved_*` attributes are torch's introspection of the values its generated backward code keeps;
+# Instructor note: The `_saved_*` attributes are torch's introspection of the values its generated backward code keeps;
 # they exist for every built-in node (their names come from `derivatives.yaml`). Our engine keeps the same
 # values in `ctx.saved_tensors`, version-checked so an in-place change after saving is caught (notebook 08,
 # in-place operations). Point out that `next_functions` of `y` lead to two `AccumulateGrad` nodes: the leaves.
@@ -165,14 +168,14 @@ player = widgets.Play(value=0, min=0, max=len(pictures) - 1, interval=1500)
 widgets.jslink((player, "value"), (step_slider, "value"))
 view = widgets.HTML(value=svgs[0])
 step_slider.observe(lambda change: setattr(view, "value", svgs[change["new"]]), names="value")
-display(widgets.VBox([widgets.HBox([player, step_slider]), view]))
+display(_course.interactive(widgets.VBox([widgets.HBox([player, step_slider]), view]), first_state=pictures[0]))
 print("stepper over", len(pictures), "frames")
 
 # %% slideshow={"slide_type": "subslide"}
 afs.frames.strip(pictures, columns=4)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Walk the frames left to right, top to bottom. Step 0 seeds the output with $v = [1, 1]$ (the tutorial's
+# Instructor note: Walk the frames left to right, top to bottom. Step 0 seeds the output with $v = [1, 1]$ (the tutorial's
 # `external_grad`). `SubBackward0` sends $v$ to the left and $-v$ to the right. The `b` branch finishes first
 # (steps 2–3) because of the depth-first order, then the `a` branch. The edge into `a` carries
 # $[36, 81] = 9a^2$ and the one into `b` carries $[-12, -8] = -2b$: the tutorial's check.

@@ -26,6 +26,9 @@ import autograd_from_scratch as afs
 import autograd_from_scratch.frames  # noqa: F401  (afs.frames: the backward pass step by step)
 from autograd_from_scratch.autograd.engine import _fit_to_input
 from autograd_from_scratch.ops.reduce import sum_to_size
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -162,7 +165,7 @@ print("backward(gradient=v) == vjp == Jᵀv:", afs.compare.agree(x.grad, vjp, 1e
       afs.compare.agree(J.numpy().T @ u.numpy(), vjp, 1e-12))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The key sentence for the class: `backward` never builds $J$. Building $J$ takes one backward pass per row
+# Instructor note: The key sentence for the class: `backward` never builds $J$. Building $J$ takes one backward pass per row
 # (that is literally how `functional.jacobian` works, section 4). `vjp` is *one* pass. The name `gradient=` in
 # `backward(gradient=v)` is torch's; mathematically it is the vector $v$ of $J^T v$.
 
@@ -334,7 +337,7 @@ for (engine, n, m), seconds in timings.items():
     print(f"{engine:<6} n={n:<5} m={m:<5} {1000 * seconds:8.1f} ms")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# torch has forward mode too (`torch.autograd.forward_ad`, `torch.func.jvp`, `jacfwd`); our engine implements
+# Instructor note: torch has forward mode too (`torch.autograd.forward_ad`, `torch.func.jvp`, `jacfwd`); our engine implements
 # reverse mode only. `torch.func.jacrev` and `jacobian(..., vectorize=True)` batch the $m$ passes into one
 # vectorized pass with `vmap`: the arithmetic is the same, the Python overhead is gone.
 

@@ -32,6 +32,9 @@ from autograd_from_scratch.ops.conv import Convolution, col2im, im2col, window
 from autograd_from_scratch.ops.elementwise import Relu
 from autograd_from_scratch.ops.matmul import Addmm
 from autograd_from_scratch.ops.norm import BatchNorm
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.set_num_threads(1)  # tensors of a few hundred numbers: threads would only add overhead
 torch.manual_seed(0)
@@ -48,7 +51,7 @@ def rounded(t, digits=4):
 print("torch", torch.__version__.split("+")[0], "| float64 throughout: the point is exact agreement")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Every section has the same four beats: the math (forward and backward, short), the code from the package
+# Instructor note: Every section has the same four beats: the math (forward and backward, short), the code from the package
 # (`inspect.getsource`, never retyped), the same computation in both engines with the same weights and the same
 # random upstream gradient $G$, and `gradcheck` in float64. The whole notebook runs in a few seconds.
 
@@ -183,7 +186,7 @@ draw_im2col(img[0, 0], cols, patches)
 print("framed columns:", {f"{pq}": cols[:, 3 * pq[0] + pq[1]].astype(int).tolist() for pq in patches})
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Read the figure column by column: the blue column is the blue square read row by row (0 1 2 5 6 7 10 11 12).
+# Instructor note: Read the figure column by column: the blue column is the blue square read row by row (0 1 2 5 6 7 10 11 12).
 # Each row of `cols` is one kernel offset $(i, j)$: row $(0,0)$ holds the top-left pixel of every patch, and is
 # itself a strided slice of the image (rows 0..2, columns 0..2). That is how `im2col` fills it: one strided copy per
 # kernel offset, 9 copies here, instead of one per patch. Pixel 12 (the centre) appears in all 9 columns.
@@ -292,7 +295,7 @@ afs.viz.side_by_side(yc, yc_t, params=({"x": xc, "weight": conv.weight, "bias": 
                                        {"x": xc_t, "weight": conv_t.weight, "bias": conv_t.bias}))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# torch does not necessarily use im2col on the CPU (it picks among several kernels: oneDNN, a "slow" im2col-based
+# Instructor note: torch does not necessarily use im2col on the CPU (it picks among several kernels: oneDNN, a "slow" im2col-based
 # `slow_conv2d`, cuDNN on GPUs with implicit GEMM or Winograd/FFT algorithms). The *math* is the same, so values agree
 # to rounding and the node is the same `ConvolutionBackward0`. `groups` (depthwise convolutions) is one matrix
 # product per group in our `Convolution`: it is in the forward shown above.
@@ -438,7 +441,7 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
                                        {"x": xb_t, "weight": bn_t.weight, "bias": bn_t.bias}))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Common student confusion: "eval() turns off gradients". It does not: `eval()` only switches BatchNorm (and Dropout)
+# Instructor note: Common student confusion: "eval() turns off gradients". It does not: `eval()` only switches BatchNorm (and Dropout)
 # to their inference behaviour; gradients still flow, as the cell above shows. Turning off recording is `no_grad`
 # (notebook 06). Also: torch's running variance is unbiased ($M/(M-1)$), the normalisation is biased; forgetting this
 # is the classic reimplementation bug, visible here as a mismatch in `running_var` only.
@@ -509,7 +512,7 @@ print("pixels that won 2 or more windows (and got the sum of their gradients):",
 gradcheck_both(lambda x: F.max_pool2d(x, 3, 2, 1), lambda x: TF.max_pool2d(x, 3, 2, 1), (1, 2, 5, 5))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# gradcheck of a max is fine as long as no two values in a window are within $\varepsilon$ of each other (random
+# Instructor note: gradcheck of a max is fine as long as no two values in a window are within $\varepsilon$ of each other (random
 # float64 inputs). With exactly tied maxima the function is not differentiable and both engines just pick one winner
 # (torch: the first in the window); we keep ties out of this notebook.
 
@@ -588,7 +591,7 @@ print("operations, breadth first from the output:", ", ".join(names))
 afs.viz.side_by_side(out, out_t, params=(dict(net.named_parameters()), dict(net_t.named_parameters())))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Point at the box order: the drawing is of the *backward* graph, but arrows go in the forward direction (inputs at
+# Instructor note: Point at the box order: the drawing is of the *backward* graph, but arrows go in the forward direction (inputs at
 # the top). `TBackward0` under the linear weight is the transpose of `addmm(b, x, Wᵀ)`. This is the skeleton of a
 # ResNet: later in the series a whole ResNet18 runs the same way.
 

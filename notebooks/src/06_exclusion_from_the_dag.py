@@ -18,7 +18,7 @@
 # we look at what autograd does *not* record, and what that buys.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# This is the section "Exclusion from the DAG" of the tutorial "A Gentle Introduction to
+# Instructor note: This is the section "Exclusion from the DAG" of the tutorial "A Gentle Introduction to
 # torch.autograd", with two additions: `detach()`, and the frequent confusion between `model.eval()`
 # and `torch.no_grad()`. Every cell runs in torch and in `autograd_from_scratch` (`afs`); a check
 # cell says whether they agree. The ResNet part takes a few seconds per engine.
@@ -34,6 +34,9 @@ from torch import nn, optim
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import report, to_numpy
 from autograd_from_scratch.viz import graph_edges, node_name, side_by_side
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 
 def rounded(t, decimals=4):
@@ -92,7 +95,7 @@ for label, t in (("torch", b), ("ours", b_ours)):
 side_by_side(b_ours, b, params=[("z", z), ("z", z_ours), ("b", b), ("b", b_ours)])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The drawing has no box for `x`: only tensors that require gradients get an `AccumulateGrad` box.
+# Instructor note: The drawing has no box for `x`: only tensors that require gradients get an `AccumulateGrad` box.
 # The values of x, y, z differ between the engines (each has its own random generator); here only
 # the flags and the graph matter.
 
@@ -127,7 +130,7 @@ print("inside no_grad:", "c.requires_grad =", c_ours.requires_grad, "| c.grad_fn
 print("after the block, grad mode is back on:", afs.is_grad_enabled())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# `afs.no_grad` is a small context manager in `autograd/grad_mode.py`: it sets a global flag on
+# Instructor note: `afs.no_grad` is a small context manager in `autograd/grad_mode.py`: it sets a global flag on
 # entry and restores the previous value on exit (also when an exception leaves the block), and it
 # works as a decorator too. The optimizers' `step()` runs under it: updating a parameter must not be
 # recorded.
@@ -306,7 +309,7 @@ print("the classifier's node:", prediction.grad_fn.name(), "| its next_functions
       [(name_of(n), i) for n, i in prediction.grad_fn.next_functions])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# `AddmmBackward0` computes bias + input @ weightᵀ. Its three edges are the bias's AccumulateGrad,
+# Instructor note: `AddmmBackward0` computes bias + input @ weightᵀ. Its three edges are the bias's AccumulateGrad,
 # `None` for the input (the backbone's features, which don't require gradients) and `TBackward0`,
 # the transpose of the weight. That `None` is where the frozen backbone was cut off.
 
@@ -338,7 +341,7 @@ report("fc.weight after the step", ours.fc.weight, model.fc.weight, 1e-4)
 report("fc.bias after the step", ours.fc.bias, model.fc.bias, 1e-4)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The tutorial's remark: although we register all the parameters in the optimizer, the only
+# Instructor note: The tutorial's remark: although we register all the parameters in the optimizer, the only
 # parameters that compute gradients (and so are updated by gradient descent) are the classifier's
 # weight and bias. Passing only `model.fc.parameters()` to the optimizer would do the same step.
 

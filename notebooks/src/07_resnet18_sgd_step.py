@@ -18,7 +18,7 @@
 # the step of [00 · The training step](00_the_training_step.ipynb) again, now that we know what each line does.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The payoff notebook. Nothing new in the engine: every piece (graph, engine, Jacobian products, layers,
+# Instructor note: The payoff notebook. Nothing new in the engine: every piece (graph, engine, Jacobian products, layers,
 # frozen parameters) was built in 01–06. New here are only the optimizer's update rule (section 6) and the
 # look at numerical agreement (section 7). Execution takes about half a minute: a ResNet18 runs forward and
 # backward a few times in both engines.
@@ -37,6 +37,9 @@ import torchvision
 
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import agree, report, report_grads, to_numpy
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -132,7 +135,7 @@ print(f"{len(buffers_t)} batch-norm buffers (running mean, var, count) updated a
       all(agree(b, buffers_t[k], 1e-3) for k, b in ours.named_buffers()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The float32 tolerance is 1e-3 relative, as in notebook 00: the engines sum in different orders, and the
+# Instructor note: The float32 tolerance is 1e-3 relative, as in notebook 00: the engines sum in different orders, and the
 # last stage's batch norms normalise over only 2×2 = 4 values per channel. Section 7 shows that in float64 the
 # differences drop to about 1e-13: rounding, not a different formula.
 
@@ -226,17 +229,22 @@ chooser = widgets.Dropdown(options=["none"] + BLOCKS, value="layer1.0", descript
 graph_view = widgets.HTML()
 
 
-def show_block(change=None):
-    """Redraw both graphs with the chosen block opened into its modules."""
-    grouping = part if chooser.value == "none" else opened(chooser.value)
+def block_drawing(block):
+    """Both graphs with `block` opened into its modules ("none": every block collapsed)."""
+    grouping = part if block == "none" else opened(block)
     drawing = afs.viz.side_by_side(loss, loss_t, params=named, cluster_by=grouping, collapse=True)
     drawing.attr(size="11,11")
-    graph_view.value = drawing.pipe(format="svg", encoding="utf-8")
+    return drawing
+
+
+def show_block(change=None):
+    """Redraw both graphs for the block the dropdown chose."""
+    graph_view.value = block_drawing(chooser.value).pipe(format="svg", encoding="utf-8")
 
 
 chooser.observe(show_block, names="value")
 show_block()
-widgets.VBox([chooser, graph_view])
+_course.interactive(widgets.VBox([chooser, graph_view]), first_state=block_drawing(chooser.value))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Backward
@@ -374,7 +382,7 @@ for engine, (named_params, optimizer) in engines.items():
         print(f"{k:<24}{engine:<7}{agree(theta2, named_params[k], 1e-6)!s:<26}{agree(b2, state, 1e-6)}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# "The loss went down" is the tutorial's toy loss $\sum(\hat y - y)$, which has no minimum: SGD simply makes
+# Instructor note: "The loss went down" is the tutorial's toy loss $\sum(\hat y - y)$, which has no minimum: SGD simply makes
 # the predictions smaller. Notebook 09 uses a real loss. The hand computation runs in float64 on each
 # engine's own float32 values, hence agreement to 1e-6 rather than exact equality.
 
@@ -476,7 +484,7 @@ print("step 2:  torch's own float32 vs float64, worst > 1e-3:",
 #   still agree to about $10^{-12}$. Same formulas, different rounding: that is how to tell rounding from a bug.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# A further check an instructor can show live: load torch's float32 parameters after step 1 into a fresh
+# Instructor note: A further check an instructor can show live: load torch's float32 parameters after step 1 into a fresh
 # `afs.models.resnet18()` and compute its step-2 gradients. At the *same* parameters the two engines agree
 # to about 1e-5 again; the percent-level gap comes entirely from the slightly different $\theta_1$ that each
 # engine reached. (Perturbing torch's own $\theta_1$ by a relative 1e-7 moves its step-2 gradients by about
@@ -511,7 +519,7 @@ if STORED.exists():
           " | ".join(f"{'x'.join(map(str, r['shape']))}: {r['ratio']['total']:.2f}x" for r in stored["results"]))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Both engines do the same arithmetic, and the biggest part of it, the matrix products of the convolutions,
+# Instructor note: Both engines do the same arithmetic, and the biggest part of it, the matrix products of the convolutions,
 # runs at the same speed in both: numpy hands them to a BLAS library, torch to its own optimised kernels. The
 # difference is what lies around them. numpy computes an elementwise operation on one core where torch uses
 # all of them (plainest in the optimizer step: the same few passes over 11.7 million numbers, slower than

@@ -19,7 +19,7 @@
 # *during* it, *instead of* it, and *on top of* it.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Four independent topics, each short: hooks, `autograd.grad` and higher-order gradients, in-place
+# Instructor note: Four independent topics, each short: hooks, `autograd.grad` and higher-order gradients, in-place
 # operations, custom Functions with gradcheck. Each can be taught on its own; the exercises at the
 # end use one topic each. As everywhere in the series, every computation runs in torch and in
 # `autograd_from_scratch` (`afs`), and a check cell says whether they agree. All tensors are
@@ -37,6 +37,9 @@ import torch
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import agree, report, to_numpy
 from autograd_from_scratch.viz import graph_edges, side_by_side
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -119,7 +122,7 @@ print(textwrap.dedent(inspect.getsource(afs.Tensor.register_hook)))
 print(inspect.getsource(afs.autograd.engine._apply_tensor_hooks))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# torch does the same: a tensor hook is a "pre-hook" of the tensor's `grad_fn`, run on the
+# Instructor note: torch does the same: a tensor hook is a "pre-hook" of the tensor's `grad_fn`, run on the
 # gradient of that particular output before the node's backward. `retain_grad()` is itself
 # implemented as such a hook (one that stores the gradient in `.grad`), which is why our engine
 # handles `_retained` in the same function. `handle.remove()` takes a hook off again; the handles
@@ -154,7 +157,7 @@ report("x.grad (clipped)", x_ours.grad, x.grad)
 print(f"equal to the formula by hand: {agree(x_ours.grad, by_hand)}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Clipping per tensor with a hook is how some training tricks are written (gradient clipping,
+# Instructor note: Clipping per tensor with a hook is how some training tricks are written (gradient clipping,
 # gradient reversal layers for domain adaptation, scaling the gradient of one branch). The usual
 # "clip the global norm" of training loops (`torch.nn.utils.clip_grad_norm_`) works on `.grad`
 # after backward instead; exercise 1 writes a norm clip as a hook.
@@ -227,7 +230,7 @@ report("dloss/dh", dh_ours, dh)
 print(inspect.getsource(afs.autograd.grad))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Why it matters: libraries that compute gradients for their own purposes (a gradient penalty, a
+# Instructor note: Why it matters: libraries that compute gradients for their own purposes (a gradient penalty, a
 # meta-learning inner step, the higher-order derivatives of the next section) must not disturb
 # the `.grad` that the optimizer will read. Also worth saying: `autograd.grad` frees the graph
 # like `backward()` does, unless `retain_graph=True` (or `create_graph=True`) is passed, and it
@@ -348,7 +351,7 @@ for i in (20, 30, 40):  # x = -1, 0, 1
     print(f"x = {grid[i]:+.1f}: {values}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# A check by hand at x = 0: tanh' = 1 - tanh² = 1, tanh'' = -2 tanh (1 - tanh²) = 0,
+# Instructor note: A check by hand at x = 0: tanh' = 1 - tanh² = 1, tanh'' = -2 tanh (1 - tanh²) = 0,
 # tanh''' = -2 (1 - tanh²)(1 - 3 tanh²) = -2. The printed row for x = 0 shows 0, 1, 0, -2.
 # In torch, the node for the derivative of tanh is a fused `TanhBackwardBackward0`; ours builds
 # the same derivative from multiplications and a subtraction.
@@ -418,7 +421,7 @@ print(f"equals the formula: {agree(H_ours, H_by_hand)} | symmetric: {agree(H_our
 print(f"H @ v equals the H v product: {agree(H_ours @ v_ours, hv_ours)}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Costs, to say aloud: one HVP costs about two gradient evaluations whatever n is; the full
+# Instructor note: Costs, to say aloud: one HVP costs about two gradient evaluations whatever n is; the full
 # Hessian costs n of them and n² memory. For a network with millions of parameters only the HVP
 # is affordable. torch has `torch.autograd.functional.hessian` and `hvp`; ours has `jacobian`
 # and `vjp`, and the cell shows that `jacobian` of the gradient is all a Hessian is.
@@ -456,7 +459,7 @@ print(f"same graph in both engines: {graph_edges(y_ours) == graph_edges(y)}")
 side_by_side(y_ours, y, params=[("x", x_ours), ("x", x)], title="y = x * 2;  y.mul_(3);  y.add_(1)")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Why these in-place ops are harmless: the backward of `mul` by a constant needs only the constant,
+# Instructor note: Why these in-place ops are harmless: the backward of `mul` by a constant needs only the constant,
 # and the backward of `add` needs nothing, so no node has saved the values that were overwritten.
 # The next slide is the case where a node did save them.
 
@@ -560,7 +563,7 @@ softplus_ours = Softplus.apply
 print("our Softplus defined")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The class name `Softplus` is reused on purpose: each cell binds its own `.apply` to a different
+# Instructor note: The class name `Softplus` is reused on purpose: each cell binds its own `.apply` to a different
 # name right away, and both graphs then show the same node name, `SoftplusBackward`. torch names a
 # custom node after the class plus "Backward", and so do we.
 

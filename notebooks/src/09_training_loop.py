@@ -20,7 +20,7 @@
 # update rule of [07](07_resnet18_sgd_step.ipynb).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The last notebook, and the payoff: a real classifier, trained from scratch for a few epochs in
+# Instructor note: The last notebook, and the payoff: a real classifier, trained from scratch for a few epochs in
 # both engines, reaching about 97% test accuracy on handwritten digits. Nothing new in the engine:
 # the point is that the same 10 lines of training code run on `torch` and on `afs`, and that the
 # two runs stay together for hundreds of steps. The whole notebook runs in about half a minute
@@ -41,6 +41,9 @@ from threadpoolctl import threadpool_limits
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import agree, max_abs_diff, report, report_grads, to_numpy
 from autograd_from_scratch.viz import side_by_side
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 # Both engines on one thread: the matrices here are small, and waking threads up for each product
 # costs more than it saves (on a busy 2-core machine, our engine trained ten times slower).
@@ -318,7 +321,7 @@ print("mean loss per epoch, torch:", np.round(means_torch, 4).tolist())
 print("mean loss per epoch, afs:  ", np.round(means_ours, 4).tolist())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# If a student asks why the curves coincide rather than merely look alike: same initial weights,
+# Instructor note: If a student asks why the curves coincide rather than merely look alike: same initial weights,
 # same batches in the same order, the same update rule, float64. The only differences are the
 # rounding errors of two implementations (e.g. a different summation order inside a matrix
 # product), around $10^{-16}$ per operation; section 7 shows how they grow, and why float64.
@@ -377,7 +380,7 @@ for row_name, idx in rows.items():
 print(f"{len(wrong)} mistakes in {len(y_test)} test images")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The mistakes are worth showing to a class: at 8 × 8 pixels, several are hard for people too.
+# Instructor note: The mistakes are worth showing to a class: at 8 × 8 pixels, several are hard for people too.
 # A useful question: the model's scores are `logits_ours[i]`; how confident was it on a mistake?
 # (`afs.nn.functional.log_softmax(logits, 1).exp()` gives the probabilities.)
 
