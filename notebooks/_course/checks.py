@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Wrong", "exercise", "SOLVED", "NOT_YET"]
+__all__ = ["Wrong", "engine_name", "exercise", "reported", "SOLVED", "NOT_YET"]
 
 SOLVED, NOT_YET = "solved", "not solved yet"
 
@@ -85,7 +85,8 @@ class Exercise:
 
     def same(self, got: Any, expected: Any, what: str, *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
         """`got` has `expected`'s shape and values (to rtol/atol); else which element differs."""
-        self.returned(got, what)
+        if got is None or got is Ellipsis:
+            raise Wrong(f"{what}: got {got!r}, not numbers yet: write the code in the cell above")
         try:
             g = _as_array(got)
         except (TypeError, ValueError) as error:
@@ -103,14 +104,31 @@ class Exercise:
             raise Wrong(f"{what}{at}: expected {_fmt(e[index])}, got {_fmt(g[index])}{of}")
 
     def equal(self, got: Any, expected: Any, what: str) -> None:
-        """`got == expected` for names, counts, settings; else both, side by side."""
-        if got != expected:
-            raise Wrong(f"{what}: expected {expected!r}, got {got!r}")
+        """`got == expected` for names, counts, settings; else both, side by side (for long lists,
+        their lengths and the first position where they differ)."""
+        if got == expected:
+            return
+        if isinstance(got, list) and isinstance(expected, list) and len(repr(got)) + len(repr(expected)) > 160:
+            k = next((i for i, (g, e) in enumerate(zip(got, expected)) if g != e), min(len(got), len(expected)))
+            first = lambda items: repr(items[k]) if k < len(items) else "nothing"  # noqa: E731
+            raise Wrong(f"{what}: expected {len(expected)} items, got {len(got)}; the first difference is at "
+                        f"position {k}: expected {first(expected)}, got {first(got)}")
+        raise Wrong(f"{what}: expected {expected!r}, got {got!r}")
 
     def true(self, condition: bool, message: str) -> None:
         """A condition the answer must meet; `message` says what is wrong when it does not."""
         if not condition:
             raise Wrong(message)
+
+
+def engine_name(engine: Any) -> str:
+    """'torch' or 'afs': how the checks name the two engines."""
+    return "afs" if engine.__name__ == "autograd_from_scratch" else engine.__name__
+
+
+def reported(what: str, error: Exception) -> Wrong:
+    """A student's exception as a Wrong that says in which part of the check it happened."""
+    return Wrong(f"{what}: your code raised {type(error).__name__}: {error}{_where_in_student_code(error.__traceback__)}")
 
 
 def exercise(number: int) -> Exercise:

@@ -57,9 +57,16 @@ def strip_png(frames: afs.frames.Strip) -> bytes:
     return _to_png(grid)
 
 
+def _monospace(size: int) -> ImageFont.ImageFont:
+    """DejaVu Sans Mono, which matplotlib ships (so every machine has it), at `size` pixels."""
+    from matplotlib import font_manager
+
+    return ImageFont.truetype(font_manager.findfont("DejaVu Sans Mono"), size)
+
+
 def text_picture(text: str, size: int = 15) -> bytes:
     """A PNG of monospaced `text` (a table a widget shows), black on white."""
-    font = ImageFont.load_default(size=size)
+    font = _monospace(size)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     left, top, right, bottom = probe.multiline_textbbox((0, 0), text, font=font)
     image = Image.new("RGB", (right + 16, bottom + 16), "white")
