@@ -27,8 +27,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS_DIR))
-from _course.checks import NOT_YET, SOLVED  # noqa: E402
-from _course.solutions import SOLUTIONS_DIR, solutions  # noqa: E402
+from _course.checks import NOT_YET, SOLVED
+from _course.solutions import SOLUTIONS_DIR, solutions
 
 CHECK_CELL = re.compile(r"_course\.exercise\((\d+)\)")
 
@@ -72,18 +72,18 @@ WRONG = {
         ('my_names = ["AccumulateGrad", "MulBackward0"]\n', "expected ['MulBackward0', 'AccumulateGrad']"),
     ],
     ("02_computational_graph", 2): [
-        ("def per_step_grads(x, steps=3):\n    grads = []\n    for k in range(1, steps + 1):\n"
-         "        (k * x**2).sum().backward()\n        grads.append(x.grad.clone())\n    return grads\n",
+        (("def per_step_grads(x, steps=3):\n    grads = []\n    for k in range(1, steps + 1):\n"
+          "        (k * x**2).sum().backward()\n        grads.append(x.grad.clone())\n    return grads\n"),
          "the gradient of step 2 (torch), 2kx at index (0,): expected 4, got 6"),
-        ("def per_step_grads(x, steps=3):\n    grads = []\n    for k in range(1, steps + 1):\n"
-         "        x.grad.zero_()\n        (k * x**2).sum().backward()\n        grads.append(x.grad.clone())\n"
-         "    return grads\n", "your code raised AttributeError"),
+        (("def per_step_grads(x, steps=3):\n    grads = []\n    for k in range(1, steps + 1):\n"
+          "        x.grad.zero_()\n        (k * x**2).sum().backward()\n        grads.append(x.grad.clone())\n"
+          "    return grads\n"), "your code raised AttributeError"),
     ],
     ("02_computational_graph", 3): [
-        ("def two_grads(a, b, autograd):\n    Q = 3 * a**3 - b**2\n    Q.sum().backward()\n    g1 = a.grad.clone()\n"
-         "    a.grad = None\n    (Q * Q).sum().backward()\n    return g1, a.grad\n", "your code raised RuntimeError"),
-        ("def two_grads(a, b, autograd):\n    Q = 3 * a**3 - b**2\n    Q.sum().backward(retain_graph=True)\n"
-         "    g1 = a.grad.clone()\n    (Q * Q).sum().backward()\n    return g1, a.grad\n",
+        (("def two_grads(a, b, autograd):\n    Q = 3 * a**3 - b**2\n    Q.sum().backward()\n    g1 = a.grad.clone()\n"
+          "    a.grad = None\n    (Q * Q).sum().backward()\n    return g1, a.grad\n"), "your code raised RuntimeError"),
+        (("def two_grads(a, b, autograd):\n    Q = 3 * a**3 - b**2\n    Q.sum().backward(retain_graph=True)\n"
+          "    g1 = a.grad.clone()\n    (Q * Q).sum().backward()\n    return g1, a.grad\n"),
          "dL2/da, the second gradient (torch tensors)"),
         (Edit("autograd.grad(", "torch.autograd.grad("), "(in two_grads: `(g1,) = torch.autograd.grad("),
     ],
@@ -149,8 +149,8 @@ WRONG = {
     ],
     ("08_resnet18_sgd_step", 2): [
         (Edit("p.requires_grad = False", "pass"), "the parameters that require grad (afs)"),
-        ("def finetune(model, nn):\n    model.fc = nn.Linear(512, 10)\n    for p in model.parameters():\n"
-         "        p.requires_grad = False\n    return model\n",
+        (("def finetune(model, nn):\n    model.fc = nn.Linear(512, 10)\n    for p in model.parameters():\n"
+          "        p.requires_grad = False\n    return model\n"),
          "the parameters that require grad (afs): expected ['fc.weight', 'fc.bias'], got []"),
     ],
     ("08_resnet18_sgd_step", 3): [
@@ -174,8 +174,8 @@ WRONG = {
     ("10_training_loop", 1): [
         ("def manual_step(lib, model, lr):\n    for p in model.parameters():\n        p -= lr * p.grad\n",
          "your code raised RuntimeError"),
-        ("def manual_step(lib, model, lr):\n    with lib.no_grad():\n        for p in model.parameters():\n"
-         "            p = p - lr * p.grad\n", "the losses of 8 steps with manual_step (afs)"),
+        (("def manual_step(lib, model, lr):\n    with lib.no_grad():\n        for p in model.parameters():\n"
+          "            p = p - lr * p.grad\n"), "the losses of 8 steps with manual_step (afs)"),
     ],
     ("10_training_loop", 2): [
         (Edit("0.1 * 0.5 ** epoch", "0.1 * 0.5 ** (epoch + 1)"),
@@ -184,8 +184,8 @@ WRONG = {
          "the learning rate of epoch 0 (torch)"),
     ],
     ("10_training_loop", 3): [
-        ("def clip_gradients(lib, model, max_norm):\n    with lib.no_grad():\n        for p in model.parameters():\n"
-         "            norm = (p.grad ** 2).sum().item() ** 0.5\n            p.grad.mul_(min(1.0, max_norm / norm))\n",
+        (("def clip_gradients(lib, model, max_norm):\n    with lib.no_grad():\n        for p in model.parameters():\n"
+          "            norm = (p.grad ** 2).sum().item() ** 0.5\n            p.grad.mul_(min(1.0, max_norm / norm))\n"),
          "the losses of 8 clipped steps (afs)"),
         (Edit("min(1.0, max_norm / total_norm)", "max_norm / total_norm"), "the losses of 8 clipped steps (afs)"),
     ],
@@ -214,8 +214,8 @@ WRONG.update({
     ],
     ("03_build_it_yourself", 5): [
         ("def accumulate(leaf, grad):\n    leaf.grad = grad\n", "leaf.grad after 2 accumulate call(s)"),
-        ("def accumulate(leaf, grad):\n    if leaf.grad is None:\n        leaf.grad = grad\n    else:\n"
-         "        leaf.grad += grad\n", "in place"),
+        (("def accumulate(leaf, grad):\n    if leaf.grad is None:\n        leaf.grad = grad\n    else:\n"
+          "        leaf.grad += grad\n"), "in place"),
     ],
     ("03_build_it_yourself", 6): [
         (Edit("pending[t.grad_fn] = pending.get(t.grad_fn, 0) + g", "pending[t.grad_fn] = g"),
@@ -234,8 +234,8 @@ BUILD_IT = "03_build_it_yourself"
 # Other right answers, which the check must accept too.
 RIGHT = {
     ("02_computational_graph", 3): [
-        "def two_grads(a, b, autograd):\n    Q = 3 * a**3 - b**2\n    Q.sum().backward(retain_graph=True)\n"
-        "    g1 = a.grad.clone()\n    a.grad = None\n    (Q * Q).sum().backward()\n    return g1, a.grad\n",
+        ("def two_grads(a, b, autograd):\n    Q = 3 * a**3 - b**2\n    Q.sum().backward(retain_graph=True)\n"
+         "    g1 = a.grad.clone()\n    a.grad = None\n    (Q * Q).sum().backward()\n    return g1, a.grad\n"),
     ],
     ("10_training_loop", 3): [  # torch's own formula, with its + 1e-6
         Edit("max_norm / total_norm", "max_norm / (total_norm + 1e-6)"),
@@ -410,7 +410,7 @@ def test_build_it_checks_name_each_mistake(step):
     problems = []
     for answer, must in WRONG[(BUILD_IT, step)]:
         wrong = answer_source(answer, reference[step])
-        nb, checks = run_filled_in({**reference, step: wrong}, stop_after_check=step)
+        _, checks = run_filled_in({**reference, step: wrong}, stop_after_check=step)
         said = output_text(checks[step])
         if f"Exercise {step} · {NOT_YET}:" not in said or must not in said:
             problems.append(f"wrong answer:\n{wrong}\n  the check says {said!r}\n  expected it to say {must!r}")

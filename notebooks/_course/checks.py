@@ -14,11 +14,11 @@ student's (the check's own code is tested, tests/test_exercises.py), so it is re
 from __future__ import annotations
 
 import traceback
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
-__all__ = ["Wrong", "engine_name", "exercise", "reported", "SOLVED", "NOT_YET"]
+__all__ = ["NOT_YET", "SOLVED", "Wrong", "engine_name", "exercise", "reported"]
 
 SOLVED, NOT_YET = "solved", "not solved yet"
 
@@ -55,7 +55,7 @@ class Exercise:
     def __init__(self, number: int) -> None:
         self.number = number
 
-    def __enter__(self) -> "Exercise":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind, error, tb) -> bool:
@@ -110,7 +110,7 @@ class Exercise:
             return
         if isinstance(got, list) and isinstance(expected, list) and len(repr(got)) + len(repr(expected)) > 160:
             k = next((i for i, (g, e) in enumerate(zip(got, expected)) if g != e), min(len(got), len(expected)))
-            first = lambda items: repr(items[k]) if k < len(items) else "nothing"  # noqa: E731
+            first = lambda items: repr(items[k]) if k < len(items) else "nothing"
             raise Wrong(f"{what}: expected {len(expected)} items, got {len(got)}; the first difference is at "
                         f"position {k}: expected {first(expected)}, got {first(got)}")
         raise Wrong(f"{what}: expected {expected!r}, got {got!r}")

@@ -10,7 +10,6 @@ state, for a reader without a kernel.
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 import graphviz
@@ -18,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 import autograd_from_scratch as afs
 
-__all__ = ["show_pictures", "interactive", "text_picture", "strip_png"]
+__all__ = ["interactive", "show_pictures", "strip_png", "text_picture"]
 
 RUN_TO_INTERACT = "run the cell to make it interactive"
 
@@ -68,7 +67,7 @@ def text_picture(text: str, size: int = 15) -> bytes:
     """A PNG of monospaced `text` (a table a widget shows), black on white."""
     font = _monospace(size)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    left, top, right, bottom = probe.multiline_textbbox((0, 0), text, font=font)
+    *_, right, bottom = probe.multiline_textbbox((0, 0), text, font=font)
     image = Image.new("RGB", (right + 16, bottom + 16), "white")
     ImageDraw.Draw(image).multiline_text((8, 8), text, font=font, fill="black")
     return _to_png(image)
