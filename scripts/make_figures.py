@@ -52,7 +52,7 @@ def q_graphs():
 
 
 def backward_frame_graphs():
-    """The backward pass on Q, one picture per step (notebook 03)."""
+    """The backward pass on Q, one picture per step (notebook 04)."""
     import autograd_from_scratch as afs
     from autograd_from_scratch.frames import backward_frames
 

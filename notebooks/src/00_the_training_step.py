@@ -18,7 +18,7 @@
 # the rest of the series opens up each line.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# This is the first section of the tutorial "A Gentle Introduction to torch.autograd", run as it is
+# Instructor note: This is the first section of the tutorial "A Gentle Introduction to torch.autograd", run as it is
 # (with random instead of pretrained weights: no downloads in class or in CI). Go fast: the goal is
 # that students see the whole step once and have a picture to come back to. Every term used here
 # (graph, gradient, backward, `grad_fn`) is explained properly later; the map at the end says where.
@@ -59,6 +59,9 @@ from torchvision.models import ResNet18_Weights
 
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import to_numpy
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 print("torch, torchvision and autograd_from_scratch imported")
 
@@ -90,7 +93,7 @@ print(f"ResNet18 with random weights: {len(list(model.parameters()))} parameter 
       f" {n_values:,} numbers")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# With internet access, students can swap in `weights=ResNet18_Weights.DEFAULT`: every printed line
+# Instructor note: With internet access, students can swap in `weights=ResNet18_Weights.DEFAULT`: every printed line
 # of this notebook stays the same, because the checks print agreement (True/False) and shapes,
 # never raw logits. The architecture is identical either way: same 62 tensors, same 11,689,512
 # numbers as the `num_params` of the pretrained weights.
@@ -136,7 +139,7 @@ print("prediction:", tuple(prediction.shape), "| made by", prediction.grad_fn.na
 # $$L = \sum_{i=1}^{1000} (\hat y_i - y_i).$$
 #
 # It is not a sensible loss for training (it decreases without bound), but the tutorial uses it to
-# keep the step simple, and for autograd any function of the parameters will do. Notebook 09 uses
+# keep the step simple, and for autograd any function of the parameters will do. Notebook 10 uses
 # real losses.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -159,9 +162,9 @@ print("every parameter has a .grad of its own shape:",
       all(p.grad is not None and p.grad.shape == p.shape for p in params.values()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# One call filled 62 gradient tensors, 11.7 million numbers, and nothing in our code said how to
+# Instructor note: One call filled 62 gradient tensors, 11.7 million numbers, and nothing in our code said how to
 # differentiate a convolution or a batch norm. How that works is the whole series: the graph (02),
-# the engine that walks it (03), the calculus it applies (04), and the layers (05).
+# the engine that walks it (04), the calculus it applies (05), and the layers (06).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Lines 4–5: the parameter update
@@ -230,7 +233,7 @@ for name, ok in agreement.items():
     print(f"  {name:<24} max relative error < 1e-3: {ok}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Why 1e-3 and not 1e-6? With a batch of one 64×64 image, the last stage's batch norms normalise
+# Instructor note: Why 1e-3 and not 1e-6? With a batch of one 64×64 image, the last stage's batch norms normalise
 # over 2×2 = 4 values per channel, and their backward subtracts nearly equal float32 sums: the two
 # engines' gradients typically differ by about 1e-4 relative. In float64 (`.double()` on both
 # models and the data) the gradients agree to about 1e-12: the difference is rounding, not a
@@ -267,16 +270,22 @@ print(len(edges_ours), "nodes in ours,", len(edges_torch), "in torch's; same nam
 # |---|---|
 # | [01 · First gradients](01_first_gradients.ipynb) | what `backward()` computes, on $Q = 3a^3 - b^2$: the `.grad` of a leaf, and `gradient=` for a vector output |
 # | [02 · The computational graph](02_computational_graph.ipynb) | the graph the forward pass records: `grad_fn`, `next_functions`, leaves and `AccumulateGrad` |
-# | [03 · Inside the engine](03_inside_the_engine.ipynb) | how `backward()` walks that graph: topological order, accumulation, freeing the graph |
-# | [04 · Vector calculus](04_vector_calculus.ipynb) | the math each node applies: Jacobians and vector-Jacobian products |
-# | [05 · Layers](05_layers.ipynb) | the ResNet's building blocks (convolution, batch norm, pooling, linear) and their backward |
-# | [06 · Exclusion from the DAG](06_exclusion_from_the_dag.ipynb) | what is *not* recorded: `requires_grad`, `no_grad`, `detach`, frozen parameters and finetuning |
-# | [07 · One SGD step of a ResNet18](07_resnet18_sgd_step.ipynb) | this notebook's step again, line by line, and the optimizer's update |
-# | [08 · Beyond the basics](08_beyond_the_basics.ipynb) | hooks, higher-order gradients, in-place operations, `gradcheck` |
-# | [09 · A training loop](09_training_loop.ipynb) | many steps: `zero_grad`, a real loss, and a network that learns |
+# | [03 · Build it yourself](03_build_it_yourself.ipynb) | your own tensor autograd in 100 lines, checked against torch, training a small network |
+# | [04 · Inside the engine](04_inside_the_engine.ipynb) | how `backward()` walks that graph: topological order, accumulation, freeing the graph |
+# | [05 · Vector calculus](05_vector_calculus.ipynb) | the math each node applies: Jacobians and vector-Jacobian products |
+# | [06 · Layers](06_layers.ipynb) | the ResNet's building blocks (convolution, batch norm, pooling, linear) and their backward |
+# | [07 · Exclusion from the DAG](07_exclusion_from_the_dag.ipynb) | what is *not* recorded: `requires_grad`, `no_grad`, `detach`, frozen parameters and finetuning |
+# | [08 · One SGD step of a ResNet18](08_resnet18_sgd_step.ipynb) | this notebook's step again, line by line, and the optimizer's update |
+# | [09 · Beyond the basics](09_beyond_the_basics.ipynb) | hooks, higher-order gradients, in-place operations, `gradcheck` |
+# | [10 · A training loop](10_training_loop.ipynb) | many steps: `zero_grad`, a real loss, and a network that learns |
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
+#
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("the_training_step", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/00_the_training_step.py`).
 #
 # **1. The first update.** Write `first_update(param, grad, lr)`, the value of a parameter after the
 # first `SGD(..., momentum=0.9).step()`, from its value before the step and its gradient. The check
@@ -289,29 +298,19 @@ def first_update(param, grad, lr):
 
 print("first_update defined")
 
-
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_1():
-    for name, p in params.items():
-        mine = first_update(start[name], p.grad, 1e-2)
-        if mine is None or not torch.allclose(mine, p.detach()):
-            return "not solved yet"
-    return "solved"
+    with _course.exercise(1) as check:
+        for name, p in params.items():
+            param = start[name].clone()  # first_update gets a copy of the saved start weights
+            new = first_update(param, p.grad, 1e-2)
+            check.returned(new, "first_update(param, grad, lr)")
+            check.true(torch.equal(param, start[name]), f"first_update changed its argument `param` in place "
+                       f"({name}'s saved start weights): return a new tensor, e.g. `param - ...`")
+            check.same(new, p.detach(), f"first_update for {name}, against torch's SGD", rtol=1e-5)
 
 
-print(check_exercise_1())
-
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: on the first step the momentum buffer is the gradient itself, so θ ← θ - lr·g.
-def first_update(param, grad, lr):
-    return param - lr * grad
-
-
-print("first_update defined")
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_1())
+check_exercise_1()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. Where backward starts.** The backward pass starts at the loss and first computes
@@ -326,25 +325,15 @@ print("dloss_dprediction set:", dloss_dprediction is not None)
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_2():
-    if dloss_dprediction is None:
-        return "not solved yet"
-    for engine in (torch, afs):
-        y_hat = engine.tensor(to_numpy(prediction), requires_grad=True)
-        (y_hat - engine.tensor(to_numpy(labels))).sum().backward()
-        if to_numpy(dloss_dprediction).shape != (1, 1000) or not afs.compare.agree(dloss_dprediction, y_hat.grad):
-            return "not solved yet"
-    return "solved"
+    with _course.exercise(2) as check:
+        check.answered(dloss_dprediction, "dloss_dprediction")
+        for engine in (torch, afs):
+            y_hat = engine.tensor(to_numpy(prediction), requires_grad=True)
+            (y_hat - engine.tensor(to_numpy(labels))).sum().backward()
+            check.same(dloss_dprediction, y_hat.grad, f"dloss_dprediction, against {_course.engine_name(engine)}'s backward")
 
 
-print(check_exercise_2())
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: each term ŷᵢ - yᵢ has derivative 1 with respect to ŷᵢ, so the gradient is all ones.
-dloss_dprediction = torch.ones(1, 1000)
-print("dloss_dprediction set:", dloss_dprediction is not None)
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_2())
+check_exercise_2()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **3. How much did backward compute?** Compute `n_gradient_numbers`, the total count of numbers
@@ -357,19 +346,15 @@ print("n_gradient_numbers =", n_gradient_numbers)
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_3():
-    expected = sum(p.numel() for p in model.parameters())
-    return "solved" if n_gradient_numbers == expected else "not solved yet"
+    with _course.exercise(3) as check:
+        check.answered(n_gradient_numbers, "n_gradient_numbers")
+        n_tensors = len(list(model.parameters()))
+        check.true(n_gradient_numbers != n_tensors, f"n_gradient_numbers is {n_tensors}, the number of parameter "
+                   "tensors: count the numbers they hold (numel)")
+        check.equal(n_gradient_numbers, sum(p.numel() for p in model.parameters()), "n_gradient_numbers")
 
 
-print(check_exercise_3())
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: each .grad has its parameter's shape, so the count is the number of parameters' values.
-n_gradient_numbers = sum(p.grad.numel() for p in ours.parameters())
-print("n_gradient_numbers =", n_gradient_numbers)
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_3())
+check_exercise_3()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What we saw

@@ -17,9 +17,9 @@
 # PyTorch and in `autograd_from_scratch` (`afs`), our own engine written on numpy.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The example is the one of the official tutorial "A Gentle Introduction to torch.autograd"
+# Instructor note: The example is the one of the official tutorial "A Gentle Introduction to torch.autograd"
 # (section *Differentiation in Autograd*). Keep the first notebook light: the machinery (graphs,
-# nodes, the engine) comes in notebooks 02 and 03. Here the message is "autograd gives the numbers
+# nodes, the engine) comes in notebooks 02 to 04. Here the message is "autograd gives the numbers
 # you would get by hand, and here are three independent ways to be sure".
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -44,6 +44,9 @@ import numpy as np
 import torch
 
 import autograd_from_scratch as afs
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -88,7 +91,7 @@ print(Q_ours)
 afs.compare.report("Q", Q_ours, Q)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Point at `grad_fn=<SubBackward0>` in both printouts: the last operation was a subtraction, and
+# Instructor note: Point at `grad_fn=<SubBackward0>` in both printouts: the last operation was a subtraction, and
 # the result remembers how it was made. That remembered history is the subject of notebook 02.
 # `afs.compare.report` prints the shape and whether the values agree within a tolerance; it never
 # prints raw differences, so the output is the same on every machine.
@@ -266,7 +269,7 @@ print(f"afs   a.grad: {a_ours.grad}")
 print(inspect.getsource(afs.autograd.engine.root_gradient))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# For a scalar output the seed is simply 1 (`np.ones(root.shape)`), which is why `loss.backward()`
+# Instructor note: For a scalar output the seed is simply 1 (`np.ones(root.shape)`), which is why `loss.backward()`
 # needs no argument in a training loop. The second error in this function (shape mismatch) is also
 # torch's. Ask the class: what would `gradient=[2., 2.]` give? (Twice the gradients.)
 
@@ -283,7 +286,7 @@ leaf_names = [("a", a), ("b", b), ("Q", Q), ("a", a_ours), ("b", b_ours), ("Q", 
 afs.viz.side_by_side(Q_ours, Q, params=leaf_names)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Read the graph bottom-up for the backward pass: SubBackward0 sends +1 times the incoming
+# Instructor note: Read the graph bottom-up for the backward pass: SubBackward0 sends +1 times the incoming
 # gradient to the left branch and -1 times to the right; MulBackward0 multiplies by 3;
 # each PowBackward0 applies the power rule. Notebook 02 walks this graph node by node.
 
@@ -342,15 +345,21 @@ def update(change=None):
 a_slider.observe(update, names="value")
 b_slider.observe(update, names="value")
 update()
-widgets.VBox([a_slider, b_slider, live_table])
+_course.interactive(widgets.VBox([a_slider, b_slider, live_table]),
+                   first_state=f"a = {a_slider.value}   b = {b_slider.value}\n\n{HEADER}\n{table_row(a_slider.value, b_slider.value)}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Live demo: drag `a` through 0 and show dQ/da touching 0 (a flat point of 3a³); drag `b` and
+# Instructor note: Live demo: drag `a` through 0 and show dQ/da touching 0 (a flat point of 3a³); drag `b` and
 # show dQ/db changing sign with b. Both engines' columns move together. Without a kernel (slides,
 # static HTML) the table above carries the same content.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
+#
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("first_gradients", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/01_first_gradients.py`).
 #
 # **1. Predict.** Take $a = (-1, 0.5)$ and $b = (0, 2)$. Without running anything, write the
 # gradients that `Q.backward(gradient=[1., 1.])` will store, then run the check.
@@ -363,26 +372,17 @@ print(f"my answer: {my_a_grad} {my_b_grad}")
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_1():
-    if my_a_grad is None or my_b_grad is None:
-        return "not solved yet"
-    a = torch.tensor([-1., 0.5], requires_grad=True)
-    b = torch.tensor([0., 2.], requires_grad=True)
-    (3 * a**3 - b**2).backward(gradient=torch.tensor([1., 1.]))
-    ok = (afs.compare.agree(np.asarray(my_a_grad, dtype=float), a.grad)
-          and afs.compare.agree(np.asarray(my_b_grad, dtype=float), b.grad))
-    return "solved" if ok else "not solved yet"
+    with _course.exercise(1) as check:
+        check.answered(my_a_grad, "my_a_grad")
+        check.answered(my_b_grad, "my_b_grad")
+        a = torch.tensor([-1., 0.5], requires_grad=True)
+        b = torch.tensor([0., 2.], requires_grad=True)
+        (3 * a**3 - b**2).backward(gradient=torch.tensor([1., 1.]))
+        check.same(my_a_grad, a.grad, "my_a_grad")
+        check.same(my_b_grad, b.grad, "my_b_grad")
 
 
-print(check_exercise_1())
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: 9a² = 9·(1, 0.25) and -2b = (0, -4).
-my_a_grad = [9.0, 2.25]
-my_b_grad = [0.0, -4.0]
-print(f"my answer: {my_a_grad} {my_b_grad}")
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_1())
+check_exercise_1()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. A new function.** For $R = a^2 b + 2a - b^3$ (element by element), write
@@ -404,39 +404,19 @@ print("dR_da and dR_db defined")
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_2():
-    points = [([2., 3.], [6., 4.]), ([-1., 0.5], [0., 2.])]
-    for engine in (torch, afs):
-        for a_values, b_values in points:
-            a = engine.tensor(a_values, dtype=engine.float64, requires_grad=True)
-            b = engine.tensor(b_values, dtype=engine.float64, requires_grad=True)
-            (a**2 * b + 2 * a - b**3).sum().backward()
-            with engine.no_grad():
-                mine = dR_da(a, b), dR_db(a, b)
-            if any(m is None for m in mine):
-                return "not solved yet"
-            if not (afs.compare.agree(mine[0], a.grad) and afs.compare.agree(mine[1], b.grad)):
-                return "not solved yet"
-    return "solved"
+    with _course.exercise(2) as check:
+        for engine in (torch, afs):
+            for a_values, b_values in [([2., 3.], [6., 4.]), ([-1., 0.5], [0., 2.])]:
+                a = engine.tensor(a_values, dtype=engine.float64, requires_grad=True)
+                b = engine.tensor(b_values, dtype=engine.float64, requires_grad=True)
+                (a**2 * b + 2 * a - b**3).sum().backward()
+                at = f"for {_course.engine_name(engine)} tensors a = {a_values}, b = {b_values}"
+                with engine.no_grad():
+                    check.same(dR_da(a, b), a.grad, f"dR_da(a, b) {at}")
+                    check.same(dR_db(a, b), b.grad, f"dR_db(a, b) {at}")
 
 
-print(check_exercise_2())
-
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: the product rule for a²b, the power rule for the rest.
-def dR_da(a, b):
-    return 2 * a * b + 2
-
-
-def dR_db(a, b):
-    return a**2 - 3 * b**2
-
-
-print("dR_da and dR_db defined")
-
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_2())
+check_exercise_2()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **3. One backward, a weighted sum.** In our engine, find the `gradient=` vector `v` such that a
@@ -450,28 +430,22 @@ print(f"v = {v}")
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_3():
-    if v is None:
-        return "not solved yet"
-    a = afs.tensor([2., 3.], requires_grad=True)
-    b = afs.tensor([6., 4.], requires_grad=True)
-    (3 * a**3 - b**2).backward(gradient=v)
-    a_t = torch.tensor([2., 3.], requires_grad=True)
-    b_t = torch.tensor([6., 4.], requires_grad=True)
-    Q_t = 3 * a_t**3 - b_t**2
-    (2 * Q_t[0] - Q_t[1]).backward()
-    ok = afs.compare.agree(a.grad, a_t.grad) and afs.compare.agree(b.grad, b_t.grad)
-    return "solved" if ok else "not solved yet"
+    with _course.exercise(3) as check:
+        check.answered(v, "v")
+        check.true(isinstance(v, afs.Tensor), f"v is a {type(v).__module__}.{type(v).__name__}: make it an afs "
+                   "tensor (afs.tensor([...])), the gradient= of our engine's backward")
+        a = afs.tensor([2., 3.], requires_grad=True)
+        b = afs.tensor([6., 4.], requires_grad=True)
+        (3 * a**3 - b**2).backward(gradient=v)
+        a_t = torch.tensor([2., 3.], requires_grad=True)
+        b_t = torch.tensor([6., 4.], requires_grad=True)
+        Q_t = 3 * a_t**3 - b_t**2
+        (2 * Q_t[0] - Q_t[1]).backward()
+        check.same(a.grad, a_t.grad, "a.grad after Q.backward(gradient=v), against dL/da")
+        check.same(b.grad, b_t.grad, "b.grad after Q.backward(gradient=v), against dL/db")
 
 
-print(check_exercise_3())
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: the weights of L are v = (2, -1), since L = 2·Q₁ + (-1)·Q₂.
-v = afs.tensor([2., -1.])
-print(f"v = {v}")
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_3())
+check_exercise_3()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What we saw

@@ -16,8 +16,8 @@
 # $\partial Q / \partial a = 9a^2$ and $\partial Q / \partial b = -2b$ in both engines.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# This notebook covers the tutorial's section *Computational Graph*. The graph is an object
-# students can poke at: every cell prints a piece of it. Notebook 03 then opens the engine that
+# Instructor note: This notebook covers the tutorial's section *Computational Graph*. The graph is an object
+# students can poke at: every cell prints a piece of it. Notebook 04 then opens the engine that
 # walks it.
 
 # %% slideshow={"slide_type": "subslide"}
@@ -28,6 +28,9 @@ import warnings
 import torch
 
 import autograd_from_scratch as afs
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -282,7 +285,7 @@ afs.viz.side_by_side(out_ours, out, params=[("x2", x), ("f", out), ("x2", x_ours
                      title="f(x2), x2 = [-0.25, 0.125]: two loops, second branch")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The comparisons `y.abs().sum() < 2` and `y.sum() > 0` also ran with tensors that require grad:
+# Instructor note: The comparisons `y.abs().sum() < 2` and `y.sum() > 0` also ran with tensors that require grad:
 # they made small graphs of their own, which nothing connects to the output, so they are not in
 # the drawing and are simply thrown away. Point out the `(y * y)` node: `y` enters MulBackward0
 # twice, so the drawing has one arrow but `next_functions` has two pairs.
@@ -393,7 +396,7 @@ print(f"afs   a.grad: {a_ours.grad}")
 afs.compare.report("a.grad after 2 passes", a_ours.grad, a.grad)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# In practice `retain_graph=True` is rare: two losses that share a graph are usually added and
+# Instructor note: In practice `retain_graph=True` is rare: two losses that share a graph are usually added and
 # backpropagated once. It is needed when a graph really must be traversed twice (e.g. computing
 # several vector-Jacobian products, as `functional.jacobian` does row by row).
 
@@ -413,10 +416,15 @@ for engine in (torch, afs):
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # This is how the parameters of a pretrained model are *frozen* for fine-tuning, and `no_grad()`
 # switches recording off altogether.
-# [06 · Exclusion from the DAG](06_exclusion_from_the_dag.ipynb) covers both, and `detach()`, in full.
+# [07 · Exclusion from the DAG](07_exclusion_from_the_dag.ipynb) covers both, and `detach()`, in full.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
+#
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("computational_graph", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/02_computational_graph.py`).
 #
 # **1. Read a graph before drawing it.** For `z = a * b + a` (with `a`, `b` leaves that require
 # grad), what are the names in `z.grad_fn.next_functions`, in order? Write them down, then check.
@@ -428,27 +436,17 @@ print(f"my answer: {my_names}")
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_1():
-    if my_names is None:
-        return "not solved yet"
-    for engine in (torch, afs):
-        a = engine.tensor([2., 3.], requires_grad=True)
-        b = engine.tensor([6., 4.], requires_grad=True)
-        z = a * b + a
-        if [name for name, _ in edges(z.grad_fn)] != list(my_names):
-            return "not solved yet"
-    return "solved"
+    with _course.exercise(1) as check:
+        check.answered(my_names, "my_names")
+        for engine in (torch, afs):
+            a = engine.tensor([2., 3.], requires_grad=True)
+            b = engine.tensor([6., 4.], requires_grad=True)
+            z = a * b + a
+            check.equal(list(my_names), [name for name, _ in edges(z.grad_fn)],
+                        f"the names in z.grad_fn.next_functions ({_course.engine_name(engine)})")
 
 
-print(check_exercise_1())
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: the addition's inputs are a * b (made by MulBackward0) and the leaf a itself,
-# reached through its AccumulateGrad node.
-my_names = ["MulBackward0", "AccumulateGrad"]
-print(f"my answer: {my_names}")
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_1())
+check_exercise_1()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. One gradient per step.** This loop should return, for each step $k = 1, 2, 3$, the gradient
@@ -469,83 +467,44 @@ print("per_step_grads defined")
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_2():
-    for engine in (torch, afs):
-        x = engine.tensor([1., 2.], requires_grad=True)
-        grads = per_step_grads(x)
-        expected = [2 * k * engine.tensor([1., 2.]) for k in (1, 2, 3)]
-        if not all(afs.compare.agree(g, e) for g, e in zip(grads, expected)):
-            return "not solved yet"
-    return "solved"
+    with _course.exercise(2) as check:
+        for engine in (torch, afs):
+            x = engine.tensor([1., 2.], requires_grad=True)
+            grads = per_step_grads(x)
+            check.equal(len(grads), 3, f"the number of gradients per_step_grads returned ({_course.engine_name(engine)})")
+            for k, g in enumerate(grads, start=1):
+                check.same(g, 2 * k * engine.tensor([1., 2.]), f"the gradient of step {k} ({_course.engine_name(engine)}), 2kx")
 
 
-print(check_exercise_2())
-
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: clear the gradient before each backward (x.grad.zero_() works too, once x.grad exists).
-def per_step_grads(x, steps=3):
-    grads = []
-    for k in range(1, steps + 1):
-        x.grad = None
-        (k * x**2).sum().backward()
-        grads.append(x.grad.clone())
-    return grads
-
-
-print("per_step_grads defined")
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_2())
+check_exercise_2()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **3. Two losses, one forward.** Write `two_grads(a, b)` that computes `Q = 3 * a**3 - b**2`
-# *once*, and returns the gradient with respect to `a` of $L_1 = \sum Q$ and, separately, of
-# $L_2 = \sum Q^2$. You will need `retain_graph` and a way to keep the two gradients apart.
+# **3. Two losses, one forward.** Write `two_grads(a, b, autograd)` that computes
+# `Q = 3 * a**3 - b**2` *once*, and returns the gradient with respect to `a` of $L_1 = \sum Q$ and,
+# separately, of $L_2 = \sum Q^2$. You will need `retain_graph` and a way to keep the two gradients
+# apart. `autograd` is the module of the tensors' engine, `torch.autograd` or `afs.autograd`: call
+# `autograd.grad(...)` (not `torch.autograd.grad`, which knows only torch tensors), or use `backward`.
 
 # %% slideshow={"slide_type": "fragment"}
-def two_grads(a, b):
+def two_grads(a, b, autograd):
     return None, None  # (dL1/da, dL2/da)
 
 
 print("two_grads defined")
 
-
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_3():
-    for engine in (torch, afs):
-        a = engine.tensor([2., 3.], dtype=engine.float64, requires_grad=True)
-        b = engine.tensor([6., 4.], dtype=engine.float64, requires_grad=True)
-        try:
-            g1, g2 = two_grads(a, b)
-        except RuntimeError as e:
-            return f"not solved yet ({type(e).__name__}: {str(e)[:60]}...)"
-        if g1 is None or g2 is None:
-            return "not solved yet"
-        Q = 3 * a.detach()**3 - b.detach()**2
-        if not (afs.compare.agree(g1, 9 * a.detach()**2)
-                and afs.compare.agree(g2, 2 * Q * 9 * a.detach()**2)):
-            return "not solved yet"
-    return "solved"
+    with _course.exercise(3) as check:
+        for engine in (torch, afs):
+            a = engine.tensor([2., 3.], dtype=engine.float64, requires_grad=True)
+            b = engine.tensor([6., 4.], dtype=engine.float64, requires_grad=True)
+            g1, g2 = two_grads(a, b, engine.autograd)
+            Q = 3 * a.detach()**3 - b.detach()**2
+            check.same(g1, 9 * a.detach()**2, f"dL1/da, the first gradient ({_course.engine_name(engine)} tensors)")
+            check.same(g2, 2 * Q * 9 * a.detach()**2, f"dL2/da, the second gradient ({_course.engine_name(engine)} tensors)")
 
 
-print(check_exercise_3())
-
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: keep the graph for the second pass, and take the first gradient out before it.
-def two_grads(a, b):
-    Q = 3 * a**3 - b**2
-    Q.sum().backward(retain_graph=True)
-    g1 = a.grad.clone()
-    a.grad = None
-    (Q * Q).sum().backward()
-    return g1, a.grad
-
-
-print("two_grads defined")
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_3())
+check_exercise_3()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What we saw
@@ -559,4 +518,5 @@ print(check_exercise_3())
 #   steps, which is what `zero_grad()` does.
 # - Backward frees the tensors saved for it; a second backward needs `retain_graph=True`.
 #
-# **Next:** [03 · Inside the engine](03_inside_the_engine.ipynb): the loop that walks this graph.
+# **Next:** [03 · Build it yourself](03_build_it_yourself.ipynb): write the engine that walks this graph,
+# your own, in about 100 lines.

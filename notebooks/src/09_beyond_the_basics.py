@@ -6,7 +6,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 08 · Beyond the basics
+# # 09 · Beyond the basics
 #
 # **You will learn**
 # - to watch and change gradients while backward runs (*hooks*), to get gradients without touching
@@ -14,12 +14,12 @@
 # - why some in-place operations break backward (the *version counter*), and how to test a
 #   hand-written backward with `gradcheck`.
 #
-# **Builds on:** [07 · One SGD step of a ResNet18](07_resnet18_sgd_step.ipynb), where one call of
+# **Builds on:** [08 · One SGD step of a ResNet18](08_resnet18_sgd_step.ipynb), where one call of
 # `backward()` filled the `.grad` of every parameter. Here we open up that call: what can be done
 # *during* it, *instead of* it, and *on top of* it.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Four independent topics, each short: hooks, `autograd.grad` and higher-order gradients, in-place
+# Instructor note: Four independent topics, each short: hooks, `autograd.grad` and higher-order gradients, in-place
 # operations, custom Functions with gradcheck. Each can be taught on its own; the exercises at the
 # end use one topic each. As everywhere in the series, every computation runs in torch and in
 # `autograd_from_scratch` (`afs`), and a check cell says whether they agree. All tensors are
@@ -37,6 +37,9 @@ import torch
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import agree, report, to_numpy
 from autograd_from_scratch.viz import graph_edges, side_by_side
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -119,7 +122,7 @@ print(textwrap.dedent(inspect.getsource(afs.Tensor.register_hook)))
 print(inspect.getsource(afs.autograd.engine.call_tensor_hooks))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# torch does the same: a tensor hook is a "pre-hook" of the tensor's `grad_fn`, run on the
+# Instructor note: torch does the same: a tensor hook is a "pre-hook" of the tensor's `grad_fn`, run on the
 # gradient of that particular output before the node's backward. `retain_grad()` is itself
 # implemented as such a hook (one that stores the gradient in `.grad`), which is why our engine
 # handles `retain_grad` in the same function. `handle.remove()` takes a hook off again; the handles
@@ -154,7 +157,7 @@ report("x.grad (clipped)", x_ours.grad, x.grad)
 print(f"equal to the formula by hand: {agree(x_ours.grad, by_hand)}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Clipping per tensor with a hook is how some training tricks are written (gradient clipping,
+# Instructor note: Clipping per tensor with a hook is how some training tricks are written (gradient clipping,
 # gradient reversal layers for domain adaptation, scaling the gradient of one branch). The usual
 # "clip the global norm" of training loops (`torch.nn.utils.clip_grad_norm_`) works on `.grad`
 # after backward instead; exercise 1 writes a norm clip as a hook.
@@ -227,7 +230,7 @@ report("dloss/dh", dh_ours, dh)
 print(inspect.getsource(afs.autograd.grad))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Why it matters: libraries that compute gradients for their own purposes (a gradient penalty, a
+# Instructor note: Why it matters: libraries that compute gradients for their own purposes (a gradient penalty, a
 # meta-learning inner step, the higher-order derivatives of the next section) must not disturb
 # the `.grad` that the optimizer will read. Also worth saying: `autograd.grad` frees the graph
 # like `backward()` does, unless `retain_graph=True` (or `create_graph=True`) is passed, and it
@@ -348,7 +351,7 @@ for i in (20, 30, 40):  # x = -1, 0, 1
     print(f"x = {grid[i]:+.1f}: {values}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# A check by hand at x = 0: tanh' = 1 - tanh² = 1, tanh'' = -2 tanh (1 - tanh²) = 0,
+# Instructor note: A check by hand at x = 0: tanh' = 1 - tanh² = 1, tanh'' = -2 tanh (1 - tanh²) = 0,
 # tanh''' = -2 (1 - tanh²)(1 - 3 tanh²) = -2. The printed row for x = 0 shows 0, 1, 0, -2.
 # In torch, the node for the derivative of tanh is a fused `TanhBackwardBackward0`; ours builds
 # the same derivative from multiplications and a subtraction.
@@ -418,7 +421,7 @@ print(f"equals the formula: {agree(H_ours, H_by_hand)} | symmetric: {agree(H_our
 print(f"H @ v equals the H v product: {agree(H_ours @ v_ours, hv_ours)}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Costs, to say aloud: one HVP costs about two gradient evaluations whatever n is; the full
+# Instructor note: Costs, to say aloud: one HVP costs about two gradient evaluations whatever n is; the full
 # Hessian costs n of them and n² memory. For a network with millions of parameters only the HVP
 # is affordable. torch has `torch.autograd.functional.hessian` and `hvp`; ours has `jacobian`
 # and `vjp`, and the cell shows that `jacobian` of the gradient is all a Hessian is.
@@ -456,7 +459,7 @@ print(f"same graph in both engines: {graph_edges(y_ours) == graph_edges(y)}")
 side_by_side(y_ours, y, params=[("x", x_ours), ("x", x)], title="y = x * 2;  y.mul_(3);  y.add_(1)")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Why these in-place ops are harmless: the backward of `mul` by a constant needs only the constant,
+# Instructor note: Why these in-place ops are harmless: the backward of `mul` by a constant needs only the constant,
 # and the backward of `add` needs nothing, so no node has saved the values that were overwritten.
 # The next slide is the case where a node did save them.
 
@@ -494,7 +497,7 @@ print(inspect.getsource(afs.autograd.graph.SavedTensor))
 # Work on a copy (`y = x.exp().clone()`, then `y.add_(1)`), or use the out-of-place `y + 1`.
 # In-place changes of a *leaf* that requires grad are refused outright (its `.grad` would describe
 # values it no longer holds), except under `no_grad()`: that is how an SGD step updates the
-# parameters (notebook 07), and the version still goes up.
+# parameters (notebook 08), and the version still goes up.
 
 # %% slideshow={"slide_type": "fragment"}
 def exp_clone_add_(lib):
@@ -560,7 +563,7 @@ softplus_ours = Softplus.apply
 print("our Softplus defined")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The class name `Softplus` is reused on purpose: each cell binds its own `.apply` to a different
+# Instructor note: The class name `Softplus` is reused on purpose: each cell binds its own `.apply` to a different
 # name right away, and both graphs then show the same node name, `SoftplusBackward`. torch names a
 # custom node after the class plus "Backward", and so do we.
 
@@ -705,6 +708,11 @@ print(f"afs gradcheck of the gradient: {afs.autograd.gradcheck(softplus_grad_our
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("beyond_the_basics", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/09_beyond_the_basics.py`).
+#
 # 1. **A norm clip as a hook.** Rescale the gradient arriving at $h$ so that its Euclidean norm is
 #    at most 1: $g \mapsto g \cdot \min(1, 1/\lVert g\rVert)$.
 # 2. **A third derivative.** Compute $\frac{d^3}{dx^3}\tanh x$ at $x = 0.5$ in `afs` by nesting
@@ -718,7 +726,8 @@ print(f"afs gradcheck of the gradient: {afs.autograd.gradcheck(softplus_grad_our
 # ### Exercise 1 · A norm clip as a hook
 #
 # Fill in `clip_to_unit_norm(grad)`. The norm of a tensor `g` of our engine is
-# `(g * g).sum().sqrt()`.
+# `(g * g).sum().sqrt()`. The check runs it on a gradient of norm above 1 (to be scaled down) and on one
+# of norm below 1 (to be left as it is).
 
 # %% slideshow={"slide_type": "fragment"}
 def clip_to_unit_norm(grad):
@@ -729,26 +738,20 @@ print("clip_to_unit_norm defined")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_exercise_1():
-    x_ours = afs.tensor([0.5, -1.0, 2.0], dtype=afs.float64, requires_grad=True)
-    h_ours = 3 * x_ours.tanh()
-    h_ours.register_hook(clip_to_unit_norm)
-    (h_ours ** 2).sum().backward()
-    # The reference: torch's gradient of h, clipped by hand, pushed back through h = 3 tanh(x).
-    x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
-    h = 3 * x.tanh()
-    (g,) = torch.autograd.grad((h ** 2).sum(), h, retain_graph=True)
-    g = g * min(1.0, 1.0 / g.norm().item())
-    (expected,) = torch.autograd.grad(h, x, grad_outputs=g)
-    solved = x_ours.grad is not None and agree(x_ours.grad, expected)
-    print(f"exercise 1: {'solved' if solved else 'not solved yet'}")
-
-
-check_exercise_1()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def clip_to_unit_norm(grad):
-    norm = (grad * grad).sum().sqrt().item()
-    return grad * min(1.0, 1.0 / norm)
+    with _course.exercise(1) as check:
+        for scale in (1.0, 0.01):  # the gradient at h has norm about 9.6, then about 0.096
+            x_ours = afs.tensor([0.5, -1.0, 2.0], dtype=afs.float64, requires_grad=True)
+            h_ours = 3 * x_ours.tanh()
+            h_ours.register_hook(clip_to_unit_norm)
+            (scale * (h_ours ** 2).sum()).backward()
+            # The reference: torch's gradient of h, clipped by hand, pushed back through h = 3 tanh(x).
+            x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+            h = 3 * x.tanh()
+            (g,) = torch.autograd.grad((scale * (h ** 2).sum()), h, retain_graph=True)
+            norm = g.norm().item()
+            (expected,) = torch.autograd.grad(h, x, grad_outputs=g * min(1.0, 1.0 / norm))
+            check.same(x_ours.grad, expected, f"x.grad when the gradient at h has norm {norm:.3g} "
+                       f"({'to scale down to 1' if norm > 1 else 'below 1: to leave as it is'})")
 
 
 check_exercise_1()
@@ -761,29 +764,27 @@ check_exercise_1()
 
 # %% slideshow={"slide_type": "fragment"}
 x2_ours = afs.tensor(0.5, dtype=afs.float64, requires_grad=True)
+print("x2_ours =", x2_ours)
+
+# %% slideshow={"slide_type": "fragment"}
 third = None  # TODO: nest afs.autograd.grad three times, starting from x2_ours.tanh()
 print(f"third = {third}")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_exercise_2():
-    x2 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
-    (d1,) = torch.autograd.grad(x2.tanh(), x2, create_graph=True)
-    (d2,) = torch.autograd.grad(d1, x2, create_graph=True)
-    (d3,) = torch.autograd.grad(d2, x2)
-    t = np.tanh(0.5)
-    solved = (third is not None and agree(third, d3)
-              and agree(third, -2 * (1 - t ** 2) * (1 - 3 * t ** 2)))
-    print(f"exercise 2: {'solved' if solved else 'not solved yet'}")
+    with _course.exercise(2) as check:
+        check.answered(third, "third")
+        x2 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+        (d1,) = torch.autograd.grad(x2.tanh(), x2, create_graph=True)
+        (d2,) = torch.autograd.grad(d1, x2, create_graph=True)
+        (d3,) = torch.autograd.grad(d2, x2)
+        check.true(not np.isclose(to_numpy(third), to_numpy(d1.detach())), "third is the first derivative, "
+                   "1 - tanh²(x): differentiate twice more")
+        check.true(not np.isclose(to_numpy(third), to_numpy(d2.detach())), "third is the second derivative: "
+                   "differentiate once more")
+        check.same(third, d3, "third, against torch's third derivative", rtol=1e-12)
 
 
-check_exercise_2()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-y2_ours = x2_ours.tanh()
-(d1_ours,) = afs.autograd.grad(y2_ours, x2_ours, create_graph=True)
-(d2_ours,) = afs.autograd.grad(d1_ours, x2_ours, create_graph=True)
-(third,) = afs.autograd.grad(d2_ours, x2_ours)
-print(f"third = {third.item():.4f}")
 check_exercise_2()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -801,36 +802,23 @@ class Softsign(afs.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * 0  # TODO: the derivative of softsign
+        return None  # TODO: grad times the derivative of softsign
 
 
 print("Softsign defined")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_exercise_3():
-    x3 = torch.tensor([0.5, -1.0, 2.0, -3.0], dtype=torch.float64, requires_grad=True)
-    x3_ours = afs.tensor([0.5, -1.0, 2.0, -3.0], dtype=afs.float64, requires_grad=True)
-    (expected,) = torch.autograd.grad(torch.nn.functional.softsign(x3).sum(), x3)
-    (got,) = afs.autograd.grad(Softsign.apply(x3_ours).sum(), x3_ours)
-    passes = afs.autograd.gradcheck(Softsign.apply, (x3_ours,), raise_exception=False)
-    agrees = agree(got, expected)
-    print(f"gradcheck: {passes} | agrees with torch's F.softsign: {agrees}")
-    print(f"exercise 3: {'solved' if passes and agrees else 'not solved yet'}")
-
-
-check_exercise_3()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-class Softsign(afs.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x / (1 + x.abs())
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad / (1 + x.abs()) ** 2
+    with _course.exercise(3) as check:
+        x3 = torch.tensor([0.5, -1.0, 2.0, -3.0], dtype=torch.float64, requires_grad=True)
+        x3_ours = afs.tensor([0.5, -1.0, 2.0, -3.0], dtype=afs.float64, requires_grad=True)
+        upstream = [1.0, -2.0, 3.0, 0.5]  # not all ones: backward must multiply by grad
+        (expected,) = torch.autograd.grad((torch.nn.functional.softsign(x3) * torch.tensor(upstream)).sum(), x3)
+        (got,) = afs.autograd.grad((Softsign.apply(x3_ours) * afs.tensor(upstream, dtype=afs.float64)).sum(), x3_ours)
+        check.same(got, expected, f"Softsign's gradient under the upstream gradient {upstream}, against "
+                   "torch's F.softsign", rtol=1e-12)
+        check.true(afs.autograd.gradcheck(Softsign.apply, (x3_ours,), raise_exception=False),
+                   "gradcheck (finite differences) disagrees with Softsign.backward")
 
 
 check_exercise_3()
@@ -850,5 +838,5 @@ check_exercise_3()
 # - A custom **`Function`** is a forward and a backward; **`gradcheck`** (in float64) compares its
 #   backward with finite differences and catches a wrong one.
 #
-# **Next:** [09 · The training loop](09_training_loop.ipynb), where `backward()`, `no_grad()` and
+# **Next:** [10 · The training loop](10_training_loop.ipynb), where `backward()`, `no_grad()` and
 # in-place parameter updates are repeated until a model learns.

@@ -6,13 +6,13 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 04 · Vector calculus: Jacobians and vector-Jacobian products
+# # 05 · Vector calculus: Jacobians and vector-Jacobian products
 #
 # **You will learn**
 # - what the Jacobian is, and that `backward(gradient=v)` computes the vector-Jacobian product $J^T v$, never $J$ itself;
 # - why broadcasting's gradient is summed back to the input's shape, and why reverse mode suits one loss and many parameters.
 #
-# **Builds on:** [03 · Inside the engine](03_inside_the_engine.ipynb): `backward` visits the nodes in topological
+# **Builds on:** [04 · Inside the engine](04_inside_the_engine.ipynb): `backward` visits the nodes in topological
 # order and applies the chain rule at each.
 
 # %% slideshow={"slide_type": "skip"}
@@ -26,6 +26,9 @@ import autograd_from_scratch as afs
 import autograd_from_scratch.frames  # noqa: F401  (afs.frames: the backward pass step by step)
 from autograd_from_scratch.autograd.function import Function
 from autograd_from_scratch.ops.reduce import sum_to_size
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -162,7 +165,7 @@ print("backward(gradient=v) == vjp == Jᵀv:", afs.compare.agree(x.grad, vjp, 1e
       afs.compare.agree(J.numpy().T @ u.numpy(), vjp, 1e-12))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The key sentence for the class: `backward` never builds $J$. Building $J$ takes one backward pass per row
+# Instructor note: The key sentence for the class: `backward` never builds $J$. Building $J$ takes one backward pass per row
 # (that is literally how `functional.jacobian` works, section 4). `vjp` is *one* pass. The name `gradient=` in
 # `backward(gradient=v)` is torch's; mathematically it is the vector $v$ of $J^T v$.
 
@@ -185,7 +188,7 @@ print("MvBackward0 sends Wᵀ(that):   ", np.allclose(steps[3].received.numpy(),
 # ## 3. Broadcasting, and why its gradient is summed
 #
 # `x` of shape (3, 1) plus `y` of shape (4,) gives shape (3, 4): `x` is copied along the columns, `y`
-# along the rows. Each copy is a separate use of the same numbers, and (notebook 03) the gradients of
+# along the rows. Each copy is a separate use of the same numbers, and (notebook 04) the gradients of
 # several uses **add up**. So the gradient of `y` is the gradient of `z` summed over rows, and `x`'s is summed
 # over columns: every `.grad` has its tensor's shape.
 
@@ -334,12 +337,17 @@ for (engine, n, m), seconds in timings.items():
     print(f"{engine:<6} n={n:<5} m={m:<5} {1000 * seconds:8.1f} ms")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# torch has forward mode too (`torch.autograd.forward_ad`, `torch.func.jvp`, `jacfwd`); our engine implements
+# Instructor note: torch has forward mode too (`torch.autograd.forward_ad`, `torch.func.jvp`, `jacfwd`); our engine implements
 # reverse mode only. `torch.func.jacrev` and `jacobian(..., vectorize=True)` batch the $m$ passes into one
 # vectorized pass with `vmap`: the arithmetic is the same, the Python overhead is gone.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
+#
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("vector_calculus", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/05_vector_calculus.py`).
 # ### Exercise 1 · A Jacobian, one row per pass
 # Write `jacobian_by_rows(f, x)` for our engine: for each output $i$, call
 # `afs.autograd.grad(out, x, grad_outputs=e_i, retain_graph=True)` with $e_i$ the $i$-th unit vector, and
@@ -359,33 +367,13 @@ print("jacobian_by_rows defined")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_rows():
-    x0 = torch.randn(4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-    try:
-        ours = jacobian_by_rows(f, afs.tensor(x0))
-        ok = ours.shape == (3, 4) and afs.compare.agree(ours, torch.autograd.functional.jacobian(f_t, x0), 1e-12)
-    except Exception:
-        ok = False
-    print("Exercise 1 solved: True" if ok else "Exercise 1: not solved yet")
+    with _course.exercise(1) as check:
+        x0 = torch.randn(4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        ours = check.returned(jacobian_by_rows(f, afs.tensor(x0)), "jacobian_by_rows(f, x)")
+        check.same(ours, torch.autograd.functional.jacobian(f_t, x0), "jacobian_by_rows(f, x), against "
+                   "torch's Jacobian", rtol=1e-12)
 
 
-check_rows()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def jacobian_by_rows(f, x):
-    x = x.detach().requires_grad_()
-    out = f(x)
-    rows = []
-    for i in range(out.numel()):
-        e_i = np.zeros(out.numel())
-        e_i[i] = 1.0
-        (row,) = afs.autograd.grad(out, x, grad_outputs=afs.tensor(e_i.reshape(out.shape)), retain_graph=True)
-        rows.append(row.numpy())
-    return np.array(rows)
-
-
-print("solution: jacobian_by_rows defined")
-
-# %% slideshow={"slide_type": "skip"}
 check_rows()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -401,28 +389,17 @@ print("guesses:", x_grad_guess, y_grad_guess)
 
 # %% slideshow={"slide_type": "fragment"}
 def check_broadcast():
-    x_t = torch.zeros(3, 1, dtype=torch.float64, requires_grad=True)
-    y_t = torch.zeros(4, dtype=torch.float64, requires_grad=True)
-    (x_t + y_t).sum().backward()
-    x = afs.zeros(3, 1, dtype=afs.float64, requires_grad=True)
-    y = afs.zeros(4, dtype=afs.float64, requires_grad=True)
-    (x + y).sum().backward()
-    ok = (x_grad_guess is not None and y_grad_guess is not None
-          and np.shape(x_grad_guess) == (3, 1) and np.shape(y_grad_guess) == (4,)
-          and np.allclose(x_grad_guess, x_t.grad.numpy()) and np.allclose(y_grad_guess, y_t.grad.numpy())
-          and np.allclose(x_grad_guess, x.grad.numpy()) and np.allclose(y_grad_guess, y.grad.numpy()))
-    print("Exercise 2 solved: True" if ok else "Exercise 2: not solved yet")
+    with _course.exercise(2) as check:
+        check.answered(x_grad_guess, "x_grad_guess")
+        check.answered(y_grad_guess, "y_grad_guess")
+        for engine in (torch, afs):
+            x = engine.zeros(3, 1, dtype=engine.float64, requires_grad=True)
+            y = engine.zeros(4, dtype=engine.float64, requires_grad=True)
+            (x + y).sum().backward()
+            check.same(x_grad_guess, x.grad, f"x_grad_guess, against {_course.engine_name(engine)}'s x.grad")
+            check.same(y_grad_guess, y.grad, f"y_grad_guess, against {_course.engine_name(engine)}'s y.grad")
 
 
-check_broadcast()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Each x[i] is used in 4 columns, each y[j] in 3 rows; every use contributes dL/dz = 1.
-x_grad_guess = [[4.0], [4.0], [4.0]]
-y_grad_guess = [3.0, 3.0, 3.0, 3.0]
-print("solution:", x_grad_guess, y_grad_guess)
-
-# %% slideshow={"slide_type": "skip"}
 check_broadcast()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -434,30 +411,23 @@ check_broadcast()
 # %% slideshow={"slide_type": "fragment"}
 x = afs.tensor(np.linspace(-1, 1, 4), requires_grad=True)
 y = f(x)
-v_for_l = None  # your code: an afs tensor of y's shape
-
 print("y has shape", tuple(y.shape))
 
 # %% slideshow={"slide_type": "fragment"}
+v_for_l = None  # your code: an afs tensor of y's shape
+print("v_for_l set:", v_for_l is not None)
+
+# %% slideshow={"slide_type": "fragment"}
 def check_chain():
-    x_ref = torch.tensor(np.linspace(-1, 1, 4), requires_grad=True)
-    (f_t(x_ref) ** 2).sum().backward()
-    try:
+    with _course.exercise(3) as check:
+        check.answered(v_for_l, "v_for_l")
+        x_ref = torch.tensor(np.linspace(-1, 1, 4), requires_grad=True)
+        (f_t(x_ref) ** 2).sum().backward()
         x.grad = None
         y.backward(gradient=v_for_l, retain_graph=True)
-        ok = afs.compare.agree(x.grad, x_ref.grad, 1e-12)
-    except Exception:
-        ok = False
-    print("Exercise 3 solved: True" if ok else "Exercise 3: not solved yet")
+        check.same(x.grad, x_ref.grad, "x.grad after y.backward(gradient=v_for_l), against dl/dx", rtol=1e-12)
 
 
-check_chain()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-v_for_l = 2 * y.detach()  # dl/dy_i = 2 y_i
-print("solution: v_for_l = 2y, shape", tuple(v_for_l.shape))
-
-# %% slideshow={"slide_type": "skip"}
 check_chain()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -470,4 +440,4 @@ check_chain()
 #   `Function._fit_to_input` with `sum_to_size` (torch: `validate_outputs`).
 # - A full Jacobian costs $m$ backward passes (forward mode: $n$). One loss, many parameters: one pass.
 #
-# **Next:** [05 · Layers](05_layers.ipynb)
+# **Next:** [06 · Layers](06_layers.ipynb)

@@ -6,7 +6,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 06 · Exclusion from the DAG
+# # 07 · Exclusion from the DAG
 #
 # **You will learn**
 # - which tensors autograd records (an operation's result requires gradients as soon as one input
@@ -14,11 +14,11 @@
 # - how to finetune a ResNet18 by freezing everything but a new classifier, and why `model.eval()`
 #   is not one of those ways.
 #
-# **Builds on:** [05 · Layers](05_layers.ipynb), where the ResNet's layers got their backward. Here
+# **Builds on:** [06 · Layers](06_layers.ipynb), where the ResNet's layers got their backward. Here
 # we look at what autograd does *not* record, and what that buys.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# This is the section "Exclusion from the DAG" of the tutorial "A Gentle Introduction to
+# Instructor note: This is the section "Exclusion from the DAG" of the tutorial "A Gentle Introduction to
 # torch.autograd", with two additions: `detach()`, and the frequent confusion between `model.eval()`
 # and `torch.no_grad()`. Every cell runs in torch and in `autograd_from_scratch` (`afs`); a check
 # cell says whether they agree. The ResNet part takes a few seconds per engine.
@@ -34,6 +34,9 @@ from torch import nn, optim
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import report, to_numpy
 from autograd_from_scratch.viz import graph_edges, node_name, side_by_side
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 
 def rounded(t, decimals=4):
@@ -92,7 +95,7 @@ for label, t in (("torch", b), ("ours", b_ours)):
 side_by_side(b_ours, b, params=[("z", z), ("z", z_ours), ("b", b), ("b", b_ours)])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The drawing has no box for `x`: only tensors that require gradients get an `AccumulateGrad` box.
+# Instructor note: The drawing has no box for `x`: only tensors that require gradients get an `AccumulateGrad` box.
 # The values of x, y, z differ between the engines (each has its own random generator); here only
 # the flags and the graph matter.
 
@@ -125,7 +128,7 @@ print("inside no_grad:", "c.requires_grad =", c_ours.requires_grad, "| c.grad_fn
 print("after the block, grad mode is back on:", afs.is_grad_enabled())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# `afs.no_grad` is a small context manager in `autograd/grad_mode.py`: it sets a global flag on
+# Instructor note: `afs.no_grad` is a small context manager in `autograd/grad_mode.py`: it sets a global flag on
 # entry and restores the previous value on exit (also when an exception leaves the block), and it
 # works as a decorator too. The optimizers' `step()` runs under it: updating a parameter must not be
 # recorded.
@@ -304,7 +307,7 @@ print("the classifier's node:", prediction.grad_fn.name(), "| its next_functions
       [(name_of(n), i) for n, i in prediction.grad_fn.next_functions])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# `AddmmBackward0` computes bias + input @ weightᵀ. Its three edges are the bias's AccumulateGrad,
+# Instructor note: `AddmmBackward0` computes bias + input @ weightᵀ. Its three edges are the bias's AccumulateGrad,
 # `None` for the input (the backbone's features, which don't require gradients) and `TBackward0`,
 # the transpose of the weight. That `None` is where the frozen backbone was cut off.
 
@@ -336,7 +339,7 @@ report("fc.weight after the step", ours.fc.weight, model.fc.weight, 1e-4)
 report("fc.bias after the step", ours.fc.bias, model.fc.bias, 1e-4)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The tutorial's remark: although we register all the parameters in the optimizer, the only
+# Instructor note: The tutorial's remark: although we register all the parameters in the optimizer, the only
 # parameters that compute gradients (and so are updated by gradient descent) are the classifier's
 # weight and bias. Passing only `model.fc.parameters()` to the optimizer would do the same step.
 
@@ -379,6 +382,11 @@ report("inference scores", scores_ours, scores, 1e-4)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("exclusion_from_the_dag", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/07_exclusion_from_the_dag.py`).
+#
 # **1. Predict the flag.** With `x` plain and `z` requiring gradients (as above), which of these
 # results require gradients? Replace each `None` with `True` or `False`, then run the check, which
 # evaluates them in both engines.
@@ -397,41 +405,26 @@ print(len(predictions), "predictions to make")
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_1():
-    for engine in (torch, afs):
-        x, z = engine.rand(3), engine.rand(3, requires_grad=True)
-        with engine.no_grad():
-            in_no_grad = z * 2
-        actual = {
-            "x * 2": x * 2,
-            "z * 2": z * 2,
-            "x + z.detach()": x + z.detach(),
-            "(x * z).sum()": (x * z).sum(),
-            "z * 2, inside no_grad": in_no_grad,
-            "x.requires_grad_() * 2": x.requires_grad_() * 2,
-        }
-        wrong = [k for k, t in actual.items() if predictions.get(k) != t.requires_grad]
-        if wrong:
-            return f"not solved yet ({len(wrong)} wrong)"
-    return "solved"
+    with _course.exercise(1) as check:
+        for engine in (torch, afs):
+            x, z = engine.rand(3), engine.rand(3, requires_grad=True)
+            with engine.no_grad():
+                in_no_grad = z * 2
+            actual = {
+                "x * 2": x * 2,
+                "z * 2": z * 2,
+                "x + z.detach()": x + z.detach(),
+                "(x * z).sum()": (x * z).sum(),
+                "z * 2, inside no_grad": in_no_grad,
+                "x.requires_grad_() * 2": x.requires_grad_() * 2,
+            }
+            for expression, result in actual.items():
+                check.answered(predictions.get(expression), f"predictions[{expression!r}]")
+                check.equal(predictions[expression], result.requires_grad,
+                            f"({expression}).requires_grad in {_course.engine_name(engine)}")
 
 
-print(check_exercise_1())
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: a result requires gradients if an input does and grad mode is on. requires_grad_()
-# turns x itself into a leaf that requires gradients.
-predictions = {
-    "x * 2": False,
-    "z * 2": True,
-    "x + z.detach()": False,
-    "(x * z).sum()": True,
-    "z * 2, inside no_grad": False,
-    "x.requires_grad_() * 2": True,
-}
-print(len(predictions), "predictions to make")
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_1())
+check_exercise_1()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. Train only the last layer.** Write `freeze_all_but_last(model)` for a `Sequential` of either
@@ -448,33 +441,19 @@ print("freeze_all_but_last defined")
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_2():
-    for engine in (torch, afs):
-        model = engine.nn.Sequential(engine.nn.Linear(4, 8), engine.nn.ReLU(),
-                                     engine.nn.Linear(8, 8), engine.nn.ReLU(), engine.nn.Linear(8, 3))
-        freeze_all_but_last(model)
-        model(engine.rand(2, 4)).sum().backward()
-        with_grad = [n for n, p in model.named_parameters() if p.grad is not None]
-        if with_grad != ["4.weight", "4.bias"]:
-            return "not solved yet"
-    return "solved"
+    with _course.exercise(2) as check:
+        for engine in (torch, afs):
+            model = engine.nn.Sequential(engine.nn.Linear(4, 8), engine.nn.ReLU(),
+                                         engine.nn.Linear(8, 8), engine.nn.ReLU(), engine.nn.Linear(8, 3))
+            freeze_all_but_last(model)
+            trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+            check.equal(trainable, ["4.weight", "4.bias"], f"the parameters that require grad ({_course.engine_name(engine)})")
+            model(engine.rand(2, 4)).sum().backward()
+            with_grad = [n for n, p in model.named_parameters() if p.grad is not None]
+            check.equal(with_grad, ["4.weight", "4.bias"], f"the parameters backward gave a .grad ({_course.engine_name(engine)})")
 
 
-print(check_exercise_2())
-
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: freeze everything, then unfreeze the last module (model[-1]).
-def freeze_all_but_last(model):
-    for param in model.parameters():
-        param.requires_grad = False
-    for param in model[-1].parameters():
-        param.requires_grad = True
-
-
-print("freeze_all_but_last defined")
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_2())
+check_exercise_2()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **3. An inference function.** Write `predict(model, inputs, engine)` (`engine` is `torch` or
@@ -491,38 +470,28 @@ print("predict defined")
 
 # %% slideshow={"slide_type": "skip"}
 def check_exercise_3():
-    torch.manual_seed(0)
-    nets = {engine: engine.nn.Sequential(engine.nn.Conv2d(3, 4, 3), engine.nn.BatchNorm2d(4),
-                                         engine.nn.ReLU(), engine.nn.Flatten(), engine.nn.Linear(16, 2))
-            for engine in (torch, afs)}
-    nets[afs].load_state_dict(nets[torch].state_dict())
-    inputs = torch.rand(2, 3, 4, 4)
-    outs = {}
-    for engine, net in nets.items():
-        net(engine.tensor(inputs) if engine is afs else inputs)  # a training step moves the running stats
-        outs[engine] = predict(net, afs.tensor(inputs) if engine is afs else inputs, engine)
-        if outs[engine].requires_grad or net.training:
-            return "not solved yet"
-    expected = nets[torch].eval()(inputs)
-    ok = afs.compare.agree(outs[torch], expected) and afs.compare.agree(outs[afs], expected, 1e-5)
-    return "solved" if ok else "not solved yet"
+    with _course.exercise(3) as check:
+        torch.manual_seed(0)
+        nets = {engine: engine.nn.Sequential(engine.nn.Conv2d(3, 4, 3), engine.nn.BatchNorm2d(4),
+                                             engine.nn.ReLU(), engine.nn.Flatten(), engine.nn.Linear(16, 2))
+                for engine in (torch, afs)}
+        nets[afs].load_state_dict(nets[torch].state_dict())
+        inputs = torch.rand(2, 3, 4, 4)
+        outs = {}
+        for engine, net in nets.items():
+            net(engine.tensor(inputs) if engine is afs else inputs)  # a training step moves the running stats
+            out = predict(net, afs.tensor(inputs) if engine is afs else inputs, engine)
+            outs[engine] = check.returned(out, f"predict(model, inputs, {_course.engine_name(engine)})")
+            check.true(not net.training, f"after predict, the {_course.engine_name(engine)} model is still in training "
+                       "mode: batch norm then normalises with the batch's statistics (model.eval())")
+            check.true(not out.requires_grad, f"predict's output requires grad in {_course.engine_name(engine)}: a graph "
+                       "was recorded (run the model inside engine.no_grad())")
+        expected = nets[torch].eval()(inputs)
+        check.same(outs[torch], expected, "predict's output in torch, against model.eval()(inputs)", rtol=1e-6)
+        check.same(outs[afs], expected, "predict's output in afs, against torch's model.eval()(inputs)", rtol=1e-4, atol=1e-5)
 
 
-print(check_exercise_3())
-
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Solution: eval() for the layers, no_grad() for autograd.
-def predict(model, inputs, engine):
-    model.eval()
-    with engine.no_grad():
-        return model(inputs)
-
-
-print("predict defined")
-
-# %% slideshow={"slide_type": "skip"}
-print(check_exercise_3())
+check_exercise_3()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What we saw
@@ -536,5 +505,5 @@ print(check_exercise_3())
 #   step changes only them, identically in both engines. Batch-norm statistics still move in
 #   training mode.
 #
-# **Next:** [07 · One SGD step of a ResNet18](07_resnet18_sgd_step.ipynb): the full step of
+# **Next:** [08 · One SGD step of a ResNet18](08_resnet18_sgd_step.ipynb): the full step of
 # notebook 00, nothing frozen, line by line.

@@ -6,14 +6,14 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 05 · Layers: Linear, Conv2d, BatchNorm2d, ReLU and pooling
+# # 06 · Layers: Linear, Conv2d, BatchNorm2d, ReLU and pooling
 #
 # **You will learn**
 # - the forward and backward math of the layers a CNN is made of, and how each is one `Function` in our engine
 #   (a convolution is im2col plus one matrix product; its backward is the transposed products plus col2im);
 # - how to check a layer against torch: same weights, same input, same upstream gradient, and `gradcheck`.
 #
-# **Builds on:** [04 · Vector calculus](04_vector_calculus.ipynb): backward computes vector-Jacobian products
+# **Builds on:** [05 · Vector calculus](05_vector_calculus.ipynb): backward computes vector-Jacobian products
 # $J^T v$. A layer's `backward` is exactly that: given $v = \partial L / \partial y$, return $\partial L / \partial x$ and
 # the gradients of its parameters, without ever building $J$.
 
@@ -32,6 +32,9 @@ from autograd_from_scratch.ops.conv import Convolution, col2im, im2col, window
 from autograd_from_scratch.ops.elementwise import Relu
 from autograd_from_scratch.ops.matmul import Addmm
 from autograd_from_scratch.ops.norm import BatchNorm
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.set_num_threads(1)  # tensors of a few hundred numbers: threads would only add overhead
 torch.manual_seed(0)
@@ -48,7 +51,7 @@ def rounded(t, digits=4):
 print("torch", torch.__version__.split("+")[0], "| float64 throughout: the point is exact agreement")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Every section has the same four beats: the math (forward and backward, short), the code from the package
+# Instructor note: Every section has the same four beats: the math (forward and backward, short), the code from the package
 # (`inspect.getsource`, never retyped), the same computation in both engines with the same weights and the same
 # random upstream gradient $G$, and `gradcheck` in float64. The whole notebook runs in a few seconds.
 
@@ -57,7 +60,7 @@ print("torch", torch.__version__.split("+")[0], "| float64 throughout: the point
 #
 # A batch $X$ of shape $(N, \text{in})$, weights $W$ of shape $(\text{out}, \text{in})$, bias $b$:
 # $$Y = X W^T + b .$$
-# With $G = \partial L / \partial Y$ (shape $(N, \text{out})$), the rules for a matrix product from notebook 04 give
+# With $G = \partial L / \partial Y$ (shape $(N, \text{out})$), the rules for a matrix product from notebook 05 give
 # $$\frac{\partial L}{\partial X} = G\,W, \qquad \frac{\partial L}{\partial W} = G^T X, \qquad
 # \frac{\partial L}{\partial b} = \sum_{n} G_{n,:}$$
 # (the bias is broadcast over the batch, so its gradient is summed over the batch).
@@ -183,7 +186,7 @@ draw_im2col(img[0, 0], cols, patches)
 print("framed columns:", {f"{pq}": cols[:, 3 * pq[0] + pq[1]].astype(int).tolist() for pq in patches})
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Read the figure column by column: the blue column is the blue square read row by row (0 1 2 5 6 7 10 11 12).
+# Instructor note: Read the figure column by column: the blue column is the blue square read row by row (0 1 2 5 6 7 10 11 12).
 # Each row of `cols` is one kernel offset $(i, j)$: row $(0,0)$ holds the top-left pixel of every patch, and is
 # itself a strided slice of the image (rows 0..2, columns 0..2). That is how `im2col` fills it: one strided copy per
 # kernel offset, 9 copies here, instead of one per patch. Pixel 12 (the centre) appears in all 9 columns.
@@ -214,7 +217,7 @@ print(inspect.getsource(im2col))
 # $$\frac{\partial L}{\partial W_2} = G\,\text{cols}^T, \qquad \frac{\partial L}{\partial b} = \sum_{\text{columns}} G, \qquad
 # \frac{\partial L}{\partial\,\text{cols}} = W_2^T G$$
 # and **col2im** sends $\partial L/\partial\,\text{cols}$ back to the image: every entry is *added* onto the pixel it was
-# copied from. A pixel that sits in several patches was used several times, so (notebook 03) it receives the
+# copied from. A pixel that sits in several patches was used several times, so (notebook 04) it receives the
 # sum of their gradients.
 
 # %% slideshow={"slide_type": "subslide"}
@@ -292,7 +295,7 @@ afs.viz.side_by_side(yc, yc_t, params=({"x": xc, "weight": conv.weight, "bias": 
                                        {"x": xc_t, "weight": conv_t.weight, "bias": conv_t.bias}))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# torch does not necessarily use im2col on the CPU (it picks among several kernels: oneDNN, a "slow" im2col-based
+# Instructor note: torch does not necessarily use im2col on the CPU (it picks among several kernels: oneDNN, a "slow" im2col-based
 # `slow_conv2d`, cuDNN on GPUs with implicit GEMM or Winograd/FFT algorithms). The *math* is the same, so values agree
 # to rounding and the node is the same `ConvolutionBackward0`. `groups` (depthwise convolutions) is one matrix
 # product per group in our `Convolution`: it is in the forward shown above.
@@ -438,9 +441,9 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
                                        {"x": xb_t, "weight": bn_t.weight, "bias": bn_t.bias}))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Common student confusion: "eval() turns off gradients". It does not: `eval()` only switches BatchNorm (and Dropout)
+# Instructor note: Common student confusion: "eval() turns off gradients". It does not: `eval()` only switches BatchNorm (and Dropout)
 # to their inference behaviour; gradients still flow, as the cell above shows. Turning off recording is `no_grad`
-# (notebook 06). Also: torch's running variance is unbiased ($M/(M-1)$), the normalisation is biased; forgetting this
+# (notebook 07). Also: torch's running variance is unbiased ($M/(M-1)$), the normalisation is biased; forgetting this
 # is the classic reimplementation bug, visible here as a mismatch in `running_var` only.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -509,7 +512,7 @@ print("pixels that won 2 or more windows (and got the sum of their gradients):",
 gradcheck_both(lambda x: F.max_pool2d(x, 3, 2, 1), lambda x: TF.max_pool2d(x, 3, 2, 1), (1, 2, 5, 5))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# gradcheck of a max is fine as long as no two values in a window are within $\varepsilon$ of each other (random
+# Instructor note: gradcheck of a max is fine as long as no two values in a window are within $\varepsilon$ of each other (random
 # float64 inputs). With exactly tied maxima the function is not differentiable and both engines just pick one winner
 # (torch: the first in the window); we keep ties out of this notebook.
 
@@ -588,12 +591,17 @@ print("operations, breadth first from the output:", ", ".join(names))
 afs.viz.side_by_side(out, out_t, params=(dict(net.named_parameters()), dict(net_t.named_parameters())))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Point at the box order: the drawing is of the *backward* graph, but arrows go in the forward direction (inputs at
+# Instructor note: Point at the box order: the drawing is of the *backward* graph, but arrows go in the forward direction (inputs at
 # the top). `TBackward0` under the linear weight is the transpose of `addmm(b, x, Wᵀ)`. This is the skeleton of a
 # ResNet: later in the series a whole ResNet18 runs the same way.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
+#
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("layers", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/06_layers.py`).
 # ### Exercise 1 · Convolution as one matrix product
 # Write `conv_by_im2col(x, w)` for numpy arrays, `x` of shape $(N, C, H, W)$ and `w` of shape $(O, C, k, k)$, stride 1,
 # no padding: call the package's `im2col`, reshape it to $(C k^2,\; N H_o W_o)$, multiply by $W_2$, and return an array of
@@ -611,30 +619,14 @@ print("conv_by_im2col defined")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_conv():
-    x0, w0 = np.random.default_rng(5).standard_normal((2, 3, 6, 5)), np.random.default_rng(6).standard_normal((4, 3, 3, 3))
-    try:
-        ours = conv_by_im2col(x0, w0)
-        ok = ours is not None and afs.compare.agree(ours, TF.conv2d(torch.tensor(x0), torch.tensor(w0)), 1e-12)
-    except Exception:
-        ok = False
-    print("Exercise 1 solved: True" if ok else "Exercise 1: not solved yet")
+    with _course.exercise(1) as check:
+        x0 = np.random.default_rng(5).standard_normal((2, 3, 6, 5))
+        w0 = np.random.default_rng(6).standard_normal((4, 3, 3, 3))
+        ours = check.returned(conv_by_im2col(x0, w0), "conv_by_im2col(x, w)")
+        check.same(ours, TF.conv2d(torch.tensor(x0), torch.tensor(w0)), "conv_by_im2col(x, w), against "
+                   "torch's conv2d", rtol=1e-12)
 
 
-check_conv()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def conv_by_im2col(x, w):
-    n, c, h, wd = x.shape
-    o, _, k, _ = w.shape
-    cols = im2col(x, (k, k), (1, 1), (0, 0), (1, 1))  # (C, k, k, N, Ho, Wo)
-    ho, wo = cols.shape[-2:]
-    y = w.reshape(o, -1) @ cols.reshape(c * k * k, n * ho * wo)  # (O, N·Ho·Wo)
-    return y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
-
-
-print("solution: conv_by_im2col defined")
-
-# %% slideshow={"slide_type": "skip"}
 check_conv()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -644,28 +636,23 @@ check_conv()
 
 # %% slideshow={"slide_type": "fragment"}
 batches = [np.random.default_rng(7).standard_normal((2, 1, 3, 3)) * 3, np.random.default_rng(8).standard_normal((2, 1, 3, 3))]
-running_var_guess = None  # your code: a float
-
 print("batch shapes:", [b.shape for b in batches])
 
 # %% slideshow={"slide_type": "fragment"}
+running_var_guess = None  # your code: a float
+print("running_var_guess set:", running_var_guess is not None)
+
+# %% slideshow={"slide_type": "fragment"}
 def check_running_var():
-    bn_ref = torch.nn.BatchNorm2d(1, dtype=torch.float64)
-    for b in batches:
-        bn_ref(torch.tensor(b))
-    ok = running_var_guess is not None and np.isclose(running_var_guess, bn_ref.running_var.item(), rtol=1e-10)
-    print("Exercise 2 solved: True" if ok else "Exercise 2: not solved yet")
+    with _course.exercise(2) as check:
+        check.answered(running_var_guess, "running_var_guess")
+        bn_ref = torch.nn.BatchNorm2d(1, dtype=torch.float64)
+        for b in batches:
+            bn_ref(torch.tensor(b))
+        check.same(running_var_guess, bn_ref.running_var.item(), "running_var_guess, against torch's "
+                   "BatchNorm2d.running_var", rtol=1e-10)
 
 
-check_running_var()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-running_var_guess = 1.0
-for b in batches:
-    running_var_guess = 0.9 * running_var_guess + 0.1 * b.var(ddof=1)  # unbiased: M/(M-1), M = 18
-print("solution: running_var =", round(running_var_guess, 4))
-
-# %% slideshow={"slide_type": "skip"}
 check_running_var()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -678,33 +665,23 @@ x_ex3 = np.array([[3.0, 15.0, 2.0, 7.0],
                   [9.0, 1.0, 0.0, 5.0],
                   [13.0, 4.0, 6.0, 8.0],
                   [11.0, 10.0, 12.0, 14.0]])
-grad_guess = None  # your code: a 4x4 nested list
-
 print("input:", x_ex3.shape)
 
 # %% slideshow={"slide_type": "fragment"}
+grad_guess = None  # your code: a 4x4 nested list
+print("grad_guess set:", grad_guess is not None)
+
+# %% slideshow={"slide_type": "fragment"}
 def check_maxpool():
-    G3 = np.array([[[[1.0, 10.0], [100.0, 1000.0]]]])
-    x_t3, x3 = torch.tensor(x_ex3[None, None], requires_grad=True), afs.tensor(x_ex3[None, None], requires_grad=True)
-    torch.nn.MaxPool2d(3, stride=1)(x_t3).backward(torch.tensor(G3))
-    afs.nn.MaxPool2d(3, stride=1)(x3).backward(afs.tensor(G3))
-    ok = (grad_guess is not None and np.shape(grad_guess) == (4, 4)
-          and np.array_equal(grad_guess, x_t3.grad[0, 0].numpy()) and np.array_equal(grad_guess, x3.grad.numpy()[0, 0]))
-    print("Exercise 3 solved: True" if ok else "Exercise 3: not solved yet")
+    with _course.exercise(3) as check:
+        check.answered(grad_guess, "grad_guess")
+        G3 = np.array([[[[1.0, 10.0], [100.0, 1000.0]]]])
+        for engine in (torch, afs):
+            x3 = engine.tensor(x_ex3[None, None], requires_grad=True)
+            engine.nn.MaxPool2d(3, stride=1)(x3).backward(engine.tensor(G3))
+            check.same(grad_guess, x3.grad[0, 0], f"grad_guess, against {_course.engine_name(engine)}'s x.grad")
 
 
-check_maxpool()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# Windows (rows, cols): (0,0) -> rows 0-2, cols 0-2: max 15 at (0,1); (0,1) -> rows 0-2, cols 1-3: 15 again;
-# (1,0) -> rows 1-3, cols 0-2: 13 at (2,0); (1,1) -> rows 1-3, cols 1-3: 14 at (3,3). 15 won two windows: 1 + 10.
-grad_guess = [[0.0, 11.0, 0.0, 0.0],
-              [0.0, 0.0, 0.0, 0.0],
-              [100.0, 0.0, 0.0, 0.0],
-              [0.0, 0.0, 0.0, 1000.0]]
-print("solution: gradient reaches", int(np.count_nonzero(grad_guess)), "pixels")
-
-# %% slideshow={"slide_type": "skip"}
 check_maxpool()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -719,4 +696,4 @@ check_maxpool()
 # - Same weights, same input, same upstream gradient: values, gradients, running statistics and graphs agree with torch,
 #   and `gradcheck` passes in both engines.
 #
-# **Next:** [06 · Exclusion from the DAG](06_exclusion_from_the_dag.ipynb)
+# **Next:** [07 · Exclusion from the DAG](07_exclusion_from_the_dag.ipynb)

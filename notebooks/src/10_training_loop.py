@@ -6,21 +6,21 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 09 · The training loop
+# # 10 · The training loop
 #
 # **You will learn**
-# - that a training loop is the step of notebook 07 repeated over batches and epochs (`zero_grad`,
+# - that a training loop is the step of notebook 08 repeated over batches and epochs (`zero_grad`,
 #   forward, loss, `backward`, `step`), written once and run unchanged on torch and on our engine;
 # - how to check that two engines *train* alike: same initial weights, same batches, the same loss
 #   curve step by step, the same test predictions.
 #
-# **Builds on:** [08 · Beyond the basics](08_beyond_the_basics.ipynb), and on all of the series:
-# the graph of [02](02_computational_graph.ipynb), the engine of [03](03_inside_the_engine.ipynb),
-# the layers of [05](05_layers.ipynb), `no_grad` from [06](06_exclusion_from_the_dag.ipynb) and the
-# update rule of [07](07_resnet18_sgd_step.ipynb).
+# **Builds on:** [09 · Beyond the basics](09_beyond_the_basics.ipynb), and on all of the series:
+# the graph of [02](02_computational_graph.ipynb), the engine of [04](04_inside_the_engine.ipynb),
+# the layers of [06](06_layers.ipynb), `no_grad` from [07](07_exclusion_from_the_dag.ipynb) and the
+# update rule of [08](08_resnet18_sgd_step.ipynb).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The last notebook, and the payoff: a real classifier, trained from scratch for a few epochs in
+# Instructor note: The last notebook, and the payoff: a real classifier, trained from scratch for a few epochs in
 # both engines, reaching about 97% test accuracy on handwritten digits. Nothing new in the engine:
 # the point is that the same 10 lines of training code run on `torch` and on `afs`, and that the
 # two runs stay together for hundreds of steps. The whole notebook runs in about half a minute
@@ -41,6 +41,9 @@ from threadpoolctl import threadpool_limits
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import agree, max_abs_diff, report, report_grads, to_numpy
 from autograd_from_scratch.viz import side_by_side
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 # Both engines on one thread: the matrices here are small, and waking threads up for each product
 # costs more than it saves (on a busy 2-core machine, our engine trained ten times slower).
@@ -216,7 +219,7 @@ graphs
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The step
 #
-# `step()` applies the update rule of notebook 07 to every parameter, in place and outside the
+# `step()` applies the update rule of notebook 08 to every parameter, in place and outside the
 # graph. With $\eta$ = `lr` and $\mu$ = `momentum`, and a momentum buffer $b$ per parameter:
 #
 # $$b_t = \mu\, b_{t-1} + g_t \ \ (b_1 = g_1), \qquad \theta_t = \theta_{t-1} - \eta\, b_t .$$
@@ -247,11 +250,11 @@ def train(lib, model, x, y, epochs, lr=LR, momentum=MOMENTUM):
     for epoch in range(epochs):
         for xb, yb in batches(x, y, epoch):
             xb, yb = lib.tensor(xb), lib.tensor(yb)
-            optimizer.zero_grad()  # clear .grad: backward adds into it (02, 03: accumulate)
-            logits = model(xb)     # forward pass: runs the layers and records the graph (02, 05)
+            optimizer.zero_grad()  # clear .grad: backward adds into it (02, 04: accumulate)
+            logits = model(xb)     # forward pass: runs the layers and records the graph (02, 06)
             loss = lib.nn.functional.cross_entropy(logits, yb)  # one number to differentiate
-            loss.backward()        # backward pass: the engine of 03 walks the graph, fills .grad
-            optimizer.step()       # the update rule of 07, in place, under no_grad (06)
+            loss.backward()        # backward pass: the engine of 04 walks the graph, fills .grad
+            optimizer.step()       # the update rule of 08, in place, under no_grad (07)
             losses.append(loss.item())
     return np.array(losses)
 
@@ -318,7 +321,7 @@ print("mean loss per epoch, torch:", np.round(means_torch, 4).tolist())
 print("mean loss per epoch, afs:  ", np.round(means_ours, 4).tolist())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# If a student asks why the curves coincide rather than merely look alike: same initial weights,
+# Instructor note: If a student asks why the curves coincide rather than merely look alike: same initial weights,
 # same batches in the same order, the same update rule, float64. The only differences are the
 # rounding errors of two implementations (e.g. a different summation order inside a matrix
 # product), around $10^{-16}$ per operation; section 7 shows how they grow, and why float64.
@@ -326,14 +329,14 @@ print("mean loss per epoch, afs:  ", np.round(means_ours, 4).tolist())
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Test accuracy, in `no_grad` mode
 #
-# To evaluate, we only need the forward pass: no graph, no gradients. As in notebook 06, `no_grad()`
+# To evaluate, we only need the forward pass: no graph, no gradients. As in notebook 07, `no_grad()`
 # tells the engine not to record anything, in both libraries. The prediction is the class with
 # the highest score.
 
 # %% slideshow={"slide_type": "fragment"}
 def predict(lib, model, x):
     """The predicted class of every image in x, computed without recording a graph."""
-    with lib.no_grad():  # 06: nothing is recorded, no memory is kept for backward
+    with lib.no_grad():  # 07: nothing is recorded, no memory is kept for backward
         logits = model(lib.tensor(x))
     return logits.argmax(dim=1).numpy(), logits
 
@@ -377,7 +380,7 @@ for row_name, idx in rows.items():
 print(f"{len(wrong)} mistakes in {len(y_test)} test images")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The mistakes are worth showing to a class: at 8 × 8 pixels, several are hard for people too.
+# Instructor note: The mistakes are worth showing to a class: at 8 × 8 pixels, several are hard for people too.
 # A useful question: the model's scores are `logits_ours[i]`; how confident was it on a mistake?
 # (`afs.nn.functional.log_softmax(logits, 1).exp()` gives the probabilities.)
 
@@ -446,6 +449,11 @@ for lib, model in ((torch, torch_model32), (afs, our_model32)):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("training_loop", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/10_training_loop.py`).
+#
 # 1. **The step by hand.** Replace `optimizer.step()` by your own update, plain gradient descent
 #    $\theta \leftarrow \theta - \eta\, g$, written once for both libraries.
 # 2. **A learning-rate schedule.** Halve the learning rate at the start of every epoch, through the
@@ -479,22 +487,13 @@ def few_steps(lib, model, step_fn, epochs=1, steps=8, at_epoch_start=None):
     return np.array(losses)
 
 
-def checked(fn):
-    """Run a check; an error in the student's code reads as 'not solved yet'."""
-    try:
-        return fn()
-    except Exception as e:  # noqa: BLE001  (any error means: not solved yet)
-        print(f"{type(e).__name__}: {str(e).splitlines()[0][:100]}")
-        return False
-
-
-print("helpers for the checks: fresh_model, few_steps, checked")
+print("helpers for the checks: fresh_model, few_steps")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 1 · The step by hand
 #
 # Fill in `manual_step(lib, model, lr)`: for every parameter `p`, $p \leftarrow p - \eta\,$`p.grad`,
-# in place and outside the graph (what does notebook 06 say to use?). The check trains 8 steps
+# in place and outside the graph (what does notebook 07 say to use?). The check trains 8 steps
 # with it, in our engine, and compares with `torch.optim.SGD(lr=0.1)` without momentum.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -517,23 +516,12 @@ def check_exercise_1():
         loss.backward()
         manual_step(lib, model, 0.1)
 
-    def run():
+    with _course.exercise(1) as check:
         expected = few_steps(torch, fresh_model(torch), torch_sgd)
-        ours_model, torch_model_by_hand = fresh_model(afs), fresh_model(torch)
-        ours = few_steps(afs, ours_model, by_hand)
-        theirs = few_steps(torch, torch_model_by_hand, by_hand)  # the same code on torch
-        return agree(ours, expected, 1e-10) and agree(theirs, expected, 1e-10)
-
-    print(f"exercise 1: {'solved' if checked(run) else 'not solved yet'}")
-
-
-check_exercise_1()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def manual_step(lib, model, lr):
-    with lib.no_grad():  # the update must not be recorded in the graph (06)
-        for p in model.parameters():
-            p -= lr * p.grad  # in place: p stays the same leaf, its version counter goes up
+        for lib in (afs, torch):  # the same code on both libraries
+            check.same(few_steps(lib, fresh_model(lib), by_hand), expected,
+                       f"the losses of 8 steps with manual_step ({_course.engine_name(lib)}), against torch.optim.SGD's",
+                       rtol=1e-10)
 
 
 check_exercise_1()
@@ -554,32 +542,26 @@ print("set_learning_rate defined")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_exercise_2():
-    def run():
-        results = {}
+    with _course.exercise(2) as check:
+        losses = {}
         for lib in (torch, afs):
             model = fresh_model(lib)
             optimizer = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+            seen = []
 
             def sgd_step(lib, model, loss):
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
 
-            losses = few_steps(lib, model, sgd_step, epochs=3,
-                               at_epoch_start=lambda epoch: set_learning_rate(optimizer, epoch))
-            results[lib.__name__] = (losses, optimizer.param_groups[0]["lr"])
-        (losses_t, lr_t), (losses_a, lr_a) = results.values()
-        return lr_t == lr_a == 0.025 and agree(losses_a, losses_t, 1e-10)
+            def at_epoch_start(epoch):
+                set_learning_rate(optimizer, epoch)
+                seen.append(optimizer.param_groups[0]["lr"])
 
-    print(f"exercise 2: {'solved' if checked(run) else 'not solved yet'}")
-
-
-check_exercise_2()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def set_learning_rate(optimizer, epoch):
-    for group in optimizer.param_groups:
-        group["lr"] = 0.1 * 0.5 ** epoch
+            losses[lib] = few_steps(lib, model, sgd_step, epochs=3, at_epoch_start=at_epoch_start)
+            for epoch, lr in enumerate(seen):
+                check.same(lr, 0.1 * 0.5 ** epoch, f"the learning rate of epoch {epoch} ({_course.engine_name(lib)})")
+        check.same(losses[afs], losses[torch], "the losses of 3 epochs, ours against torch's", rtol=1e-10)
 
 
 check_exercise_2()
@@ -591,7 +573,8 @@ check_exercise_2()
 # scale every gradient by `max_norm` $/ \lVert g \rVert$. Fill in `clip_gradients(lib, model,
 # max_norm)` (in place, under `no_grad`; `(p.grad ** 2).sum()`, `.item()` and `p.grad.mul_(c)`
 # exist in both libraries). The check uses `max_norm=0.25` (the first gradients have norms
-# between 0.2 and 0.35) and compares with torch's `clip_grad_norm_`.
+# between 0.2 and 0.35) and compares with torch's `clip_grad_norm_` (which divides by
+# $\lVert g \rVert + 10^{-6}$: the check's tolerance accepts either).
 
 # %% slideshow={"slide_type": "fragment"}
 def clip_gradients(lib, model, max_norm):
@@ -601,6 +584,11 @@ def clip_gradients(lib, model, max_norm):
 print("clip_gradients defined")
 
 # %% slideshow={"slide_type": "fragment"}
+# torch's clip_grad_norm_ divides by the norm + 1e-6; the exercise's formula, without it, moves the 8
+# losses by less than CLIP_RTOL, and a wrong clip (per parameter, or none) by far more.
+CLIP_RTOL = 1e-6
+
+
 def check_exercise_3():
     def run_with(lib, clip):
         """8 steps of SGD with momentum, with clip(lib, model) between backward and step."""
@@ -614,28 +602,12 @@ def check_exercise_3():
             optimizer.step()
         return few_steps(lib, model, step)
 
-    def run():
-        torch_clip = torch.nn.utils.clip_grad_norm_
-        expected = run_with(torch, lambda lib, m: torch_clip(m.parameters(), 0.25))
-        ours = run_with(afs, lambda lib, m: clip_gradients(lib, m, 0.25))
-        theirs = run_with(torch, lambda lib, m: clip_gradients(lib, m, 0.25))
-        unclipped = run_with(torch, lambda lib, m: None)
-        clipping_matters = not agree(unclipped, expected, 1e-6)
-        return clipping_matters and agree(ours, expected, 1e-10) and agree(theirs, expected, 1e-10)
-
-    print(f"exercise 3: {'solved' if checked(run) else 'not solved yet'}")
-
-
-check_exercise_3()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def clip_gradients(lib, model, max_norm):
-    grads = [p.grad for p in model.parameters() if p.grad is not None]
-    with lib.no_grad():
-        total_norm = sum((g ** 2).sum().item() for g in grads) ** 0.5
-        scale = min(1.0, max_norm / (total_norm + 1e-6))  # torch's clip_grad_norm_ adds 1e-6
-        for g in grads:
-            g.mul_(scale)
+    with _course.exercise(3) as check:
+        expected = run_with(torch, lambda lib, m: torch.nn.utils.clip_grad_norm_(m.parameters(), 0.25))
+        for lib in (afs, torch):
+            check.same(run_with(lib, lambda lib, m: clip_gradients(lib, m, 0.25)), expected,
+                       f"the losses of 8 clipped steps ({_course.engine_name(lib)}), against torch's clip_grad_norm_",
+                       rtol=CLIP_RTOL)
 
 
 check_exercise_3()
@@ -643,7 +615,7 @@ check_exercise_3()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What we saw
 #
-# - A **training loop** is the step of notebook 07 in a loop: `zero_grad`, forward, loss,
+# - A **training loop** is the step of notebook 08 in a loop: `zero_grad`, forward, loss,
 #   `backward`, `step`, for every batch of every epoch. Written against the shared API, the same
 #   function trains a torch model and one of our engine.
 # - With the **same initial weights** (`load_state_dict`), the **same batches** (a seeded
@@ -664,20 +636,21 @@ check_exercise_3()
 # | 00 | [The training step](00_the_training_step.ipynb) | the tutorial's step, in torch and in `afs` |
 # | 01 | [First gradients](01_first_gradients.ipynb) | $Q = 3a^3 - b^2$: `backward`, `.grad`, `gradient=` |
 # | 02 | [The computational graph](02_computational_graph.ipynb) | `grad_fn`, `next_functions`, leaves, accumulation |
-# | 03 | [Inside the engine](03_inside_the_engine.ipynb) | `Function`, topological order, the chain rule |
-# | 04 | [Vector calculus](04_vector_calculus.ipynb) | Jacobians, $J^T v$, broadcasting, reverse mode |
-# | 05 | [Layers](05_layers.ipynb) | Linear, Conv2d (im2col), BatchNorm2d, ReLU, pooling |
-# | 06 | [Exclusion from the DAG](06_exclusion_from_the_dag.ipynb) | `no_grad`, `detach`, frozen parameters |
-# | 07 | [One SGD step of a ResNet18](07_resnet18_sgd_step.ipynb) | the update rule, 62 gradients checked |
-# | 08 | [Beyond the basics](08_beyond_the_basics.ipynb) | hooks, higher order, in place, `gradcheck` |
-# | 09 | The training loop (this one) | a CNN trained in both engines, step for step |
+# | 03 | [Build it yourself](03_build_it_yourself.ipynb) | your own tensor autograd, 100 lines, trains an MLP |
+# | 04 | [Inside the engine](04_inside_the_engine.ipynb) | `Function`, topological order, the chain rule |
+# | 05 | [Vector calculus](05_vector_calculus.ipynb) | Jacobians, $J^T v$, broadcasting, reverse mode |
+# | 06 | [Layers](06_layers.ipynb) | Linear, Conv2d (im2col), BatchNorm2d, ReLU, pooling |
+# | 07 | [Exclusion from the DAG](07_exclusion_from_the_dag.ipynb) | `no_grad`, `detach`, frozen parameters |
+# | 08 | [One SGD step of a ResNet18](08_resnet18_sgd_step.ipynb) | the update rule, 62 gradients checked |
+# | 09 | [Beyond the basics](09_beyond_the_basics.ipynb) | hooks, higher order, in place, `gradcheck` |
+# | 10 | The training loop (this one) | a CNN trained in both engines, step for step |
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Where to go next
 #
 # - **[micrograd](https://github.com/karpathy/micrograd)** (Andrej Karpathy): a scalar autograd
 #   engine in about 100 lines, with a video lecture that builds it live. The shortest path to
-#   re-deriving notebook 03 on your own.
+#   re-deriving notebook 04 on your own.
 # - **[MiniTorch](https://minitorch.github.io/)** (Sasha Rush): a course that has you build a
 #   tensor library with autodiff, broadcasting, fast operators and convolutions, module by module,
 #   with tests.

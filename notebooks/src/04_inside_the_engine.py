@@ -6,14 +6,15 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 03 · Inside the engine
+# # 04 · Inside the engine
 #
 # **You will learn**
 # - what a `Function` records when it runs, and how `backward` walks the graph in topological order applying the chain rule;
 # - why gradients must be *accumulated*, never assigned, and how to write your own op for both engines.
 #
 # **Builds on:** [02 · The computational graph](02_computational_graph.ipynb): the graph of `grad_fn` nodes
-# linked by `next_functions` that autograd records for $Q = 3a^3 - b^2$. Here we open the engine that walks it.
+# linked by `next_functions` that autograd records for $Q = 3a^3 - b^2$, and [03 · Build it
+# yourself](03_build_it_yourself.ipynb), where you wrote a small engine that walks it. Here we open afs's.
 
 # %% slideshow={"slide_type": "skip"}
 import inspect
@@ -28,6 +29,9 @@ import autograd_from_scratch.frames  # noqa: F401  (afs.frames: the backward pas
 from autograd_from_scratch.autograd.engine import (GraphTask, InputBuffer, call_function, run_backward,
                                                    topological_order)
 from autograd_from_scratch.ops.elementwise import Exp, Mul
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -79,9 +83,9 @@ print("edges:", [(n.name(), i) for n, i in y.grad_fn.next_functions],
       "| torch:", [(n.name().split("::")[-1], i) for n, i in y_t.grad_fn.next_functions])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The `_saved_*` attributes are torch's introspection of the values its generated backward code keeps;
+# Instructor note: The `_saved_*` attributes are torch's introspection of the values its generated backward code keeps;
 # they exist for every built-in node (their names come from `derivatives.yaml`). Our engine keeps the same
-# values in `ctx.saved_tensors`, version-checked so an in-place change after saving is caught (notebook 08,
+# values in `ctx.saved_tensors`, version-checked so an in-place change after saving is caught (notebook 09,
 # in-place operations). Point out that `next_functions` of `y` lead to two `AccumulateGrad` nodes: the leaves.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -181,14 +185,14 @@ player = widgets.Play(value=0, min=0, max=len(pictures) - 1, interval=1500)
 widgets.jslink((player, "value"), (step_slider, "value"))
 view = widgets.HTML(value=svgs[0])
 step_slider.observe(lambda change: setattr(view, "value", svgs[change["new"]]), names="value")
-display(widgets.VBox([widgets.HBox([player, step_slider]), view]))
+display(_course.interactive(widgets.VBox([widgets.HBox([player, step_slider]), view]), first_state=pictures[0]))
 print("stepper over", len(pictures), "frames")
 
 # %% slideshow={"slide_type": "subslide"}
 afs.frames.strip(pictures, columns=4)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Walk the frames left to right, top to bottom. Step 0 seeds the output with $v = [1, 1]$ (the tutorial's
+# Instructor note: Walk the frames left to right, top to bottom. Step 0 seeds the output with $v = [1, 1]$ (the tutorial's
 # `external_grad`). `SubBackward0` sends $v$ to the left and $-v$ to the right. The `b` branch finishes first
 # (steps 2–3) because of the depth-first order, then the `a` branch. The edge into `a` carries
 # $[36, 81] = 9a^2$ and the one into `b` carries $[-12, -8] = -2b$: the tutorial's check.
@@ -400,9 +404,15 @@ print("torch.autograd.gradcheck:", ok_t, "| afs.autograd.gradcheck:", ok_afs)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
+#
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("inside_the_engine", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/04_inside_the_engine.py`).
 # ### Exercise 1 · A cube op
-# Write `Cube`, $y = x^3$ with $\frac{dy}{dx} = 3x^2$, as one class body for both engines. The check runs
-# `gradcheck` in both and compares with `x ** 3`.
+# Write `Cube`, $y = x^3$ with $\frac{dy}{dx} = 3x^2$, as one class body for both engines. The check
+# compares its values and its gradients (under an upstream gradient that is not all ones) with torch's
+# `x ** 3`, in both engines.
 
 # %% slideshow={"slide_type": "fragment"}
 def cube_for(Function):
@@ -422,39 +432,20 @@ print("Cube defined:", cube_for(afs.autograd.Function).__name__)
 
 # %% slideshow={"slide_type": "fragment"}
 def check_cube():
-    try:
-        CubeT, CubeA = cube_for(torch.autograd.Function), cube_for(afs.autograd.Function)
+    with _course.exercise(1) as check:
         x_t = torch.linspace(-2, 2, 5, dtype=torch.float64, requires_grad=True)
-        x = afs.tensor(x_t.detach(), requires_grad=True)
-        ok = (afs.compare.agree(CubeA.apply(x), x_t.detach() ** 3)
-              and torch.autograd.gradcheck(CubeT.apply, (x_t,), raise_exception=False)
-              and afs.autograd.gradcheck(CubeA.apply, (x,), raise_exception=False))
-    except Exception:
-        ok = False
-    print("Exercise 1 solved: True" if ok else "Exercise 1: not solved yet")
+        upstream = torch.tensor([1.0, -2.0, 3.0, 0.5, 4.0], dtype=torch.float64)
+        (expected,) = torch.autograd.grad((x_t**3 * upstream).sum(), x_t)
+        for engine in (torch, afs):
+            Cube = cube_for(engine.autograd.Function)
+            x = engine.tensor(x_t.detach().numpy(), requires_grad=True)
+            y = Cube.apply(x)
+            check.same(y, x_t.detach()**3, f"Cube.apply(x) in {_course.engine_name(engine)}")
+            (grad,) = engine.autograd.grad((y * engine.tensor(upstream.numpy())).sum(), x)
+            check.same(grad, expected, f"the gradient of Cube in {_course.engine_name(engine)} (upstream gradient "
+                       f"{upstream.tolist()})")
 
 
-check_cube()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def cube_for(Function):
-    class Cube(Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x * x
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return grad * 3 * x * x
-
-    return Cube
-
-
-print("solution:", cube_for(afs.autograd.Function).__name__, "for both engines")
-
-# %% slideshow={"slide_type": "skip"}
 check_cube()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -470,22 +461,15 @@ print("your prediction:", predicted_wrong_grad)
 
 # %% slideshow={"slide_type": "fragment"}
 def check_prediction():
-    x_wrong = WrongScalar(3.0)
-    ((x_wrong * x_wrong) * x_wrong).backward()
-    if predicted_wrong_grad is None or predicted_wrong_grad != x_wrong.grad:
-        print("Exercise 2: not solved yet")
-    else:
-        print("Exercise 2 solved: the assigning engine gives", x_wrong.grad, "instead of 27")
+    with _course.exercise(2) as check:
+        check.answered(predicted_wrong_grad, "predicted_wrong_grad")
+        x_wrong = WrongScalar(3.0)
+        ((x_wrong * x_wrong) * x_wrong).backward()
+        check.true(predicted_wrong_grad != 27, "27 is the right gradient, 3x², which an engine that adds "
+                   "gets; the assigning engine overwrites: follow its two rules again")
+        check.equal(predicted_wrong_grad, x_wrong.grad, "the assigning engine's x.grad")
 
 
-check_prediction()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-# (x*x)*x first: u.grad = x = 3 and x.grad = u = 9 (assigned). Then x*x: x.grad = x * u.grad = 9, twice.
-predicted_wrong_grad = 9.0
-print("solution:", predicted_wrong_grad)
-
-# %% slideshow={"slide_type": "skip"}
 check_prediction()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -511,41 +495,21 @@ print("Hypot defined:", hypot_for(afs.autograd.Function).__name__)
 
 # %% slideshow={"slide_type": "fragment"}
 def check_hypot():
-    try:
-        HypT, HypA = hypot_for(torch.autograd.Function), hypot_for(afs.autograd.Function)
+    with _course.exercise(3) as check:
         a_t = torch.tensor([3.0, 1.0, -2.0], dtype=torch.float64, requires_grad=True)
         b_t = torch.tensor([4.0, 1.0, 0.5], dtype=torch.float64, requires_grad=True)
-        a, b = afs.tensor(a_t.detach(), requires_grad=True), afs.tensor(b_t.detach(), requires_grad=True)
-        ok = (afs.compare.agree(HypA.apply(a, b), torch.hypot(a_t, b_t))
-              and torch.autograd.gradcheck(HypT.apply, (a_t, b_t), raise_exception=False)
-              and afs.autograd.gradcheck(HypA.apply, (a, b), raise_exception=False))
-    except Exception:
-        ok = False
-    print("Exercise 3 solved: True" if ok else "Exercise 3: not solved yet")
+        upstream = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64)
+        expected = torch.autograd.grad((torch.hypot(a_t, b_t) * upstream).sum(), (a_t, b_t))
+        for engine in (torch, afs):
+            Hypot = hypot_for(engine.autograd.Function)
+            a, b = (engine.tensor(t.detach().numpy(), requires_grad=True) for t in (a_t, b_t))
+            z = Hypot.apply(a, b)
+            check.same(z, torch.hypot(a_t, b_t), f"Hypot.apply(a, b) in {_course.engine_name(engine)}")
+            grads = engine.autograd.grad((z * engine.tensor(upstream.numpy())).sum(), (a, b))
+            for name, got, want in zip("ab", grads, expected):
+                check.same(got, want, f"the gradient of Hypot for {name} in {_course.engine_name(engine)}")
 
 
-check_hypot()
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def hypot_for(Function):
-    class Hypot(Function):
-        @staticmethod
-        def forward(ctx, a, b):
-            z = (a * a + b * b).sqrt()
-            ctx.save_for_backward(a, b, z)
-            return z
-
-        @staticmethod
-        def backward(ctx, grad):
-            a, b, z = ctx.saved_tensors
-            return grad * a / z, grad * b / z
-
-    return Hypot
-
-
-print("solution:", hypot_for(afs.autograd.Function).__name__, "for both engines")
-
-# %% slideshow={"slide_type": "skip"}
 check_hypot()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -559,5 +523,5 @@ check_hypot()
 # - A custom op is one class body for `torch.autograd.Function` and `afs.autograd.Function`;
 #   `gradcheck` (float64) verifies its backward in both.
 #
-# **Next:** [04 · Vector calculus](04_vector_calculus.ipynb) — the Jacobian, and why `backward` computes a
+# **Next:** [05 · Vector calculus](05_vector_calculus.ipynb) — the Jacobian, and why `backward` computes a
 # vector-Jacobian product.

@@ -6,7 +6,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 07 · One SGD step of a ResNet18, every line understood
+# # 08 · One SGD step of a ResNet18, every line understood
 #
 # **You will learn**
 # - to run the tutorial's training step (forward, loss, backward, SGD with momentum) in both engines and read
@@ -14,12 +14,12 @@
 # - how closely two independent engines agree on 62 gradients (float32 and float64), and what the update
 #   rule $b_t = \mu b_{t-1} + g_t$, $\theta_t = \theta_{t-1} - \eta b_t$ does, checked by hand.
 #
-# **Builds on:** [06 · Exclusion from the DAG](06_exclusion_from_the_dag.ipynb) and everything before it. This is
+# **Builds on:** [07 · Exclusion from the DAG](07_exclusion_from_the_dag.ipynb) and everything before it. This is
 # the step of [00 · The training step](00_the_training_step.ipynb) again, now that we know what each line does.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The payoff notebook. Nothing new in the engine: every piece (graph, engine, Jacobian products, layers,
-# frozen parameters) was built in 01–06. New here are only the optimizer's update rule (section 6) and the
+# Instructor note: The payoff notebook. Nothing new in the engine: every piece (graph, engine, Jacobian products, layers,
+# frozen parameters) was built in 01–07. New here are only the optimizer's update rule (section 6) and the
 # look at numerical agreement (section 7). Execution takes about half a minute: a ResNet18 runs forward and
 # backward a few times in both engines.
 
@@ -37,6 +37,9 @@ import torchvision
 
 import autograd_from_scratch as afs
 from autograd_from_scratch.compare import agree, report, report_grads, to_numpy
+import _course  # notebooks/_course: the pictures of an unrun notebook, the exercise checks
+
+_course.show_pictures()
 
 torch.manual_seed(0)
 afs.manual_seed(0)
@@ -46,12 +49,12 @@ print("torch", torch.__version__.split("+")[0], "| torchvision", torchvision.__v
 # ## 1. The step, and where each line was explained
 #
 # ```python
-# model = torchvision.models.resnet18(weights=None)      # 05 · the layers it is made of
+# model = torchvision.models.resnet18(weights=None)      # 06 · the layers it is made of
 # prediction = model(data)                               # 02 · the forward pass records a graph
 # loss = (prediction - labels).sum()                     # 01 · a scalar to differentiate
-# loss.backward()                                        # 03, 04 · the engine walks the graph: J^T v at every node
+# loss.backward()                                        # 04, 05 · the engine walks the graph: J^T v at every node
 # optim = torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
-# optim.step()                                           # 07 · this notebook: the update rule
+# optim.step()                                           # 08 · this notebook: the update rule
 # ```
 #
 # The optimizer changes the parameters in place, outside the graph: the `no_grad` of notebook 06.
@@ -107,7 +110,7 @@ print("every value copied exactly:", all(np.array_equal(to_numpy(v), to_numpy(st
 # ## 3. Forward and loss
 #
 # One random 64×64 image and a random label vector, the tutorial's data. Both models are in training mode, so
-# batch norm normalises with the statistics of this batch and updates its running statistics (notebook 05).
+# batch norm normalises with the statistics of this batch and updates its running statistics (notebook 06).
 
 # %% slideshow={"slide_type": "fragment"}
 data = torch.rand(1, 3, 64, 64)
@@ -132,7 +135,7 @@ print(f"{len(buffers_t)} batch-norm buffers (running mean, var, count) updated a
       all(agree(b, buffers_t[k], 1e-3) for k, b in ours.named_buffers()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The float32 tolerance is 1e-3 relative, as in notebook 00: the engines sum in different orders, and the
+# Instructor note: The float32 tolerance is 1e-3 relative, as in notebook 00: the engines sum in different orders, and the
 # last stage's batch norms normalise over only 2×2 = 4 values per channel. Section 7 shows that in float64 the
 # differences drop to about 1e-13: rounding, not a different formula.
 
@@ -226,17 +229,22 @@ chooser = widgets.Dropdown(options=["none"] + BLOCKS, value="layer1.0", descript
 graph_view = widgets.HTML()
 
 
-def show_block(change=None):
-    """Redraw both graphs with the chosen block opened into its modules."""
-    grouping = part if chooser.value == "none" else opened(chooser.value)
+def block_drawing(block):
+    """Both graphs with `block` opened into its modules ("none": every block collapsed)."""
+    grouping = part if block == "none" else opened(block)
     drawing = afs.viz.side_by_side(loss, loss_t, params=named, cluster_by=grouping, collapse=True)
     drawing.attr(size="11,11")
-    graph_view.value = drawing.pipe(format="svg", encoding="utf-8")
+    return drawing
+
+
+def show_block(change=None):
+    """Redraw both graphs for the block the dropdown chose."""
+    graph_view.value = block_drawing(chooser.value).pipe(format="svg", encoding="utf-8")
 
 
 chooser.observe(show_block, names="value")
 show_block()
-widgets.VBox([chooser, graph_view])
+_course.interactive(widgets.VBox([chooser, graph_view]), first_state=block_drawing(chooser.value))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Backward
@@ -338,7 +346,7 @@ print("all 62 updated parameters agree between the engines:", updated_agree)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Step 2
-# A second forward and backward from $\theta_1$ (after `zero_grad`, notebook 03: gradients accumulate), then
+# A second forward and backward from $\theta_1$ (after `zero_grad`, notebook 04: gradients accumulate), then
 # the second step, where the momentum buffer comes into play.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -374,8 +382,8 @@ for engine, (named_params, optimizer) in engines.items():
         print(f"{k:<24}{engine:<7}{agree(theta2, named_params[k], 1e-6)!s:<26}{agree(b2, state, 1e-6)}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# "The loss went down" is the tutorial's toy loss $\sum(\hat y - y)$, which has no minimum: SGD simply makes
-# the predictions smaller. Notebook 09 uses a real loss. The hand computation runs in float64 on each
+# Instructor note: "The loss went down" is the tutorial's toy loss $\sum(\hat y - y)$, which has no minimum: SGD simply makes
+# the predictions smaller. Notebook 10 uses a real loss. The hand computation runs in float64 on each
 # engine's own float32 values, hence agreement to 1e-6 rather than exact equality.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -476,7 +484,7 @@ print("step 2:  torch's own float32 vs float64, worst > 1e-3:",
 #   still agree to about $10^{-12}$. Same formulas, different rounding: that is how to tell rounding from a bug.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# A further check an instructor can show live: load torch's float32 parameters after step 1 into a fresh
+# Instructor note: A further check an instructor can show live: load torch's float32 parameters after step 1 into a fresh
 # `afs.models.resnet18()` and compute its step-2 gradients. At the *same* parameters the two engines agree
 # to about 1e-5 again; the percent-level gap comes entirely from the slightly different $\theta_1$ that each
 # engine reached. (Perturbing torch's own $\theta_1$ by a relative 1e-7 moves its step-2 gradients by about
@@ -511,12 +519,12 @@ if STORED.exists():
           " | ".join(f"{'x'.join(map(str, r['shape']))}: {r['ratio']['total']:.2f}x" for r in stored["results"]))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Both engines do the same arithmetic, and the biggest part of it, the matrix products of the convolutions,
+# Instructor note: Both engines do the same arithmetic, and the biggest part of it, the matrix products of the convolutions,
 # runs at the same speed in both: numpy hands them to a BLAS library, torch to its own optimised kernels. The
 # difference is what lies around them. numpy computes an elementwise operation on one core where torch uses
 # all of them (plainest in the optimizer step: the same few passes over 11.7 million numbers, slower than
 # torch's even when done block by block in the cache); and each of our convolutions copies its input into
-# im2col's columns and, in backward, adds them back with col2im (notebook 05). On the benchmark's batch of
+# im2col's columns and, in backward, adds them back with col2im (notebook 06). On the benchmark's batch of
 # eight 224×224 images (the last line, from `make bench`) those copies grow with the images. Like torch, our
 # `AccumulateGrad` takes over a new gradient as `.grad` instead of copying it, when nothing else holds it (a
 # copy of all 11.7M gradients would cost several milliseconds a step). On a busy machine (other programs on the
@@ -525,6 +533,11 @@ if STORED.exists():
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
+#
+# Write each answer in its cell, then run the check below it: it says what is still wrong
+# (a missing answer, the error your code raised, the element or setting that differs). Stuck?
+# `_course.load_solution("resnet18_sgd_step", N)` in a new cell brings in the reference solution of exercise N
+# (from `solutions/08_resnet18_sgd_step.py`).
 # ### Exercise 1 · SGD, all options, by hand
 # Write `sgd_by_hand(theta0, grads, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False,
 # maximize=False)` in numpy: the parameter after one step per gradient in `grads`, by the full rule of
@@ -557,36 +570,17 @@ def run_optimizer(T, theta0, grads, settings):
 
 
 def check_sgd():
-    rng = np.random.default_rng(7)
-    theta0, grads = rng.standard_normal(5), list(rng.standard_normal((3, 5)))
-    try:
-        ok = all(agree(sgd_by_hand(theta0, grads, **s), run_optimizer(T, theta0, grads, s), 1e-12)
-                 for s in SETTINGS for T in (torch, afs))
-    except Exception:
-        ok = False
-    print("Exercise 1 solved: True" if ok else "Exercise 1: not solved yet")
+    with _course.exercise(1) as check:
+        rng = np.random.default_rng(7)
+        theta0, grads = rng.standard_normal(5), list(rng.standard_normal((3, 5)))
+        for settings in SETTINGS:
+            for T in (torch, afs):
+                ours = sgd_by_hand(theta0, grads, **settings)
+                check.same(ours, run_optimizer(T, theta0, grads, settings),
+                           f"sgd_by_hand(..., {', '.join(f'{k}={v}' for k, v in settings.items())}), against "
+                           f"{_course.engine_name(T)}.optim.SGD after 3 steps", rtol=1e-12)
 
 
-check_sgd()
-
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def sgd_by_hand(theta0, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
-    theta = np.array(theta0, dtype=np.float64)
-    b = None
-    for g in grads:
-        g = -np.asarray(g) if maximize else np.asarray(g)
-        g = g + weight_decay * theta
-        if momentum:
-            b = g.copy() if b is None else momentum * b + (1 - dampening) * g  # b_1 = g_1, undamped
-            g = g + momentum * b if nesterov else b
-        theta = theta - lr * g
-    return theta
-
-
-print("solution: sgd_by_hand defined")
-
-# %% slideshow={"slide_type": "skip"}
 check_sgd()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -607,45 +601,31 @@ print("finetune defined")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_finetune():
-    try:
-        m_t, m = finetune(model64, torch.nn).double(), finetune(ours64, afs.nn).double()
-        trainable = [[k for k, p in mm.named_parameters() if p.requires_grad] for mm in (m, m_t)]
-        ok = trainable == [["fc.weight", "fc.bias"]] * 2 and m.fc.out_features == m_t.fc.out_features == 10
-        if ok:
-            m.fc.load_state_dict(m_t.fc.state_dict())  # the same new head in both engines
-            m_t.zero_grad()
-            m.zero_grad()
-            labels10 = torch.rand(1, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-            out_t = (m_t(data.double()) - labels10).sum()
-            out = (m(afs.tensor(data.double())) - afs.tensor(labels10)).sum()
-            out_t.backward()
-            out.backward()
-            with_grad = [[k for k, p in mm.named_parameters() if p.grad is not None] for mm in (m, m_t)]
-            print("parameters with a .grad (ours, torch):", with_grad)
-            print("graph nodes (ours, torch):", len(afs.viz.graph_edges(out)), len(afs.viz.graph_edges(out_t)),
-                  "| same graph:", afs.viz.graph_edges(out) == afs.viz.graph_edges(out_t))
-            ok = (with_grad == [["fc.weight", "fc.bias"]] * 2
-                  and agree(m.fc.weight.grad, m_t.fc.weight.grad, 1e-10)
-                  and agree(m.fc.bias.grad, m_t.fc.bias.grad, 1e-10))
-    except Exception:
-        ok = False
-    print("Exercise 2 solved: True" if ok else "Exercise 2: not solved yet")
+    with _course.exercise(2) as check:
+        m_t, m = finetune(model64, torch.nn), finetune(ours64, afs.nn)
+        for engine, model in ((afs, m), (torch, m_t)):
+            check.returned(model, f"finetune(model, {_course.engine_name(engine)}.nn)")
+            trainable = [k for k, p in model.named_parameters() if p.requires_grad]
+            check.equal(trainable, ["fc.weight", "fc.bias"], f"the parameters that require grad ({_course.engine_name(engine)})")
+            check.equal(model.fc.out_features, 10, f"model.fc.out_features ({_course.engine_name(engine)})")
+        m_t, m = m_t.double(), m.double()
+        m.fc.load_state_dict(m_t.fc.state_dict())  # the same new head in both engines
+        m_t.zero_grad()
+        m.zero_grad()
+        labels10 = torch.rand(1, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        out_t = (m_t(data.double()) - labels10).sum()
+        out = (m(afs.tensor(data.double())) - afs.tensor(labels10)).sum()
+        out_t.backward()
+        out.backward()
+        with_grad = [[k for k, p in mm.named_parameters() if p.grad is not None] for mm in (m, m_t)]
+        print("parameters with a .grad (ours, torch):", with_grad)
+        print("graph nodes (ours, torch):", len(afs.viz.graph_edges(out)), len(afs.viz.graph_edges(out_t)),
+              "| same graph:", afs.viz.graph_edges(out) == afs.viz.graph_edges(out_t))
+        check.equal(with_grad[0], ["fc.weight", "fc.bias"], "the parameters backward gave a .grad (afs)")
+        check.same(m.fc.weight.grad, m_t.fc.weight.grad, "fc.weight.grad, ours against torch's", rtol=1e-10)
+        check.same(m.fc.bias.grad, m_t.fc.bias.grad, "fc.bias.grad, ours against torch's", rtol=1e-10)
 
 
-check_finetune()
-
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def finetune(model, nn):
-    for p in model.parameters():
-        p.requires_grad = False  # frozen: no AccumulateGrad nodes for them in the next graph
-    model.fc = nn.Linear(512, 10)  # new parameters require grad by default
-    return model
-
-
-print("solution: finetune defined")
-
-# %% slideshow={"slide_type": "skip"}
 check_finetune()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -664,26 +644,15 @@ print("momentum_bytes defined")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_bytes():
-    expected = 4 * sum(p.numel() for p in params_t.values())  # float32: 4 bytes per number
-    try:
-        ok = momentum_bytes(optim) == momentum_bytes(optim_t) == expected
-    except Exception:
-        ok = False
-    print("Exercise 3 solved: True" if ok else "Exercise 3: not solved yet")
+    with _course.exercise(3) as check:
+        expected = 4 * sum(p.numel() for p in params_t.values())  # float32: 4 bytes per number
+        for name, optimizer in (("our", optim), ("torch's", optim_t)):
+            got = check.returned(momentum_bytes(optimizer), f"momentum_bytes({name} optimizer)")
+            check.true(got != expected // 4, f"momentum_bytes({name} optimizer) is {got:,}: the number of "
+                       "numbers in the buffers; each float32 number takes 4 bytes")
+            check.equal(got, expected, f"momentum_bytes({name} optimizer)")
 
 
-check_bytes()
-
-
-# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"}
-def momentum_bytes(optimizer):
-    return sum(s["momentum_buffer"].numpy().nbytes for s in optimizer.state.values())
-
-
-print(f"solution: {momentum_bytes(optim):,} bytes (ours), {momentum_bytes(optim_t):,} bytes (torch):",
-      "a second copy of the model, as big as the tutorial's 46.8 MB download")
-
-# %% slideshow={"slide_type": "skip"}
 check_bytes()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -700,5 +669,5 @@ check_bytes()
 # - Speed: our numpy engine takes about twice torch's time (`make bench`): the matrix products run at the
 #   same speed, the copies and single-core elementwise passes around them do not. It is the same algorithm.
 #
-# **Next:** [08 · Beyond the basics](08_beyond_the_basics.ipynb): hooks, higher-order gradients, in-place
+# **Next:** [09 · Beyond the basics](09_beyond_the_basics.ipynb): hooks, higher-order gradients, in-place
 # operations and `gradcheck`.
