@@ -76,14 +76,15 @@ class GraphTask:
         self.needed = None if inputs is None else nodes_leading_to(order, self.targets)
         self.order = order if self.needed is None else [n for n in order if n in self.needed]
 
-    def send(self, edge: GradientEdge, grad: Tensor, owned: bool) -> None:
-        """Add `grad` into the input buffer of `edge.node` (a sum is a new tensor, owned by us)."""
-        if edge.node is None:
+    def send(self, edge: tuple[Optional[Node], int], grad: Tensor, owned: bool) -> None:
+        """Add `grad` into the input buffer of the edge's node (a sum is a new tensor, owned by us)."""
+        node, output_nr = edge
+        if node is None:
             return
-        buffer = self.buffers.get(edge.node)
+        buffer = self.buffers.get(node)
         if buffer is None:
-            buffer = self.buffers[edge.node] = InputBuffer(len(edge.node.output_metadata))
-        summed = buffer.add(edge.output_nr, grad)
+            buffer = self.buffers[node] = InputBuffer(len(node.output_metadata))
+        summed = buffer.add(output_nr, grad)
         if owned or summed is not grad:
             self.owned[id(summed)] = summed
 

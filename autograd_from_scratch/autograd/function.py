@@ -95,7 +95,7 @@ class Function(Node):
         """Become the node of `outputs`: one edge per tensor argument, in argument order."""
         tensors = [a for a in args if isinstance(a, Tensor)]
         self._arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
-        self.next_functions = tuple(get_gradient_edge(t) for t in tensors)
+        self.next_functions = tuple(tuple(get_gradient_edge(t)) for t in tensors)  # type: ignore[misc]
         self.input_metadata = tuple((t.shape, t.dtype) for t in tensors)
         self.output_metadata = tuple((o.shape, o.dtype) for o in outputs)
         for nr, out in enumerate(outputs):
@@ -117,8 +117,8 @@ class Function(Node):
                 f"{len(self._arg_is_tensor)}, got {len(result)})"
             )
         per_edge = [g for g, is_tensor in zip(result, self._arg_is_tensor) if is_tensor]
-        return tuple(None if g is None or edge.node is None else self._fit_to_input(k, _as_tensor(g))
-                     for k, (g, edge) in enumerate(zip(per_edge, self.next_functions)))
+        return tuple(None if g is None or node is None else self._fit_to_input(k, _as_tensor(g))
+                     for k, (g, (node, _)) in enumerate(zip(per_edge, self.next_functions)))
 
     def _fit_to_input(self, k: int, grad: Tensor) -> Tensor:
         """Undo broadcasting in one place: sum `grad` back to input k's shape, cast to its dtype."""

@@ -1,7 +1,8 @@
 """The backward graph's types, as `torch/autograd/graph.py` declares them.
 
 - `Node`: a vertex of the backward graph. It turns the gradients of its outputs into the
-  gradients of its inputs, and sends them along `next_functions`, one `GradientEdge` per input.
+  gradients of its inputs, and sends them along `next_functions`, one `(node, output_nr)` pair
+  per input (plain tuples, as torch's).
 - `GradientEdge(node, output_nr)`: where one input's gradient goes: output `output_nr` of `node`
   (`node` is None for an input that needs no gradient).
 - `AccumulateGrad`: the node in front of a leaf tensor; it adds what reaches it into `leaf.grad`.
@@ -49,7 +50,7 @@ class Node:
     ResNet step makes hundreds of nodes), so `None` means "no hooks".
     """
 
-    next_functions: tuple[GradientEdge, ...] = ()
+    next_functions: tuple[tuple[Optional["Node"], int], ...] = ()  # plain pairs, printed as torch's
     # (shape, dtype) of each input (one per edge) and each output, checked and used by the engine
     input_metadata: tuple[tuple[tuple[int, ...], Any], ...] = ()
     output_metadata: tuple[tuple[tuple[int, ...], Any], ...] = ()
