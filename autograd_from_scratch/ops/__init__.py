@@ -16,10 +16,11 @@ import builtins
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import (abs, add, clamp, clone, copy, div, eq, exp, full_like, ge, gt, le, log, lt,
-                          mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, to, where)
+                          mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, to, where, zeros_like)
 from .indexing import index, index_put_
 from .matmul import addmm, matmul
 from .reduce import all, any, argmax, max, mean, sum, sum_to_size
@@ -47,11 +48,20 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any) -> Tensor:
         before = Tensor(x.data.copy(), requires_grad=False)
         before._requires_grad, before.grad_fn, before._output_nr = x.requires_grad, x.grad_fn, x._output_nr
     out = op(before, *args)
+    if not dtypes.can_cast(out.data.dtype, x.data.dtype):
+        raise RuntimeError(f"result type {_torch_name(out.dtype)} can't be cast to the desired "
+                           f"output type {_torch_name(x.dtype)}")
     np.copyto(x.data, np.broadcast_to(out.data, x.shape), casting="unsafe")
     if recording:
         x.grad_fn, x._output_nr, x._requires_grad = out.grad_fn, out._output_nr, out.requires_grad
     x._bump_version()
     return x
+
+
+def _torch_name(d: dtypes.dtype) -> str:
+    """How torch names a dtype in its messages: Float, Double, Long, Bool."""
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "bool": "Bool", "float16": "Half"}[d.name]
 
 
 def reflected(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
@@ -75,7 +85,7 @@ def in_place(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
 
 def zero_(x: Tensor) -> Tensor:
-    return inplace(x, full_like, 0)
+    return inplace(x, zeros_like)
 
 
 # Tensor method name -> the function that implements it, called with the tensor first. torch

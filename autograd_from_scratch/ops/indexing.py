@@ -110,4 +110,4 @@ def index_put_(a: Tensor, key: Any, value: Any) -> Tensor:
     from . import inplace
     from .elementwise import as_operand
 
-    return inplace(a, lambda before, v: IndexPut.apply(before, v, _normalize(key)), as_operand(value, a))
+    return inplace(a, lambda before, v: IndexPut.apply(before, v, _normalize(key)), as_operand(value, a.data.dtype))
