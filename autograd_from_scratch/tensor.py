@@ -215,6 +215,8 @@ class Tensor:
         return len(self.data)
 
     def item(self) -> Scalar:
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -233,10 +235,19 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        if self.requires_grad:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.", UserWarning,
+                          stacklevel=2)
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self._scalar())
+
+    def _scalar(self) -> Scalar:
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.data.item()
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))

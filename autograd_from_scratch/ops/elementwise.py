@@ -181,7 +181,7 @@ class Neg(Function):
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
         if a.data.dtype == np.bool_:
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+            raise NotImplementedError("Negation, the `-` operator, on a bool tensor is not supported. If "
                                "you are trying to invert a mask, use the `~` or `logical_not()` "
                                "operator instead.")
         return -a.data
@@ -523,7 +523,7 @@ def add(a: Operand, b: Operand) -> Tensor:
 
 def sub(a: Operand, b: Operand) -> Tensor:
     if dtypes.result_type(a, b) == np.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+        raise NotImplementedError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
     if not isinstance(a, Tensor):
         return _quiet(Rsub, a, b)
@@ -574,8 +574,8 @@ def sigmoid(a: Tensor) -> Tensor:
 
 def relu(a: Tensor) -> Tensor:
     if a.data.dtype == np.bool_:
-        raise RuntimeError("relu is not implemented for bool tensors (torch: \"clamp_min_cpu\" "
-                           "not implemented for 'Bool'); convert first, e.g. x.float().relu()")
+        raise NotImplementedError("relu is not implemented for bool tensors (torch: \"clamp_min_cpu\" "
+                                  "not implemented for 'Bool'); convert first, e.g. x.float().relu()")
     return Relu.apply(a)
 
 
@@ -607,9 +607,11 @@ def where(cond: Any, a: Operand, b: Operand) -> Tensor:
 
 
 def to(a: Tensor, dtype: Any) -> Tensor:
-    from ..dtypes import to_numpy_dtype
-
-    np_dtype = to_numpy_dtype(dtype)
+    try:
+        np_dtype = dtypes.to_numpy_dtype(dtype)
+    except TypeError:
+        raise RuntimeError(f"to(): {dtype!r} is not a dtype (afs runs on the CPU only, so there is "
+                           "no device to move to)") from None
     return a if a.data.dtype == np_dtype else ToDtype.apply(a, np_dtype)
 
 

@@ -117,10 +117,21 @@ def addmm(c: Tensor, a: Tensor, b: Tensor) -> Tensor:
     return Addmm.apply(c, a, b)
 
 
+def _check_dtypes(a: Tensor, b: Tensor) -> None:
+    """torch does not promote in a matrix product: both operands must have one dtype."""
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected both operands of a matrix product to have the same dtype, but "
+                           f"got {a.dtype} and {b.dtype}: convert one, e.g. b.to(a.dtype)")
+
+
 def matmul(a: Tensor, b: Tensor) -> Tensor:
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"matmul(): argument must be a Tensor, not "
+                        f"{type(b if isinstance(a, Tensor) else a).__name__}")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{a.ndim}D and {b.ndim}D")
+    _check_dtypes(a, b)
     _check_inner(a, b, "mat1 and mat2" if a.ndim <= 2 and b.ndim <= 2 else "batched matrices")
     if a.ndim == 1 and b.ndim == 1:
         return Dot.apply(a, b)
@@ -148,7 +159,12 @@ def _batched(a: Tensor, b: Tensor) -> Tensor:
 
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
     b2 = b.unsqueeze(-1) if b.ndim == 1 else b
-    batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    try:
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    except ValueError:
+        raise RuntimeError(f"The batch dimensions of the operands of matmul do not broadcast: "
+                           f"{list(a2.shape[:-2])} and {list(b2.shape[:-2])} (shapes {list(a.shape)} "
+                           f"and {list(b.shape)}); sizes must be equal or 1, compared from the last") from None
     (n, k), m = a2.shape[-2:], b2.shape[-1]
 
     def fold(t: Tensor, rows: int, cols: int) -> Tensor:

@@ -9,8 +9,21 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, size_arg
+
+
+def wrap_dim(dim: int, ndim: int) -> int:
+    """`dim` as an index in 0..ndim-1 (negative dims count from the end), or torch's IndexError.
+    A 0-d tensor takes dim 0 and -1, as if it had one dimension."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"a dimension must be an int, not {type(dim).__name__}")
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], "
+                         f"but got {dim})")
+    return int(dim) % size
 
 
 def view_of(base: Tensor, array: np.ndarray) -> Tensor:
@@ -63,8 +76,9 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, d0: int, d1: int) -> Tensor:
+        d0, d1 = wrap_dim(d0, a.ndim), wrap_dim(d1, a.ndim)
         ctx.dims = (d0, d1)
-        return view_of(a, np.swapaxes(a.data, d0, d1))
+        return view_of(a, np.swapaxes(a.data, d0, d1) if a.ndim else a.data)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -109,7 +123,7 @@ class Unsqueeze(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, dim: int) -> Tensor:
-        ctx.dim = dim % (a.ndim + 1)
+        ctx.dim = wrap_dim(dim, a.ndim + 1)
         return view_of(a, np.expand_dims(a.data, ctx.dim))
 
     @staticmethod
@@ -124,8 +138,10 @@ class Squeeze(Function):
     def forward(ctx, a: Tensor, dim: Optional[int]) -> Tensor:
         ctx.node_name = ctx.node_name or ("SqueezeBackward0" if dim is None else "SqueezeBackward1")
         ctx.in_shape = a.shape
-        if dim is not None and a.shape[dim] != 1:
-            return view_of(a, a.data)
+        if dim is not None:
+            dim = wrap_dim(dim, a.ndim)
+            if a.ndim == 0 or a.shape[dim] != 1:
+                return view_of(a, a.data)
         return view_of(a, np.squeeze(a.data, axis=dim))
 
     @staticmethod
@@ -163,7 +179,7 @@ class Cat(Function):
     def forward(ctx, dim: int, *tensors: Tensor) -> np.ndarray:
         ctx.dim = dim
         ctx.bounds = np.cumsum([0] + [t.shape[dim] for t in tensors])
-        return np.concatenate([t.data for t in tensors], axis=dim)
+        return np.concatenate([t.data for t in tensors], axis=dim, dtype=dtypes.result_type(*tensors))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -182,7 +198,7 @@ class Stack(Function):
     @staticmethod
     def forward(ctx, dim: int, *tensors: Tensor) -> np.ndarray:
         ctx.dim = dim
-        return np.stack([t.data for t in tensors], axis=dim)
+        return np.stack([t.data for t in tensors], axis=dim, dtype=dtypes.result_type(*tensors))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -204,9 +220,11 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    start, end = wrap_dim(start_dim, a.ndim), wrap_dim(end_dim, a.ndim)
     if a.ndim == 0:
         return reshape(a, 1)
-    start, end = start_dim % a.ndim, end_dim % a.ndim
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
         return a
     return reshape(a, a.shape[:start] + (-1,) + a.shape[end + 1:])
@@ -221,7 +239,14 @@ def t(a: Tensor) -> Tensor:
 
 
 def permute(a: Tensor, *dims: Any) -> Tensor:
-    return Permute.apply(a, tuple(d % a.ndim for d in size_arg(dims)))
+    dims = size_arg(dims)
+    if len(dims) != a.ndim:
+        raise RuntimeError(f"permute(): the number of dims ({len(dims)}) must equal the number of "
+                           f"dimensions of the tensor ({a.ndim})")
+    dims = tuple(wrap_dim(d, a.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(a, dims)
 
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
@@ -233,18 +258,49 @@ def squeeze(a: Tensor, dim: Optional[int] = None) -> Tensor:
 
 
 def expand(a: Tensor, *shape: Any) -> Tensor:
+    """a broadcast to `shape` (-1 keeps a size): sizes 1 may grow, and new dims be added in front."""
     shape = size_arg(shape)
     lead = len(shape) - a.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand({list(a.shape)}, size={list(shape)}): the number of sizes "
+                           f"provided ({len(shape)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({a.ndim})")
+    for i, n in enumerate(shape):
+        if n == -1 and i < lead:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                               f"non-existing dimension {i}")
+        if i >= lead and n != -1 and a.shape[i - lead] not in (1, n):
+            raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing size "
+                               f"({a.shape[i - lead]}) at non-singleton dimension {i}.  Target "
+                               f"sizes: {list(shape)}.  Tensor sizes: {list(a.shape)}")
     shape = tuple(a.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
     return Expand.apply(a, shape)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for k, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {k}) cannot be concatenated")
+    dim = wrap_dim(dim, tensors[0].ndim)
+    first = tensors[0].shape
+    for k, t in enumerate(tensors[1:], 1):
+        for d, (m, n) in enumerate(zip(first, t.shape)):
+            if d != dim and m != n or t.ndim != len(first):
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. "
+                                   f"Expected size {m} but got size {n} for tensor number {k} in the list.")
     return Cat.apply(dim, *tensors)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    return Stack.apply(dim, *tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for k, t in enumerate(tensors[1:], 1):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at entry {k}")
+    return Stack.apply(wrap_dim(dim, tensors[0].ndim + 1), *tensors)
 
 
 from .elementwise import Clone  # noqa: E402
