@@ -74,6 +74,10 @@ class Tensor:
         # any of them bumps the version that every saved copy is checked against.
         self._version_counter = [0]
         self._base: Optional[Tensor] = None
+        # A view: the numpy ops that make its array from its base's (so autograd can redo them);
+        # a base: its live views (a WeakSet), whose histories an in-place change rewrites.
+        self._view_fn: Optional[Callable[[np.ndarray], np.ndarray]] = None
+        self._views: Any = None
         self._grad_accumulator: Optional[AccumulateGrad] = None
         self._requires_grad = False
         if requires_grad:
@@ -267,7 +271,8 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def contiguous(self) -> "Tensor":
-        return self
+        """Itself if its memory is laid out row after row; else a copy that is (CloneBackward0)."""
+        return self if self.data.flags.c_contiguous else self.clone()
 
     if TYPE_CHECKING:
         # What type checkers need to know of the methods attached from `ops.TENSOR_METHODS` (the

@@ -244,13 +244,13 @@ class RPow(Function):
     def forward(ctx, s: float, b: Tensor) -> Tensor:
         dtype = dtypes.result_type(s, b)
         z = Tensor(np.power(np.asarray(s, dtype=dtype), b.data, dtype=dtype))
-        ctx.save_for_backward(z)
+        ctx.save_for_backward(z, b)  # b too, unused: torch saves it, so changing it in place fails as there
         ctx.s = s
         return z
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        (z,) = ctx.saved_tensors
+        z, _ = ctx.saved_tensors
         return None, grad * z * float(np.log(ctx.s))
 
 
@@ -492,22 +492,24 @@ def _zeros_like(grad: Tensor) -> Tensor:
 
 
 class Fill(Function):
-    """Every element set to a number (`fill_`): the gradient to the old values is 0."""
+    """Every element set to one value (`fill_`): the gradient to the old values is 0; a 0-d tensor
+    value (FillBackward3, what `a[...] = 1.` records) gets the sum of the gradient."""
 
     node_name = "FillBackward2"
 
     @staticmethod
-    def forward(ctx, a: Tensor, value: float) -> np.ndarray:
+    def forward(ctx, a: Tensor, value: Any) -> np.ndarray:
         if isinstance(value, Tensor):
             if value.ndim:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                    f"with {value.ndim} dimensions.")
+            ctx.node_name = "FillBackward3"
             value = value.data
         return np.full_like(a.data, value)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        return _zeros_like(grad), None
+        return _zeros_like(grad), grad.sum() if ctx.node_name == "FillBackward3" else None
 
 
 class Zero(Fill):
@@ -521,10 +523,16 @@ def add(a: Operand, b: Operand) -> Tensor:
     return _binary(Add, a, b)
 
 
+def _is_bool(x: Operand) -> bool:
+    return x.data.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
+
+
 def sub(a: Operand, b: Operand) -> Tensor:
-    if dtypes.result_type(a, b) == np.bool_:
-        raise NotImplementedError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        both = "two bool tensors" if _is_bool(a) and _is_bool(b) else "a bool tensor"
+        raise NotImplementedError(f"Subtraction, the `-` operator, with {both} is not supported. If "
+                                  "you are trying to invert a mask, use the `~` or `logical_not()` "
+                                  "operator instead.")
     if not isinstance(a, Tensor):
         return _quiet(Rsub, a, b)
     return _binary(Sub, a, b)

@@ -57,9 +57,10 @@ class Mean(Function):
                 f"or complex dtype. Got: {a.dtype}. Convert first, e.g. x.float().mean()")
         ctx.node_name = "MeanBackward0" if dim is None else "MeanBackward1"
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
-        out = np.mean(a.data, axis=ctx.axes, keepdims=keepdim)
-        ctx.count = a.data.size // np.size(out) if np.size(out) else 0
-        return out
+        total = np.sum(a.data, axis=ctx.axes, keepdims=keepdim)
+        ctx.count = a.data.size // np.size(total) if np.size(total) else 0
+        with np.errstate(all="ignore"):  # the mean of nothing is nan, silently as in torch
+            return np.true_divide(total, ctx.count, dtype=a.data.dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:

@@ -2,10 +2,15 @@
 
 A view shares memory with its input, and so shares its version counter: changing one in place
 changes the other. The backward of a view is the inverse reshaping of the gradient.
+
+Every view also keeps its recipe (`_view_fn`: the numpy operations that take its base's array to
+its own) and is listed in its base's `_views`: when the memory they share is changed in place,
+autograd rewrites their histories from that recipe (see `ops/inplace.py`).
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+import weakref
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -26,11 +31,22 @@ def wrap_dim(dim: int, ndim: int) -> int:
     return int(dim) % size
 
 
-def view_of(base: Tensor, array: np.ndarray) -> Tensor:
-    """A tensor on `array` (a numpy view of base's data) that shares base's version counter."""
-    out = Tensor(array)
-    out._version_counter = base._version_counter
-    out._base = base._base if base._base is not None else base
+ViewFn = Callable[[np.ndarray], np.ndarray]
+
+
+def view_of(a: Tensor, fn: ViewFn) -> Tensor:
+    """A view of `a`: the tensor on `fn(a.data)` (a numpy view), sharing a's memory and version
+    counter, listed in the views of a's base with the recipe that makes it from the base's array."""
+    out = Tensor(fn(a.data))
+    out._version_counter = a._version_counter
+    if a._base is None:
+        out._base, out._view_fn = a, fn
+    else:
+        parent = a._view_fn
+        out._base, out._view_fn = a._base, lambda d: fn(parent(d))
+    if out._base._views is None:
+        out._base._views = weakref.WeakSet()
+    out._base._views.add(out)
     return out
 
 
@@ -51,22 +67,44 @@ class View(Function):
     @staticmethod
     def forward(ctx, a: Tensor, shape: tuple) -> Tensor:
         ctx.in_shape = a.shape
-        if not a.data.flags.c_contiguous and a.ndim > 1:
+        if not viewable(a, shape):
             raise RuntimeError(
                 "view size is not compatible with input tensor's size and stride (at least one "
                 "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
             )
-        return view_of(a, a.data.reshape(shape))
+        return view_of(a, lambda d: d.reshape(shape))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         return grad.reshape(ctx.in_shape), None
 
 
+def viewable(a: Tensor, shape: tuple) -> bool:
+    """Whether a's memory can be seen with `shape` without a copy: the stride rule of torch's
+    view(), which numpy's reshape follows too (it refuses with copy=False where it would copy)."""
+    try:
+        a.data.reshape(shape, copy=False)
+    except ValueError:
+        return False
+    return True
+
+
+class ReshapeAlias(View):
+    """The view torch's reshape takes of a non-contiguous tensor whose memory allows it."""
+
+    node_name = "ReshapeAliasBackward0"
+
+
 class UnsafeView(View):
-    """The view torch takes of a fresh result (after a copy, or of a folded matmul)."""
+    """The reshape torch records on a fresh result (after a copy, or of a folded matmul): not a
+    view for autograd, as nothing else sees that memory."""
 
     node_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, shape: tuple) -> Tensor:
+        ctx.in_shape = a.shape
+        return Tensor(a.data.reshape(shape))
 
 
 class Transpose(Function):
@@ -78,7 +116,7 @@ class Transpose(Function):
     def forward(ctx, a: Tensor, d0: int, d1: int) -> Tensor:
         d0, d1 = wrap_dim(d0, a.ndim), wrap_dim(d1, a.ndim)
         ctx.dims = (d0, d1)
-        return view_of(a, np.swapaxes(a.data, d0, d1) if a.ndim else a.data)
+        return view_of(a, lambda d: np.swapaxes(d, d0, d1) if d.ndim else d[...])
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -94,7 +132,7 @@ class T(Function):
     def forward(ctx, a: Tensor) -> Tensor:
         if a.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
-        return view_of(a, a.data.T)
+        return view_of(a, lambda d: d.T)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -109,7 +147,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, a: Tensor, dims: tuple) -> Tensor:
         ctx.inverse = tuple(np.argsort(dims))
-        return view_of(a, np.transpose(a.data, dims))
+        return view_of(a, lambda d: np.transpose(d, dims))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -124,7 +162,8 @@ class Unsqueeze(Function):
     @staticmethod
     def forward(ctx, a: Tensor, dim: int) -> Tensor:
         ctx.dim = wrap_dim(dim, a.ndim + 1)
-        return view_of(a, np.expand_dims(a.data, ctx.dim))
+        dim = ctx.dim
+        return view_of(a, lambda d: np.expand_dims(d, dim))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -141,8 +180,8 @@ class Squeeze(Function):
         if dim is not None:
             dim = wrap_dim(dim, a.ndim)
             if a.ndim == 0 or a.shape[dim] != 1:
-                return view_of(a, a.data)
-        return view_of(a, np.squeeze(a.data, axis=dim))
+                return view_of(a, lambda d: d[...])
+        return view_of(a, lambda d: np.squeeze(d, axis=dim))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -150,9 +189,15 @@ class Squeeze(Function):
 
 
 class SqueezeDims(Squeeze):
-    """The squeeze torch records when it undoes matmul's unsqueeze of a vector."""
+    """The squeeze torch records when it undoes matmul's unsqueeze of a vector: done in place on
+    the product (`squeeze_`), so the result is not a view."""
 
     node_name = "SqueezeBackward4"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, dim: Optional[int]) -> Tensor:
+        ctx.in_shape = a.shape
+        return Tensor(np.squeeze(a.data, axis=dim))
 
 
 class Expand(Function):
@@ -163,11 +208,18 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, a: Tensor, shape: tuple) -> Tensor:
         ctx.in_shape = a.shape
-        return view_of(a, np.broadcast_to(a.data, shape))
+        return view_of(a, lambda d: _broadcast(d, shape))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         return grad.sum_to_size(ctx.in_shape), None
+
+
+def _broadcast(d: np.ndarray, shape: tuple) -> np.ndarray:
+    """np.broadcast_to, but writable as torch's expand is (in-place ops refuse the elements that
+    share memory; see ops/inplace.py)."""
+    b = np.broadcast_to(d, shape)
+    return np.lib.stride_tricks.as_strided(d, b.shape, b.strides)
 
 
 class Cat(Function):
@@ -212,10 +264,13 @@ def view(a: Tensor, *shape: Any) -> Tensor:
 
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:
-    """A view when the data allows it; otherwise a copy first, as torch does."""
+    """A view when the memory allows it (`view` of a contiguous tensor, else `_reshape_alias`);
+    otherwise a copy first, as torch does."""
     shape = _check_numel(a, size_arg(shape))
-    if a.data.flags.c_contiguous or a.ndim <= 1:
+    if a.data.flags.c_contiguous:
         return View.apply(a, shape)
+    if viewable(a, shape):
+        return ReshapeAlias.apply(a, shape)
     return UnsafeView.apply(Clone.apply(a), shape)
 
 
