@@ -307,7 +307,8 @@ class Generator:
         a = self.choice(self.tensors() if self.rng.random() < 0.15 else floats)
         t = self.env[a]
         kind = self.choice(["unary"] * 4 + ["binary"] * 5 + ["reduce"] * 2 + ["view"] * 3
-                           + ["index"] * 3 + ["matmul", "inplace", "inplace", "inplace", "join"])
+                           + ["index"] * 3 + ["matmul", "inplace", "inplace", "inplace", "join",
+                                              "loss", "compare"])
         getattr(self, kind)(a, t)
 
     def unary(self, a: str, t: torch.Tensor) -> None:
@@ -442,6 +443,35 @@ class Generator:
         b = self.leaf(other, "f")
         self.emit(self.choice(["{a} @ {b}", "lib.matmul({a}, {b})", "{b}.transpose(-1, -2) @ {a}.transpose(-1, -2)"
                                if nd >= 2 and len(shape) >= 2 else "{a} @ {b}"]).format(a=a, b=b))
+
+    def loss(self, a: str, t: torch.Tensor) -> None:
+        """cross_entropy over the classes of dim 1 (or 0), or mse_loss against a value or a leaf."""
+        f = "lib.nn.functional"
+        red = self.choice(["", ", reduction='sum'", ", reduction='none'"])
+        if t.ndim == 0 or 0 in t.shape or not t.dtype.is_floating_point or self.rng.random() < 0.3:
+            b = self.choice(self.tensors(lambda u: tuple(u.shape) == tuple(t.shape) and u.dtype == t.dtype))
+            self.emit(f"{f}.mse_loss({a}, {b}{red})")
+            return
+        classes = t.shape[1] if t.ndim > 1 else t.shape[0]
+        target_shape = t.shape[:1] + t.shape[2:] if t.ndim > 1 else ()
+        name = f"x{self.count}"
+        self.count += 1
+        self.program.data[f"A{name[1:]}"] = self.env[f"A{name[1:]}"] = self.rng.integers(0, classes, target_shape)
+        self.program.lines.append(f"{name} = lib.tensor(A{name[1:]})")
+        exec(self.program.lines[-1], self.env)
+        self.emit(f"{f}.cross_entropy({a}, {name}{red})")
+
+    def compare(self, a: str, t: torch.Tensor) -> None:
+        """A comparison (a bool tensor) and what uses one: a mask, a where, all/any."""
+        b = self.operand(tuple(t.shape))
+        bv = self.env.get(b)
+        x = t.detach().double()
+        diff = x - (bv.detach().double() if bv is not None else float(eval(b)))
+        if diff.numel() and diff.abs().min() < 1e-3:
+            return
+        op = self.choice(["<", "<=", ">", ">=", "==", "!="])
+        self.emit(self.choice([f"{a} {op} {b}", f"({a} {op} {b}).all()", f"({a} {op} {b}).any()",
+                               f"{a} * ({a} {op} {b})", f"lib.where({a} {op} {b}, {a}, 1.0)"]))
 
     def join(self, a: str, t: torch.Tensor) -> None:
         d = int(self.rng.integers(-t.ndim, t.ndim)) if t.ndim else 0

@@ -73,6 +73,17 @@ def _quiet(fn: type[Function], *args: Any) -> Tensor:
         return fn.apply(*args)
 
 
+def _power(base: np.ndarray, exponent: np.ndarray, dtype: Optional[np.dtype]) -> np.ndarray:
+    """base ** exponent in `dtype`. For integers torch gives a negative power as the integer part
+    of the real power (1 for base 1, ±1 for base -1, else 0) where numpy raises."""
+    if (dtype or base.dtype).kind in "iu" and np.any(exponent < 0):
+        base, exponent = np.broadcast_arrays(base.astype(dtype or base.dtype), exponent)
+        safe = np.power(base, np.abs(exponent))
+        negative = np.where(base == 1, 1, np.where(base == -1, np.where(exponent % 2, -1, 1), 0))
+        return np.where(exponent < 0, negative, safe).astype(safe.dtype)
+    return np.power(base, exponent, dtype=dtype)
+
+
 def _floating(a: Tensor) -> np.ndarray:
     """a's values as floating point (integers become float32, as torch's exp or log of an int)."""
     return a.data if a.data.dtype.kind == "f" else a.data.astype(dtypes.floating(a.data.dtype))
@@ -220,7 +231,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> Tensor:
-        z = Tensor(np.power(a.data, b.data, dtype=_compute_dtype(a, b)))
+        z = Tensor(_power(a.data, b.data, _compute_dtype(a, b)))
         ctx.save_for_backward(a, b, z)
         return z
 
@@ -243,7 +254,7 @@ class RPow(Function):
     @staticmethod
     def forward(ctx, s: float, b: Tensor) -> Tensor:
         dtype = dtypes.result_type(s, b)
-        z = Tensor(np.power(np.asarray(s, dtype=dtype), b.data, dtype=dtype))
+        z = Tensor(_power(np.asarray(s, dtype=dtype), b.data, dtype))
         ctx.save_for_backward(z, b)  # b too, unused: torch saves it, so changing it in place fails as there
         ctx.s = s
         return z

@@ -42,7 +42,7 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any) -> Tensor:
     )
     if recording:
         _check_recordable(x)
-    _check_writable(x)
+    _check_writable(x, args)
     before = x
     if recording:  # the node may save x's old values: give it a copy that stays unchanged
         before = Tensor(x.data.copy(), requires_grad=False)
@@ -81,13 +81,26 @@ def _check_recordable(x: Tensor) -> None:
         )
 
 
-def _check_writable(x: Tensor) -> None:
-    """An expanded view has elements that share one memory location: writing them is ambiguous."""
+def _check_writable(x: Tensor, args: tuple) -> None:
+    """Writing is ambiguous where elements of x share memory (an expanded view), or where an input
+    overlaps x's memory only in part (`x += x[:1]`: is it read before or after it is written?)."""
     if x.data.size and any(stride == 0 and n > 1 for stride, n in zip(x.data.strides, x.shape)):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
         )
+    for a in args:
+        if isinstance(a, Tensor) and a.data.size and np.shares_memory(a.data, x.data) and not _same_memory(a, x):
+            raise RuntimeError(
+                "unsupported operation: some elements of the input tensor and the written-to "
+                "tensor refer to a single memory location. Please clone() the tensor before "
+                "performing the operation."
+            )
+
+
+def _same_memory(a: Tensor, x: Tensor) -> bool:
+    return (a.data.__array_interface__["data"][0] == x.data.__array_interface__["data"][0]
+            and a.shape == x.shape and a.data.strides == x.data.strides)
 
 
 def _torch_name(d: dtypes.dtype) -> str:

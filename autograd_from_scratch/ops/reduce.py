@@ -74,15 +74,19 @@ class MaxAll(Function):
     node_name = "MaxBackward1"
 
     @staticmethod
-    def forward(ctx, a: Tensor) -> np.ndarray:
-        z = np.max(a.data)
-        is_max = a.data == z
-        ctx.share = Tensor((is_max / is_max.sum()).astype(a.data.dtype))
+    def forward(ctx, a: Tensor) -> Tensor:
+        if a.data.size == 0:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        z = Tensor(np.max(a.data))
+        ctx.save_for_backward(a, z)  # as torch: changing either in place makes backward fail
         return z
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return grad * ctx.share
+        a, z = ctx.saved_tensors
+        is_max = a.data == z.data
+        return grad * Tensor((is_max / is_max.sum()).astype(a.data.dtype))
 
 
 class MaxDim(Function):
@@ -154,6 +158,8 @@ def any(a: Tensor) -> Tensor:  # noqa: A001  (torch.any)
 
 def argmax(a: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     """The index of the largest element (of the flattened tensor, or along `dim`)."""
+    if a.data.dtype == np.bool_:
+        raise RuntimeError("\"argmax_cpu\" not implemented for 'Bool'")
     if dim is not None:
         dim = wrap_dim(dim, a.ndim)
         if a.ndim == 0:
