@@ -57,6 +57,7 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any) -> Tensor:
     np.copyto(x.data, out.data, casting="unsafe")
     x._bump_version()
     if recording:
+        _saved_result_is_x(out, x)
         base = x._base if x._base is not None else x
         if base is x:
             x.grad_fn, x._output_nr, x._requires_grad = out.grad_fn, out._output_nr, out.requires_grad
@@ -64,6 +65,14 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any) -> Tensor:
             base._set_history(CopySlices(base, x._view_fn, out.grad_fn), 0)
         rebase_views(base)
     return x
+
+
+def _saved_result_is_x(out: Tensor, x: Tensor) -> None:
+    """An op that saved its result (relu_) saved x itself, as torch's in-place ops do: then a later
+    in-place change of x's memory, through x or any view of it, makes that backward refuse."""
+    for saved in getattr(out.grad_fn, "_saved", None) or []:
+        if saved is not None and saved.tensor is out:
+            saved.tensor, saved.version = x, x._version
 
 
 def _check_recordable(x: Tensor) -> None:

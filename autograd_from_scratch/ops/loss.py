@@ -49,7 +49,7 @@ class MseLoss(Function):
     def backward(ctx, grad: Tensor) -> tuple:
         x, t = ctx.saved_tensors
         diff = x - t
-        scale = 2.0 / diff.numel() if ctx.reduction == "mean" else 2.0
+        scale = 2.0 / max(diff.numel(), 1) if ctx.reduction == "mean" else 2.0  # (empty: nothing to scale)
         g = grad * diff * scale
         return (g if ctx.needs_input_grad[0] else None,
                 -g if ctx.needs_input_grad[1] else None, None)
