@@ -208,3 +208,132 @@ def test_afs_keeps_working_after_each_misuse():
     x = afs.tensor([1., 2.], requires_grad=True)
     (x * x).sum().backward()
     assert x.grad.tolist() == [2., 4.]
+
+
+# What torch does without complaint, and afs must do the same way: (name, code) where the code
+# leaves its result in `out` (compared: values, dtype, shape, requires_grad, grad_fn's name) and
+# may compute gradients (every `.grad` of x, w and v is compared too).
+SEMANTICS = [
+    # type promotion
+    ("int ** 0.5 is float", "out = lib.tensor([4, 9]) ** 0.5"),
+    ("number ** int tensor", "out = 2.5 ** lib.tensor([4, 9])"),
+    ("bool * 3 is int64", "out = b * 3"),
+    ("bool + 1 is int64", "out = b + 1"),
+    ("bool + bool stays bool", "out = b + b"),
+    ("bool * 2.5 is float32", "out = b * 2.5"),
+    ("int / int is float32", "out = i / lib.tensor([2, 4, 8])"),
+    ("int * 2.5 is float32", "out = i * 2.5"),
+    ("int64 + float32 is float32", "out = i + lib.ones(3)"),
+    ("float32 + 0-d float64 stays float32", "out = lib.ones(3) + lib.tensor(2.5, dtype=lib.float64)"),
+    ("float32 * 1-d float64 is float64", "out = lib.ones(3) * lib.tensor([2.5], dtype=lib.float64)"),
+    ("0-d int + float32 is float32", "out = lib.tensor(3) + lib.ones(2)"),
+    ("0-d float64 + int is float64", "out = lib.tensor(1.5, dtype=lib.float64) + i"),
+    ("pow by an int tensor keeps float32", "out = lib.ones(2, 1).pow(lib.tensor([1, 2, 3]))"),
+    ("exp of an int is float32", "out = i.exp()"),
+    ("sum of bools is int64", "out = b.sum()"),
+    ("int where with a float number", "out = lib.where(b, i, 0.5)"),
+    ("int clamp with a float bound", "out = i.clamp(min=1.5)"),
+    ("2 ** negative ints", "out = 2 ** lib.tensor([-1, 0, 3])"),
+    ("comparison with a 0-d float64", "out = lib.ones(3) > lib.tensor(0.5, dtype=lib.float64)"),
+    ("cat promotes", "out = lib.cat([i, lib.ones(3)])"),
+    # dims
+    ("sum(dim=()) reduces everything", "out = y.sum(dim=())"),
+    ("0-d sum(0)", "out = s.sum(0)"),
+    ("0-d sum(-1, keepdim)", "out = s.sum(-1, keepdim=True)"),
+    ("0-d max(0)", "out = s.max(0).values"),
+    ("0-d squeeze(0)", "out = s.squeeze(0)"),
+    ("0-d unsqueeze(-1)", "out = s.unsqueeze(-1)"),
+    ("0-d mean(0)", "out = s.mean(0)"),
+    ("0-d argmax(0)", "out = s.argmax(0)"),
+    ("0-d transpose(0, -1)", "out = s.transpose(0, -1)"),
+    ("0-d flatten", "out = s.flatten()"),
+    ("sum((0, -1))", "out = y.sum((0, -1))"),
+    ("mean((-1,), keepdim)", "out = y.mean((-1,), keepdim=True)"),
+    # views
+    ("view of a column slice where the strides allow", "out = lib.ones(4, 6)[:, :4].view(4, 2, 2)"),
+    ("view of a transpose where the strides allow", "out = lib.ones(4, 6).t().view(6, 4, 1)"),
+    ("t().contiguous().view(-1)", "out = y.t().contiguous().view(-1)"),
+    ("contiguous of a contiguous tensor is itself", "out = lib.tensor(y.contiguous() is y)"),
+    ("contiguous of a transpose is a copy", "z = y.t(); out = lib.tensor(z.contiguous() is z)"),
+    ("reshape of a transpose", "out = y.t().reshape(6)"),
+    ("reshape of a slice (a view)", "out = y[:, :2].reshape(2, 2, 1)"),
+    ("zero-size sum", "out = lib.ones(0, 3).sum(0)"),
+    ("zero-size mean is nan", "out = lib.ones(0).mean()"),
+    ("zero-size matmul", "out = lib.ones(2, 0) @ lib.ones(0, 3)"),
+    ("zero-size view(-1)", "out = lib.ones(0, 3).view(-1)"),
+    ("expand -1", "out = y[:1].expand(4, -1)"),
+    ("builtin abs", "out = abs(y)"),
+    # indexing
+    ("int index is a view", "w = lib.zeros(2, 3); w[0].fill_(5); out = w"),
+    ("mixed int/slice/list index: torch's shape", "out = lib.ones(1, 4, 4)[0, :, [3]]"),
+    ("list then int", "out = x[[0, 1], 2]"),
+    ("int then list", "out = x[1, [0, 2]]"),
+    ("two lists with a slice between", "out = lib.ones(2, 3, 4)[[0, 1], :, [1, 2]]"),
+    ("a[...] is a new view", "out = lib.tensor(x[...] is x)"),
+    ("a[:] is a new view", "out = x[:]"),
+    ("a[None, 0]", "out = x[None, 0]"),
+    ("a[..., None]", "out = x[..., None]"),
+    ("mask index", "out = x[x > 2]"),
+    ("step 2", "out = x[:, ::2]"),
+    ("setitem of a row", "z = y.clone(); z[0] = x[1]; out = z"),
+    ("setitem of a number", "z = y.clone(); z[:, 1] = 7.; out = z"),
+    ("setitem with a list", "z = y.clone(); z[[0, 1], [2, 0]] = 0.; out = z"),
+    ("setitem broadcasting a (1, 3) value", "z = y.clone(); z[0:1] = x[:1]; out = z"),
+    # in-place and views, with gradients
+    ("base changed after its view was taken", "w = lib.tensor([1., 2.]); b = x.clone(); v = b[0, :2]; "
+                                              "b.mul_(3); (v * w).sum().backward(); out = v"),
+    ("view changed, base used", "b = x.clone(); b[0].mul_(x[1]); (b * b).sum().backward(); out = b"),
+    ("view changed, other view used", "b = x.clone(); v = b[:, 0]; b[1].add_(x[0]); (v ** 2).sum().backward(); out = v"),
+    ("in-place on a view of a non-leaf", "b = x * 1; b[:, 1:].relu_(); b.sum().backward(); out = b"),
+    ("in-place on a transposed view", "b = x * 2; b.t()[0].zero_(); (b * x).sum().backward(); out = b"),
+    ("setitem then backward", "b = x.clone(); b[0, 0] = x[1, 1] * 3; (b ** 2).sum().backward(); out = b"),
+    ("a * c with c constant, a changed later", "c = lib.ones(2, 3) * 2; a = x * 1; z = a * c; a.add_(1); "
+                                              "z.sum().backward(); out = z"),
+    ("x @ c with c constant, x changed later", "c = lib.ones(3, 2); a = x * 1; z = a @ c; a.mul_(2); "
+                                               "z.sum().backward(); out = z"),
+    ("float32 view mul_ by a float64", "b = x.clone(); b[0].mul_(lib.tensor([2.], dtype=lib.float64)); out = b"),
+    ("zero_ keeps the graph", "b = x.clone(); b.zero_(); out = b"),
+    ("fill_ of a view", "b = x.clone(); b[1].fill_(2.); (b * x).sum().backward(); out = b"),
+    # create_graph: what requires grad
+    ("relu's gradient requires grad", "g, = lib.autograd.grad(x.relu().sum(), x, create_graph=True); out = g"),
+    ("abs's gradient requires grad", "g, = lib.autograd.grad(abs(x).sum(), x, create_graph=True); out = g"),
+    ("x ** 0's gradient is constant", "g, = lib.autograd.grad((x ** 0).sum(), x, create_graph=True); out = g"),
+    ("zero_'s gradient is constant", "b = x.clone(); b.zero_(); g, = lib.autograd.grad(b.sum(), x, "
+                                     "create_graph=True); out = g"),
+    ("gradient penalty through relu", "g, = lib.autograd.grad((x * x).relu().sum(), x, create_graph=True); "
+                                      "(g ** 2).sum().backward(); out = g"),
+    ("gradient penalty through abs", "g, = lib.autograd.grad(abs(x * x).sum(), x, create_graph=True); "
+                                     "(g ** 2).sum().backward(); out = g"),
+    # matmul and losses
+    ("batch @ matrix", "out = lib.ones(2, 3, 4) @ x.t().reshape(3, 2)[:, :1].expand(3, 4)[:1].expand(4, 4)"),
+    ("vector @ batch", "out = lib.ones(3) @ lib.ones(2, 3, 4)"),
+    ("cross_entropy on (N, C, d)", "out = lib.nn.functional.cross_entropy(x.reshape(1, 2, 3), lib.tensor([[0, 1, 1]]))"),
+    ("cross_entropy on (N, C, H, W)", "out = lib.nn.functional.cross_entropy(x.reshape(1, 2, 3, 1), "
+                                      "lib.tensor([[[0], [1], [1]]]), reduction='none')"),
+    ("silent log(0)", "out = lib.tensor([0., 1.]).log()"),
+    ("silent 1/0", "out = lib.tensor([1., -1., 0.]) / 0"),
+]
+
+
+def result(code: str, lib) -> list:
+    env = {"lib": lib, "np": np}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # numpy's warnings must not leak either
+        exec(SETUP, env)
+        exec(code, env)
+    seen = [("out", env["out"])] + [(n, env[n].grad) for n in ("x", "w", "v")
+                                     if isinstance(env.get(n), (torch.Tensor, afs.Tensor)) and env[n].is_leaf]
+    return [(name, None if t is None else (tuple(t.shape), str(t.dtype).split(".")[-1], t.requires_grad,
+                                           None if t.grad_fn is None else t.grad_fn.name().split("::")[-1],
+                                           np.asarray(t.detach().tolist())))
+            for name, t in seen]
+
+
+@pytest.mark.parametrize("name, code", SEMANTICS, ids=[c[0] for c in SEMANTICS])
+def test_semantics_as_in_torch(name, code):
+    theirs, ours = result(code, torch), result(code, afs)
+    for (label, t), (_, o) in zip(theirs, ours):
+        assert (t is None) == (o is None), f"{name}: {label}: torch {t}, afs {o}"
+        if t is not None:
+            assert t[:4] == o[:4], f"{name}: {label}: torch {t[:4]}, afs {o[:4]}"
+            np.testing.assert_allclose(o[4], t[4], rtol=1e-6, atol=1e-6, err_msg=f"{name}: {label}")
