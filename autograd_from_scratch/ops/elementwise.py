@@ -61,8 +61,9 @@ def _compute_dtype(*tensors: Tensor) -> Optional[np.dtype]:
 def _binary(fn: type[Function], a: Operand, b: Operand) -> Tensor:
     """`fn` on a and b, Python numbers wrapped as 0-d tensors of the promoted dtype: then the
     tensors alone give the promoted dtype again inside `forward` (`_compute_dtype`)."""
-    dtype = dtypes.result_type(a, b)
-    a, b = as_operand(a, dtype), as_operand(b, dtype)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        dtype = dtypes.result_type(a, b)
+        a, b = as_operand(a, dtype), as_operand(b, dtype)
     _check_broadcast(a, b)
     return _quiet(fn, a, b)
 

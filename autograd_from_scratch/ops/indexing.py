@@ -117,11 +117,13 @@ def _item(k: Any) -> Any:
         return np.asarray(k)
     if isinstance(k, (int, np.integer)):
         return int(k)
+    if isinstance(k, Tensor) and k.ndim == 0 and k.data.dtype.kind in "iu":
+        return int(k.data)  # a 0-d integer tensor selects, as an int does
     if isinstance(k, (list, tuple, np.ndarray, Tensor)):
         arr = k.data if isinstance(k, Tensor) else np.asarray(k)
-        if arr.dtype.kind not in "iub" or (arr.size == 0 and isinstance(k, list)):
-            if arr.size == 0:
-                return arr.astype(np.int64)
+        if arr.size == 0 and isinstance(k, (list, tuple)):
+            arr = arr.astype(np.int64)  # an empty list picks nothing (numpy would make it float)
+        if arr.dtype.kind not in "iub":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return arr
     raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
@@ -182,10 +184,9 @@ def _has_arrays(rest: tuple) -> bool:
 
 def index(a: Tensor, key: Any) -> Tensor:
     """`a[key]`, in torch's two steps (see the module's docstring)."""
-    if a.ndim == 0 and not isinstance(key, tuple) and key is not None and key is not Ellipsis:
-        if not isinstance(_item(key), np.ndarray):
-            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    if a.ndim == 0 and isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
     # A single slice, not in a tuple, is always applied, even `a[:]` (as torch does).
     out, rest = _basic(a, _expanded(a, key), keep_full_slice=isinstance(key, slice))
     if _has_arrays(rest):
