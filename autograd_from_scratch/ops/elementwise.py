@@ -561,6 +561,8 @@ def div(a: Operand, b: Operand) -> Tensor:
 
 
 def pow(a: Operand, b: Operand) -> Tensor:  # noqa: A001  (torch.pow)
+    if dtypes.result_type(a, b) == np.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool': convert first, e.g. x.int()")
     if not isinstance(b, Tensor):
         return _quiet(PowScalar, a, b)
     if not isinstance(a, Tensor):

@@ -24,6 +24,7 @@ import builtins
 from typing import Any, Callable
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from .. import dtypes
 from ..autograd.function import Function
@@ -108,8 +109,8 @@ def _check_writable(x: Tensor, args: tuple) -> None:
 
 
 def _same_memory(a: Tensor, x: Tensor) -> bool:
-    return (a.data.__array_interface__["data"][0] == x.data.__array_interface__["data"][0]
-            and a.shape == x.shape and a.data.strides == x.data.strides)
+    """Exactly the same bytes (`x.add_(x)`, or a 0-d tensor and its one-element view): allowed."""
+    return byte_bounds(a.data) == byte_bounds(x.data)
 
 
 def _torch_name(d: dtypes.dtype) -> str:

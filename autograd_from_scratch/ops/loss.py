@@ -95,28 +95,40 @@ class NllLoss(Function):
     one class per sample (and per position)."""
 
     @staticmethod
-    def forward(ctx, logp: Tensor, target: np.ndarray, weight: Optional[np.ndarray],
+    def forward(ctx, logp: Tensor, target: tuple, weight: Optional[np.ndarray],
                 ignore_index: int, reduction: str) -> np.ndarray:
+        # The target comes in a tuple: it has no edge in torch's graph (an integer tensor), but it
+        # is saved, so changing it in place before backward makes backward refuse, as in torch.
+        ctx.save_for_backward(target[0])
         ctx.node_name = "NllLoss2DBackward0" if logp.ndim == 4 else "NllLossBackward0"
-        axis = 1 if logp.ndim > 1 else 0  # the class dimension
-        keep = target != ignore_index
-        safe = np.expand_dims(np.where(keep, target, 0), axis)
-        w = (weight[safe] if weight is not None else np.ones(safe.shape, logp.data.dtype)) * np.expand_dims(keep, axis)
-        losses = -w * np.take_along_axis(logp.data, safe, axis)
-        # dL/dlogp[n, tₙ] = -wₙ (divided by Σ w for 'mean'), kept as a dense array of coefficients.
-        coef = np.zeros(logp.shape, dtype=logp.data.dtype)
-        np.put_along_axis(coef, safe, -w, axis)
-        if reduction == "mean":
-            coef /= w.sum()
-        ctx.coef, ctx.reduction, ctx.axis = Tensor(coef), reduction, axis
+        ctx.axis, ctx.weight, ctx.ignore_index, ctx.reduction = (
+            1 if logp.ndim > 1 else 0, weight, ignore_index, reduction)  # axis: of the classes
+        picked, w = _picked(ctx, target[0].data, logp.data.dtype)
+        losses = -w * np.take_along_axis(logp.data, picked, ctx.axis)
         if reduction == "none":
-            return losses.squeeze(axis)
-        return losses.sum() / w.sum() if reduction == "mean" else losses.sum()
+            return losses.squeeze(ctx.axis)
+        with np.errstate(all="ignore"):  # every sample ignored: nan, silently as in torch
+            return losses.sum() / w.sum() if reduction == "mean" else losses.sum()
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
+        (target,) = ctx.saved_tensors
+        shape, dtype = ctx.input_metadata[0][0], ctx.input_metadata[0][1].numpy
+        picked, w = _picked(ctx, target.data, dtype)
+        # dL/dlogp[n, tₙ] = -wₙ (divided by Σ w for 'mean'), as a dense array of coefficients.
+        coef = np.zeros(shape, dtype=dtype)
+        total = w.sum() if ctx.reduction == "mean" and w.sum() else 1  # all ignored: zeros, as torch
+        np.put_along_axis(coef, picked, -w / total, ctx.axis)
         g = grad.unsqueeze(ctx.axis) if ctx.reduction == "none" else grad
-        return g * ctx.coef, None, None, None, None
+        return g * Tensor(coef), None, None, None, None
+
+
+def _picked(ctx: Any, target: np.ndarray, dtype: np.dtype) -> tuple:
+    """The class index of each sample (along the class axis) and its weight (0 where ignored)."""
+    keep = np.expand_dims(target != ctx.ignore_index, ctx.axis)
+    picked = np.where(keep, np.expand_dims(target, ctx.axis), 0)
+    w = ctx.weight[picked] if ctx.weight is not None else np.ones(picked.shape, dtype)
+    return picked, w * keep
 
 
 def _target_array(target: Any) -> np.ndarray:
@@ -133,7 +145,8 @@ def nll_loss(input: Tensor, target: Any, weight: Optional[Tensor] = None, ignore
     class indices target (), (N,) or (N, d1, ...). As torch, 4-D inputs are NllLoss2d, and other
     inputs with extra dims are seen as (N, C, 1, d1·d2·...) first."""
     _check_reduction(reduction)
-    target = _target_array(target)
+    target_tensor = target if isinstance(target, Tensor) else Tensor(_target_array(target))
+    target = target_tensor.data
     if input.ndim == 0:
         raise RuntimeError("input tensor should be 1D or more")
     if target.dtype.kind not in "iu":
@@ -150,9 +163,10 @@ def nll_loss(input: Tensor, target: Any, weight: Optional[Tensor] = None, ignore
         raise IndexError(f"Target {bad[0]} is out of bounds: classes are 0..{classes - 1}.")
     w = None if weight is None else weight.data.astype(input.data.dtype)
     if input.ndim <= 2 or input.ndim == 4:
-        return NllLoss.apply(input, target, w, ignore_index, reduction)
+        return NllLoss.apply(input, (target_tensor,), w, ignore_index, reduction)
     n, c = input.shape[:2]
-    out = NllLoss.apply(input.view(n, c, 1, -1), target.reshape(n, 1, -1), w, ignore_index, reduction)
+    out = NllLoss.apply(input.view(n, c, 1, -1), (target_tensor.reshape(n, 1, -1),), w, ignore_index,
+                        reduction)
     return out.view(target.shape) if reduction == "none" else out
 
 
@@ -167,7 +181,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None,
     target_array = _target_array(target)
     if target_array.dtype.kind == "f":
         return _soft_cross_entropy(logp, target, target_array, weight, reduction)
-    return nll_loss(logp, target_array, weight, ignore_index, reduction)
+    return nll_loss(logp, target if isinstance(target, Tensor) else target_array, weight, ignore_index, reduction)
 
 
 class DivByNumber(Function):

@@ -170,10 +170,12 @@ def _should_fold(a: Tensor, b: Tensor) -> bool:
         return False
     if big.numel() == 0:
         return True
-    shape, strides = list(big.shape), list(big.data.strides)
-    if big is b:  # torch folds b.mT: its last two dims swapped
-        shape[-2:], strides[-2:] = shape[:-3:-1], strides[:-3:-1]
-    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.ndim - 2))
+    rows = np.swapaxes(b.data, -1, -2) if big is b else a.data  # torch folds b.mT
+    try:  # can the batch fold into rows without a copy (size-1 dims never stand in the way)?
+        rows.reshape((-1, rows.shape[-1]), copy=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _folded(a: Tensor, b: Tensor) -> Tensor:
