@@ -159,6 +159,19 @@ CASES = [
     ("fill_ with a tensor of many elements", "z = y.clone(); z.fill_(lib.ones(2))"),
     ("clamp without bounds", "y.clamp()"),
     ("relu of a bool", "b.relu()"),
+    ("mse_loss against a target of another shape", "lib.nn.functional.mse_loss(y, lib.ones(3))"),
+    ("mse_loss of ints", "lib.nn.functional.mse_loss(i, i)"),
+    ("cross_entropy with a target of the wrong size", "lib.nn.functional.cross_entropy(lib.ones(2, 3, 4), "
+                                                     "lib.zeros(2, 5, dtype=lib.int64))"),
+    ("cross_entropy with a class out of range", "lib.nn.functional.cross_entropy(y, lib.tensor([0, 3]))"),
+    ("cross_entropy of a 0-d input", "lib.nn.functional.cross_entropy(s, lib.tensor(0))"),
+    ("nll target changed before backward", "t = lib.tensor([0, 1]); l = lib.nn.functional.cross_entropy(y, t); "
+                                           "t.zero_(); l.backward()"),
+    ("argmax of bools", "b.argmax()"),
+    ("pow of bools", "b ** b"),
+    ("partial overlap in-place", "z = y.clone(); z += z[:1]"),
+    ("in-place that would change the shape", "z = y.clone()[0]; z.add_(y)"),
+    ("max of an empty tensor", "lib.ones(0).max()"),
     ("abs of a bool", "b.abs()"),
     ("gradcheck fails", "lib.autograd.gradcheck(lambda t: t.tanh(), lib.tensor([0.5], dtype=lib.float64, "
                         "requires_grad=True), eps=0.1, atol=1e-9, rtol=1e-9)"),

@@ -15,6 +15,7 @@ operations, so second derivatives work through them.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional
 
 import numpy as np
@@ -62,6 +63,10 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"mse_cpu\" not implemented for {input.dtype}: mse_loss needs "
                                   "floating point values, e.g. x.float()")
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({list(target.shape)}) that is different to the input "
+                      f"size ({list(input.shape)}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=2)
     return MseLoss.apply(input, target, reduction)
 
 
