@@ -170,6 +170,9 @@ CASES = [
     ("argmax of bools", "b.argmax()"),
     ("pow of bools", "b ** b"),
     ("partial overlap in-place", "z = y.clone(); z += z[:1]"),
+    ("in-place with its own transpose", "z = y.clone()[:, :2]; z.add_(z.t())"),
+    ("in-place with one of its elements", "z = y.clone(); z.mul_(z[0, 0])"),
+    ("copy_ from a strided view of itself", "z = lib.ones(1); z.copy_(z[::2])"),
     ("in-place that would change the shape", "z = y.clone()[0]; z.add_(y)"),
     ("max of an empty tensor", "lib.ones(0).max()"),
     ("abs of a bool", "b.abs()"),
@@ -295,6 +298,8 @@ SEMANTICS = [
     ("setitem of a number", "z = y.clone(); z[:, 1] = 7.; out = z"),
     ("setitem with a list", "z = y.clone(); z[[0, 1], [2, 0]] = 0.; out = z"),
     ("setitem broadcasting a (1, 3) value", "z = y.clone(); z[0:1] = x[:1]; out = z"),
+    ("fill_ with one of its own elements", "z = y.clone(); z.fill_(z[0, 1]); out = z"),
+    ("in-place with itself", "z = y.clone(); z.mul_(z); z[0] = z[0]; z.add_(z[:]); out = z"),
     # in-place and views, with gradients
     ("base changed after its view was taken", "w = lib.tensor([1., 2.]); b = x.clone(); v = b[0, :2]; "
                                               "b.mul_(3); (v * w).sum().backward(); out = v"),

@@ -42,6 +42,10 @@ def in_place(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return method
 
 
+def fill_(x: Tensor, value: Any) -> Tensor:
+    return inplace(x, full_like, value, filling=True)
+
+
 def zero_(x: Tensor) -> Tensor:
     return inplace(x, zeros_like)
 
@@ -72,7 +76,7 @@ TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
     # in place
     "add_": in_place(add), "sub_": in_place(sub), "mul_": in_place(mul), "div_": in_place(div),
     "relu_": in_place(relu), "clamp_": in_place(clamp), "copy_": in_place(copy),
-    "fill_": in_place(full_like), "zero_": zero_,
+    "fill_": fill_, "zero_": zero_,
 }
 
 

@@ -206,7 +206,7 @@ def index_put_(a: Tensor, key: Any, value: Any) -> Tensor:
     elif part.shape == value.shape:
         inplace(part, copy, value)
     elif value.ndim == 0:  # one value for the whole part: torch fills it (FillBackward3)
-        inplace(part, full_like, value)
+        inplace(part, full_like, value, filling=True)
     else:  # torch drops the value's leading 1s, then expands it to the part's shape
         lead = next((i for i, n in enumerate(value.shape) if n != 1), value.ndim)
         value = value.view(value.shape[lead:])

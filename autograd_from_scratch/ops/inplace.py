@@ -36,14 +36,15 @@ from .indexing import Embed, Index, IndexPut
 ViewFn = Callable[[np.ndarray], np.ndarray]
 
 
-def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any) -> Tensor:
-    """Run `op(x, *args)` and write the result into x itself."""
+def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = False) -> Tensor:
+    """Run `op(x, *args)` and write the result into x itself. `filling`: op is fill_, whose value
+    is read once before anything is written, so it may be an element of x."""
     recording = is_grad_enabled() and x.dtype.is_floating_point and (
         x.requires_grad or builtins.any(isinstance(a, Tensor) and a.requires_grad for a in args)
     )
     if recording:
         _check_recordable(x)
-    _check_writable(x, args)
+    _check_writable(x, () if filling else args)
     before = x
     if recording:  # the node may save x's old values: give it a copy that stays unchanged
         before = Tensor(x.data.copy(), requires_grad=False)
@@ -93,14 +94,16 @@ def _check_recordable(x: Tensor) -> None:
 
 def _check_writable(x: Tensor, args: tuple) -> None:
     """Writing is ambiguous where elements of x share memory (an expanded view), or where an input
-    overlaps x's memory only in part (`x += x[:1]`: is it read before or after it is written?)."""
+    shares memory with x but sees it differently (`x += x[:1]`, `x.add_(x.t())`: is an element
+    read before or after it is written?). As torch, only x's own view of it is fine (`x.add_(x)`)."""
     if x.data.size and any(stride == 0 and n > 1 for stride, n in zip(x.data.strides, x.shape)):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
         )
     for a in args:
-        if isinstance(a, Tensor) and a.data.size and np.shares_memory(a.data, x.data) and not _same_memory(a, x):
+        if (isinstance(a, Tensor) and a.data.size and _dense(a.data) and _dense(x.data)
+                and np.shares_memory(a.data, x.data) and not _same_view(a, x)):
             raise RuntimeError(
                 "unsupported operation: some elements of the input tensor and the written-to "
                 "tensor refer to a single memory location. Please clone() the tensor before "
@@ -108,9 +111,15 @@ def _check_writable(x: Tensor, args: tuple) -> None:
             )
 
 
-def _same_memory(a: Tensor, x: Tensor) -> bool:
-    """Exactly the same bytes (`x.add_(x)`, or a 0-d tensor and its one-element view): allowed."""
-    return byte_bounds(a.data) == byte_bounds(x.data)
+def _dense(d: np.ndarray) -> bool:
+    """Its elements fill its bytes without gaps or repeats: only then does torch check overlaps."""
+    low, high = byte_bounds(d)
+    return high - low == d.nbytes
+
+
+def _same_view(a: Tensor, x: Tensor) -> bool:
+    return (byte_bounds(a.data) == byte_bounds(x.data) and a.shape == x.shape
+            and a.data.strides == x.data.strides)
 
 
 def _torch_name(d: dtypes.dtype) -> str:
