@@ -394,7 +394,7 @@ class Generator:
                     "{a}.view({shape}).view(-1)", f"{{a}}.permute{perm if nd > 1 else f'({perm[0]},)'}.view(-1)",
                     f"{{a}}.transpose(0, -1).reshape({self._refold(shape[::-1])})"]
         if nd >= 2:
-            ops += [f"{{a}}[:, :1].view(-1)", "{a}.t().view(-1)" if nd == 2 else "{a}.transpose(0, 1).view(-1)"]
+            ops += ["{a}[:, :1].view(-1)", "{a}.t().view(-1)" if nd == 2 else "{a}.transpose(0, 1).view(-1)"]
         if self.rng.random() < 0.05:
             ops += ["{a}.permute(*range({n}))", "{a}.view(7, -1)", "{a}.expand(5, 5, 5, 5, 5)"]
         big = tuple(int(self.rng.integers(1, 3)) for _ in range(int(self.rng.integers(0, 2)))) + tuple(

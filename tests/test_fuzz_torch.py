@@ -3,8 +3,6 @@ chunks of 250 so that a failure names its seeds. Every disagreement is printed s
 paste: `python -c "import fuzz_torch as F; print(F.disagreement(F.generate(SEED)))"` reruns one."""
 from __future__ import annotations
 
-import pytest
-
 import fuzz_torch
 
 CHUNK = 250

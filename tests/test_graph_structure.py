@@ -21,6 +21,19 @@ def setitem(x, key, value):
     return x
 
 
+def view_changed(b, w):
+    """b[0] *= w: b's history becomes CopySlices."""
+    b[0].mul_(w)
+    return b
+
+
+def base_changed(b):
+    """A view of b, then b changed: the view's history becomes AsStridedBackward0."""
+    view = b[:2]
+    b.mul_(3)
+    return view
+
+
 # (name, input shapes or arrays, fn(lib, *xs)); inputs are standard normal unless given.
 CASES = [
     ("Q = 3a^3 - b^2", [[2., 3.], [6., 4.]], lambda lib, a, b: 3 * a**3 - b**2),
@@ -120,9 +133,8 @@ CASES += [
     ("x[...] = 1. (FillBackward3)", [(3, 4)], lambda lib, a: setitem(a.clone(), Ellipsis, 1.)),
     ("x[0] = 1. (CopySlices of FillBackward3)", [(3, 4)], lambda lib, a: setitem(a.clone(), 0, 1.)),
     ("fill_ (FillBackward2)", [(3, 4)], lambda lib, a: a.clone().fill_(2.)),
-    ("in-place on a view: CopySlices", [(3, 4), (4,)], lambda lib, a, w: (lambda b: (b[0].mul_(w), b)[1])(a * 1)),
-    ("base changed after its view: AsStridedBackward0", [(3, 4)],
-     lambda lib, a: (lambda b: (b[:2], b.mul_(3))[0])(a.clone())),
+    ("in-place on a view: CopySlices", [(3, 4), (4,)], lambda lib, a, w: view_changed(a * 1, w)),
+    ("base changed after its view: AsStridedBackward0", [(3, 4)], lambda lib, a: base_changed(a.clone())),
     ("a[0, [1, 0]]: Select then Index", [(3, 4)], lambda lib, a: a[0, [1, 0]]),
     ("a[...] and a[:, :] are aliases", [(3, 4)], lambda lib, a: a[...] + a[:, :]),
     ("a[:] is a slice", [(3, 4)], lambda lib, a: a[:]),
