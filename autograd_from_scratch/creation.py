@@ -1,7 +1,7 @@
 """Creating tensors: `tensor`, `zeros`, `ones`, `rand`, `randn`, `arange`, ... and the random generator."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -21,6 +21,14 @@ def generator() -> np.random.Generator:
     return _rng
 
 
+def new_size(size: Sequence[Any]) -> tuple[int, ...]:
+    """The shape of a new tensor, given as torch takes it (`zeros(2, 3)`, `zeros((2, 3))`)."""
+    shape = size_arg(size)
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+    return shape
+
+
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """A new leaf tensor holding a copy of `data` (a list, number, numpy array or torch tensor)."""
     return Tensor(_infer_array(data, dtype), requires_grad=requires_grad)
@@ -32,11 +40,11 @@ def _factory(values: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.zeros(size_arg(size)), dtype, requires_grad)
+    return _factory(np.zeros(new_size(size)), dtype, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.ones(size_arg(size)), dtype, requires_grad)
+    return _factory(np.ones(new_size(size)), dtype, requires_grad)
 
 
 def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
@@ -49,12 +57,12 @@ def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    return _factory(_rng.random(size_arg(size)), dtype, requires_grad)
+    return _factory(_rng.random(new_size(size)), dtype, requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    return _factory(_rng.standard_normal(size_arg(size)), dtype, requires_grad)
+    return _factory(_rng.standard_normal(new_size(size)), dtype, requires_grad)
 
 
 def arange(start: float, end: Optional[float] = None, step: float = 1, dtype: Any = None,

@@ -37,6 +37,9 @@ def _infer_array(data: Any, dtype: Any) -> np.ndarray:
     np_dtype = dtypes.to_numpy_dtype(dtype)
     if np_dtype is None and not isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"a tensor holds numbers or booleans, not {arr.dtype.kind!r}-kind values "
+                             f"such as {type(arr.flat[0]).__name__ if arr.size else 'these'}")
         # Python floats become float32 (torch's default dtype), not numpy's float64.
         return arr.astype(np.float32) if arr.dtype == np.float64 else arr.copy()
     return np.array(data, dtype=np_dtype)
@@ -81,6 +84,10 @@ class Tensor:
         # any of them bumps the version that every saved copy is checked against.
         self._version_counter = [0]
         self._base: Optional[Tensor] = None
+        # A view: the numpy ops that make its array from its base's (so autograd can redo them);
+        # a base: its live views (a WeakSet), whose histories an in-place change rewrites.
+        self._view_fn: Optional[Callable[[np.ndarray], np.ndarray]] = None
+        self._views: Any = None
         self._grad_accumulator: Optional[AccumulateGrad] = None
         self._requires_grad = False
         if requires_grad:
@@ -212,6 +219,8 @@ class Tensor:
         return len(self.data)
 
     def item(self) -> Scalar:
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -230,10 +239,19 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        if self.requires_grad:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.", UserWarning,
+                          stacklevel=2)
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self._scalar())
+
+    def _scalar(self) -> Scalar:
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.data.item()
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -253,7 +271,8 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def contiguous(self) -> "Tensor":
-        return self
+        """Itself if its memory is laid out row after row; else a copy that is (CloneBackward0)."""
+        return self if self.data.flags.c_contiguous else self.clone()
 
     if TYPE_CHECKING:
         # What type checkers need to know of the methods attached from `ops.TENSOR_METHODS` (the

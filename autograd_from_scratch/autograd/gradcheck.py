@@ -18,6 +18,10 @@ from .functional import jacobian
 Inputs = Union[Tensor, Sequence[Tensor]]
 
 
+class GradcheckError(RuntimeError):
+    """The analytical and numerical Jacobians differ (torch.autograd.gradcheck.GradcheckError)."""
+
+
 def numerical_jacobian(func: Callable, inputs: Sequence[Tensor], eps: float = 1e-6) -> list[np.ndarray]:
     """d outputs / d input_k by central differences, for each input k: shape (out.numel, in.numel)."""
     # Grad mode stays on, as in torch: `func` may itself call autograd.grad.
@@ -59,7 +63,7 @@ def gradcheck(func: Callable, inputs: Inputs, eps: float = 1e-6, atol: float = 1
         a = a.data.reshape(n.shape).astype(np.float64)
         if not np.allclose(a, n, atol=atol, rtol=rtol):
             if raise_exception:
-                raise RuntimeError(
+                raise GradcheckError(
                     f"Jacobian mismatch for output 0 with respect to input {k},\n"
                     f"numerical:{n}\nanalytical:{a}\n"
                 )

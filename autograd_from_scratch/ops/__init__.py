@@ -4,78 +4,22 @@
 (`x.exp()`, `x + y`, `x.add_(y)`): adding an op means writing its `Function` and its function in
 one module, importing it here, and giving it a row in that table (see CONTRIBUTING.md).
 
-`inplace` is how the `x.op_()` methods work: the op is recorded as if out of place, on a copy of
-x's old values, and its result is written into x, which takes over the new node and has its
-version counter bumped (so backward notices if a saved tensor was overwritten).
+`inplace` (in `inplace.py`) is how the `x.op_()` methods work: the op is recorded as if out of
+place, on a copy of x's old values, and its result is written into x; the histories of x, of its
+base and of their views are rewritten as torch rewrites them (`CopySlices`, `AsStridedBackward0`).
 """
 from __future__ import annotations
 
-import builtins
 from typing import Any, Callable, Union
 
-import numpy as np
-
-from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import (
-    abs,
-    add,
-    clamp,
-    clone,
-    copy,
-    div,
-    eq,
-    exp,
-    full_like,
-    ge,
-    gt,
-    le,
-    log,
-    lt,
-    mul,
-    ne,
-    neg,
-    pow,
-    relu,
-    sigmoid,
-    sqrt,
-    sub,
-    tanh,
-    to,
-    where,
-)
+from .elementwise import (abs, add, clamp, clone, copy, div, eq, exp, full_like, ge, gt, le, log, lt,
+                          mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, to, where, zeros_like)
 from .indexing import index, index_put_
+from .inplace import inplace
 from .matmul import addmm, matmul
 from .reduce import all, any, argmax, max, mean, sum, sum_to_size
 from .shape import cat, expand, flatten, permute, reshape, squeeze, stack, t, transpose, unsqueeze, view
-
-
-def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any) -> Tensor:
-    """Run `op(x, *args)` and write the result into x itself."""
-    recording = is_grad_enabled() and (
-        x.requires_grad or builtins.any(isinstance(a, Tensor) and a.requires_grad for a in args)
-    )
-    if recording and x.is_leaf and x.requires_grad:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation. Its "
-            "gradient would have to describe values it no longer holds. Update parameters "
-            "inside `with afs.no_grad():` (as optimizers do), or work on a copy (`x.clone()`)."
-        )
-    if recording and x._base is not None:
-        raise RuntimeError(
-            "autograd_from_scratch does not record in-place operations on a view of a tensor "
-            "(torch rewrites the base's history for that). Use the out-of-place op instead."
-        )
-    before = x
-    if recording:  # the node may save x's old values: give it a copy that stays unchanged
-        before = Tensor(x.data.copy(), requires_grad=False)
-        before._requires_grad, before.grad_fn, before._output_nr = x.requires_grad, x.grad_fn, x._output_nr
-    out = op(before, *args)
-    np.copyto(x.data, np.broadcast_to(out.data, x.shape), casting="unsafe")
-    if recording:
-        x.grad_fn, x._output_nr, x._requires_grad = out.grad_fn, out._output_nr, out.requires_grad
-    x._bump_version()
-    return x
 
 
 def reflected(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
@@ -98,8 +42,12 @@ def in_place(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return method
 
 
+def fill_(x: Tensor, value: Any) -> Tensor:
+    return inplace(x, full_like, value, filling=True)
+
+
 def zero_(x: Tensor) -> Tensor:
-    return inplace(x, full_like, 0)
+    return inplace(x, zeros_like)
 
 
 def where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
@@ -134,7 +82,7 @@ TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
     # in place
     "add_": in_place(add), "sub_": in_place(sub), "mul_": in_place(mul), "div_": in_place(div),
     "relu_": in_place(relu), "clamp_": in_place(clamp), "copy_": in_place(copy),
-    "fill_": in_place(full_like), "zero_": zero_,
+    "fill_": fill_, "zero_": zero_,
 }
 
 

@@ -2,6 +2,12 @@
 
 Broadcasting is handled once, in the engine: a backward rule may return a gradient of the
 broadcast shape and the engine sums it back to the input's shape.
+
+Dtypes follow torch's promotion (`dtypes.result_type`), not numpy's: a binary op computes in the
+promoted dtype (`np.add(a, b, dtype=...)` casts both operands first, as torch does), and the
+floating functions (`exp`, `log`, division...) of integers give float32. Like torch, the ops are
+silent about inf and nan (log(0) = -inf, x/0 = inf): numpy's RuntimeWarnings are switched off
+around them.
 """
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 
@@ -33,21 +40,54 @@ def _check_broadcast(a: Tensor, b: Tensor) -> None:
         raise
 
 
-def as_operand(value: Operand, like: Tensor) -> Tensor:
-    """A Python number as a constant tensor of `like`'s dtype (torch's 'wrapped number')."""
+def as_operand(value: Operand, dtype: np.dtype) -> Tensor:
+    """A Python number as a constant 0-d tensor of `dtype` (torch's 'wrapped number')."""
     if isinstance(value, Tensor):
         return value
-    dtype = like.data.dtype
-    if dtype.kind != "f" and isinstance(value, float):
-        dtype = np.float32
+    if not isinstance(value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"expected a Tensor or a Python number (bool, int, float) as operand, "
+                        f"got {type(value).__name__}: wrap data in afs.tensor(...) first")
     return Tensor(np.asarray(value, dtype=dtype))
 
 
+def _compute_dtype(*tensors: Tensor) -> Optional[np.dtype]:
+    """The dtype to compute in, for a numpy ufunc's `dtype=`: None when all operands share one."""
+    first = tensors[0].data.dtype
+    if all(t.data.dtype == first for t in tensors[1:]):
+        return None
+    return dtypes.result_type(*tensors)
+
+
 def _binary(fn: type[Function], a: Operand, b: Operand) -> Tensor:
-    a = as_operand(a, b) if isinstance(b, Tensor) else a
-    b = as_operand(b, a)
+    """`fn` on a and b, Python numbers wrapped as 0-d tensors of the promoted dtype: then the
+    tensors alone give the promoted dtype again inside `forward` (`_compute_dtype`)."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        dtype = dtypes.result_type(a, b)
+        a, b = as_operand(a, dtype), as_operand(b, dtype)
     _check_broadcast(a, b)
-    return fn.apply(a, b)
+    return _quiet(fn, a, b)
+
+
+def _quiet(fn: type[Function], *args: Any) -> Tensor:
+    """`fn.apply(*args)` without numpy's warnings about inf and nan (torch gives no warning)."""
+    with np.errstate(all="ignore"):
+        return fn.apply(*args)
+
+
+def _power(base: np.ndarray, exponent: np.ndarray, dtype: Optional[np.dtype]) -> np.ndarray:
+    """base ** exponent in `dtype`. For integers torch gives a negative power as the integer part
+    of the real power (1 for base 1, ±1 for base -1, else 0) where numpy raises."""
+    if (dtype or base.dtype).kind in "iu" and np.any(exponent < 0):
+        base, exponent = np.broadcast_arrays(base.astype(dtype or base.dtype), exponent)
+        safe = np.power(base, np.abs(exponent))
+        negative = np.where(base == 1, 1, np.where(base == -1, np.where(exponent % 2, -1, 1), 0))
+        return np.where(exponent < 0, negative, safe).astype(safe.dtype)
+    return np.power(base, exponent, dtype=dtype)
+
+
+def _floating(a: Tensor) -> np.ndarray:
+    """a's values as floating point (integers become float32, as torch's exp or log of an int)."""
+    return a.data if a.data.dtype.kind == "f" else a.data.astype(dtypes.floating(a.data.dtype))
 
 
 class Add(Function):
@@ -57,7 +97,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        return a.data + b.data
+        return np.add(a.data, b.data, dtype=_compute_dtype(a, b))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -71,7 +111,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        return a.data - b.data
+        return np.subtract(a.data, b.data, dtype=_compute_dtype(a, b))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -85,7 +125,8 @@ class Rsub(Function):
 
     @staticmethod
     def forward(ctx, s: float, b: Tensor) -> np.ndarray:
-        return (s - b.data).astype(b.data.dtype, copy=False)
+        dtype = dtypes.result_type(s, b)
+        return np.subtract(np.asarray(s, dtype=dtype), b.data, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -99,8 +140,9 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        ctx.save_for_backward(a, b)
-        return a.data * b.data
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                              b if ctx.needs_input_grad[0] else None)  # only what backward uses, as torch
+        return np.multiply(a.data, b.data, dtype=_compute_dtype(a, b))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -116,8 +158,8 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        ctx.save_for_backward(a, b)
-        return a.data / b.data
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        return np.true_divide(a.data, b.data, dtype=dtypes.floating(dtypes.result_type(a, b)))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -133,7 +175,7 @@ class Reciprocal(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        z = Tensor(1 / a.data)
+        z = Tensor(1 / _floating(a))
         ctx.save_for_backward(z)
         return z
 
@@ -150,6 +192,10 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
+        if a.data.dtype == np.bool_:
+            raise NotImplementedError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                               "you are trying to invert a mask, use the `~` or `logical_not()` "
+                               "operator instead.")
         return -a.data
 
     @staticmethod
@@ -164,15 +210,18 @@ class PowScalar(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, p: float) -> np.ndarray:
+        dtype = dtypes.result_type(a, p)
+        if dtype.kind != "f" and not isinstance(p, bool) and p < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save_for_backward(a)
         ctx.p = p
-        return a.data ** np.asarray(p, dtype=a.data.dtype)
+        return np.power(a.data, np.asarray(p, dtype=dtype), dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         (a,) = ctx.saved_tensors
-        if ctx.p == 0:
-            return grad * 0, None
+        if ctx.p == 0:  # a constant: its gradient does not depend on anything (torch: zeros_like)
+            return Tensor(np.zeros(grad.shape, dtype=grad.data.dtype)), None
         return grad * ctx.p * a ** (ctx.p - 1), None
 
 
@@ -183,7 +232,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> Tensor:
-        z = Tensor(a.data ** b.data)
+        z = Tensor(_power(a.data, b.data, _compute_dtype(a, b)))
         ctx.save_for_backward(a, b, z)
         return z
 
@@ -205,14 +254,15 @@ class RPow(Function):
 
     @staticmethod
     def forward(ctx, s: float, b: Tensor) -> Tensor:
-        z = Tensor(np.asarray(s, dtype=b.data.dtype) ** b.data)
-        ctx.save_for_backward(z)
+        dtype = dtypes.result_type(s, b)
+        z = Tensor(_power(np.asarray(s, dtype=dtype), b.data, dtype))
+        ctx.save_for_backward(z, b)  # b too, unused: torch saves it, so changing it in place fails as there
         ctx.s = s
         return z
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        (z,) = ctx.saved_tensors
+        z, _ = ctx.saved_tensors
         return None, grad * z * float(np.log(ctx.s))
 
 
@@ -223,7 +273,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        z = Tensor(np.exp(a.data))
+        z = Tensor(np.exp(_floating(a)))
         ctx.save_for_backward(z)
         return z
 
@@ -241,7 +291,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.log(a.data)
+        return np.log(_floating(a))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -256,7 +306,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        z = Tensor(np.sqrt(a.data))
+        z = Tensor(np.sqrt(_floating(a)))
         ctx.save_for_backward(z)
         return z
 
@@ -273,7 +323,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        z = Tensor(np.tanh(a.data))
+        z = Tensor(np.tanh(_floating(a)))
         ctx.save_for_backward(z)
         return z
 
@@ -291,8 +341,9 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
         # exp of a non-positive number only, so large |a| cannot overflow.
-        e = np.exp(-np.abs(a.data))
-        z = Tensor(np.where(a.data >= 0, 1 / (1 + e), e / (1 + e)))
+        x = _floating(a)
+        e = np.exp(-np.abs(x))
+        z = Tensor(np.where(x >= 0, 1 / (1 + e), e / (1 + e)))
         ctx.save_for_backward(z)
         return z
 
@@ -316,7 +367,38 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (z,) = ctx.saved_tensors
-        return grad * Tensor(z.data > 0)
+        return ThresholdBackward.apply(grad, z)
+
+
+class ThresholdBackward(Function):
+    """relu's backward as an op of (grad, z): grad where z > 0, else 0. Its derivative by z is 0
+    almost everywhere, but it is one: with `create_graph=True` the result requires grad when z
+    does, as torch's `threshold_backward`, and a second backward reaches z's leaves (with zeros)."""
+
+    node_name = "ThresholdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad: Tensor, z: Tensor) -> np.ndarray:
+        ctx.positive = Tensor(z.data > 0)
+        return grad.data * ctx.positive.data
+
+    @staticmethod
+    def backward(ctx, gg: Tensor) -> tuple:
+        return gg * ctx.positive, Tensor(np.zeros(gg.shape, dtype=gg.data.dtype))
+
+
+class Sign(Function):
+    """z = sign(a) (-1, 0 or 1);   dz/da = 0, a derivative all the same, as torch's `sgn`."""
+
+    node_name = "SgnBackward0"
+
+    @staticmethod
+    def forward(ctx, a: Tensor) -> np.ndarray:
+        return np.sign(a.data)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return Tensor(np.zeros(grad.shape, dtype=grad.data.dtype))
 
 
 class Abs(Function):
@@ -326,13 +408,15 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
+        if a.data.dtype == np.bool_:
+            raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
         ctx.save_for_backward(a)
         return np.abs(a.data)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
-        return grad * Tensor(np.sign(a.data))
+        return grad * Sign.apply(a)
 
 
 class Clamp(Function):
@@ -344,7 +428,7 @@ class Clamp(Function):
     def forward(ctx, a: Tensor, lo: Optional[float], hi: Optional[float]) -> np.ndarray:
         ctx.save_for_backward(a)
         ctx.lo, ctx.hi = lo, hi
-        return np.clip(a.data, lo, hi)
+        return np.clip(a.data.astype(dtypes.result_type(a, lo, hi), copy=False), lo, hi)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -365,7 +449,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond: np.ndarray, a: Tensor, b: Tensor) -> np.ndarray:
         ctx.cond = cond
-        return np.where(cond, a.data, b.data)
+        return np.where(cond, a.data, b.data).astype(dtypes.result_type(a, b), copy=False)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -411,20 +495,39 @@ class Copy(Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        return grad * 0, grad
+        return _zeros_like(grad), grad
+
+
+def _zeros_like(grad: Tensor) -> Tensor:
+    """The gradient for values that were overwritten: zeros that depend on nothing (torch's zeros_like)."""
+    return Tensor(np.zeros(grad.shape, dtype=grad.data.dtype))
 
 
 class Fill(Function):
-    """Every element set to a number (`zero_`, `fill_`): the gradient to the old values is 0."""
+    """Every element set to one value (`fill_`): the gradient to the old values is 0; a 0-d tensor
+    value (FillBackward3, what `a[...] = 1.` records) gets the sum of the gradient."""
+
+    node_name = "FillBackward2"
 
     @staticmethod
-    def forward(ctx, a: Tensor, value: float) -> np.ndarray:
-        ctx.node_name = "ZeroBackward0" if value == 0 else "FillBackward0"
+    def forward(ctx, a: Tensor, value: Any) -> np.ndarray:
+        if isinstance(value, Tensor):
+            if value.ndim:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                                   f"with {value.ndim} dimensions.")
+            ctx.node_name = "FillBackward3"
+            value = value.data
         return np.full_like(a.data, value)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        return grad * 0, None
+        return _zeros_like(grad), grad.sum() if ctx.node_name == "FillBackward3" else None
+
+
+class Zero(Fill):
+    """`zero_()`: every element set to 0."""
+
+    node_name = "ZeroBackward0"
 
 
 # -- the functions the Tensor methods and `afs.*` call ------------------------------------------
@@ -432,9 +535,18 @@ def add(a: Operand, b: Operand) -> Tensor:
     return _binary(Add, a, b)
 
 
+def _is_bool(x: Operand) -> bool:
+    return x.data.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
+
+
 def sub(a: Operand, b: Operand) -> Tensor:
+    if _is_bool(a) or _is_bool(b):
+        both = "two bool tensors" if _is_bool(a) and _is_bool(b) else "a bool tensor"
+        raise NotImplementedError(f"Subtraction, the `-` operator, with {both} is not supported. If "
+                                  "you are trying to invert a mask, use the `~` or `logical_not()` "
+                                  "operator instead.")
     if not isinstance(a, Tensor):
-        return Rsub.apply(a, b)
+        return _quiet(Rsub, a, b)
     return _binary(Sub, a, b)
 
 
@@ -444,17 +556,18 @@ def mul(a: Operand, b: Operand) -> Tensor:
 
 def div(a: Operand, b: Operand) -> Tensor:
     if not isinstance(a, Tensor):  # s / b is computed as (1/b) * s, as torch does
-        return mul(Reciprocal.apply(b), a)
+        return mul(_quiet(Reciprocal, b), a)
     return _binary(Div, a, b)
 
 
 def pow(a: Operand, b: Operand) -> Tensor:
+    if dtypes.result_type(a, b) == np.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool': convert first, e.g. x.int()")
     if not isinstance(b, Tensor):
-        return PowScalar.apply(a, b)
+        return _quiet(PowScalar, a, b)
     if not isinstance(a, Tensor):
-        return RPow.apply(a, b)
-    _check_broadcast(a, b)
-    return Pow.apply(a, b)
+        return _quiet(RPow, a, b)
+    return _binary(Pow, a, b)
 
 
 def neg(a: Tensor) -> Tensor:
@@ -462,26 +575,29 @@ def neg(a: Tensor) -> Tensor:
 
 
 def exp(a: Tensor) -> Tensor:
-    return Exp.apply(a)
+    return _quiet(Exp, a)
 
 
 def log(a: Tensor) -> Tensor:
-    return Log.apply(a)
+    return _quiet(Log, a)
 
 
 def sqrt(a: Tensor) -> Tensor:
-    return Sqrt.apply(a)
+    return _quiet(Sqrt, a)
 
 
 def tanh(a: Tensor) -> Tensor:
-    return Tanh.apply(a)
+    return _quiet(Tanh, a)
 
 
 def sigmoid(a: Tensor) -> Tensor:
-    return Sigmoid.apply(a)
+    return _quiet(Sigmoid, a)
 
 
 def relu(a: Tensor) -> Tensor:
+    if a.data.dtype == np.bool_:
+        raise NotImplementedError("relu is not implemented for bool tensors (torch: \"clamp_min_cpu\" "
+                                  "not implemented for 'Bool'); convert first, e.g. x.float().relu()")
     return Relu.apply(a)
 
 
@@ -490,21 +606,34 @@ def abs(a: Tensor) -> Tensor:
 
 
 def clamp(a: Tensor, min: Optional[float] = None, max: Optional[float] = None) -> Tensor:
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     return Clamp.apply(a, min, max)
 
 
 def where(cond: Any, a: Operand, b: Operand) -> Tensor:
-    """Elementwise choice: `a` where `cond` is true, else `b`."""
+    """Elementwise choice: `a` where `cond` is true, else `b` (cond must be a bool tensor)."""
     cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
-    like = a if isinstance(a, Tensor) else b
-    a, b = as_operand(a, like), as_operand(b, like)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {dtypes.from_numpy_dtype(cond.dtype)}")
+    dtype = dtypes.result_type(a, b)
+    a, b = as_operand(a, dtype), as_operand(b, dtype)
+    _check_broadcast(a, b)
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise RuntimeError(f"where: the condition of shape {list(cond.shape)} does not broadcast "
+                           f"with the values' shapes {list(a.shape)} and {list(b.shape)}") from None
     return Where.apply(cond, a, b)
 
 
 def to(a: Tensor, dtype: Any) -> Tensor:
-    from ..dtypes import to_numpy_dtype
-
-    np_dtype = to_numpy_dtype(dtype)
+    try:
+        np_dtype = dtypes.to_numpy_dtype(dtype)
+    except TypeError:
+        raise RuntimeError(f"to(): {dtype!r} is not a dtype (afs runs on the CPU only, so there is "
+                           "no device to move to)") from None
     return a if a.data.dtype == np_dtype else ToDtype.apply(a, np_dtype)
 
 
@@ -513,18 +642,34 @@ def clone(a: Tensor) -> Tensor:
 
 
 def copy(dst: Tensor, src: Operand) -> Tensor:
-    return Copy.apply(dst, as_operand(src, dst))
+    src = as_operand(src, dst.data.dtype)
+    try:
+        np.broadcast_to(src.data, dst.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({dst.shape[-1] if dst.ndim else 1}) must match "
+                           f"the size of tensor b ({src.shape[-1] if src.ndim else 1}): copy_ needs "
+                           f"a source of shape {list(src.shape)} to broadcast to {list(dst.shape)}"
+                           ) from None
+    return Copy.apply(dst, src)
 
 
 def full_like(a: Tensor, value: float) -> Tensor:
     return Fill.apply(a, value)
 
 
+def zeros_like(a: Tensor) -> Tensor:
+    return Zero.apply(a, 0)
+
+
 def _compare(op: Any) -> Any:
     def compare(a: Operand, b: Operand) -> Tensor:
-        a_data = a.data if isinstance(a, Tensor) else a
-        b_data = b.data if isinstance(b, Tensor) else b
-        return Tensor(np.asarray(op(a_data, b_data)))
+        dtype = dtypes.result_type(a, b)  # compared in the promoted dtype, as torch
+        a, b = as_operand(a, dtype), as_operand(b, dtype)
+        _check_broadcast(a, b)
+        dtype = _compute_dtype(a, b)
+        if dtype is not None:
+            a, b = Tensor(a.data.astype(dtype)), Tensor(b.data.astype(dtype))
+        return Tensor(np.asarray(op(a.data, b.data)))
 
     compare.__doc__ = f"Elementwise `{op.__name__}`, a bool tensor (not differentiable)."
     return compare

@@ -1,6 +1,7 @@
-"""Matrix products. `matmul` picks the kernel the way torch does, so the graphs match:
-vector·vector is `Dot`, matrix·vector `Mv`, matrix·matrix `Mm`, and batched operands are folded
-into one `Bmm` (or, for a batch times a matrix, one `Mm` on the folded batch).
+"""Matrix products. `matmul` picks the kernel the way torch's `_matmul_impl` does, so the graphs
+match: vector·vector is `Dot`, matrix·vector `Mv`, matrix·matrix `Mm`; a batch times a matrix or
+a vector (either way round) is folded into one `Mm`/`Mv` on the batch's rows (`_should_fold`);
+other batched operands are broadcast and folded into one `Bmm`.
 
 For Z = A B:   dL/dA = dL/dZ · Bᵀ   and   dL/dB = Aᵀ · dL/dZ.
 """
@@ -10,6 +11,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .shape import SqueezeDims, UnsafeView
 
 
 def _check_inner(a: Tensor, b: Tensor, what: str) -> None:
@@ -25,6 +27,13 @@ def _check_inner(a: Tensor, b: Tensor, what: str) -> None:
         )
 
 
+def _save_operands(ctx, a: Tensor, b: Tensor, first: int = 0) -> None:
+    """Save what the backward will use, as torch does: a for b's gradient, b for a's (so an
+    in-place change of a constant operand's partner does not make backward fail)."""
+    needs = ctx.needs_input_grad[first:]
+    ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+
+
 class Mm(Function):
     """Z = A B for matrices."""
 
@@ -32,7 +41,7 @@ class Mm(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         return a.data @ b.data
 
     @staticmethod
@@ -49,7 +58,7 @@ class Addmm(Function):
 
     @staticmethod
     def forward(ctx, c: Tensor, a: Tensor, b: Tensor) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b, first=1)
         out = a.data @ b.data
         out += c.data
         return out
@@ -69,7 +78,7 @@ class Mv(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, v: Tensor) -> np.ndarray:
-        ctx.save_for_backward(a, v)
+        _save_operands(ctx, a, v)
         return a.data @ v.data
 
     @staticmethod
@@ -86,13 +95,14 @@ class Dot(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         return np.dot(a.data, b.data)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         a, b = ctx.saved_tensors
-        return grad * b, grad * a
+        return (grad * b if ctx.needs_input_grad[0] else None,
+                grad * a if ctx.needs_input_grad[1] else None)
 
 
 class Bmm(Function):
@@ -102,7 +112,7 @@ class Bmm(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         return np.matmul(a.data, b.data)
 
     @staticmethod
@@ -117,43 +127,93 @@ def addmm(c: Tensor, a: Tensor, b: Tensor) -> Tensor:
     return Addmm.apply(c, a, b)
 
 
+def _check_dtypes(a: Tensor, b: Tensor) -> None:
+    """torch does not promote in a matrix product: both operands must have one dtype."""
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected both operands of a matrix product to have the same dtype, but "
+                           f"got {a.dtype} and {b.dtype}: convert one, e.g. b.to(a.dtype)")
+
+
 def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """a @ b, recorded with the kernels torch's `matmul` picks (see the module's docstring)."""
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"matmul(): argument must be a Tensor, not "
+                        f"{type(b if isinstance(a, Tensor) else a).__name__}")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{a.ndim}D and {b.ndim}D")
+    _check_dtypes(a, b)
     _check_inner(a, b, "mat1 and mat2" if a.ndim <= 2 and b.ndim <= 2 else "batched matrices")
     if a.ndim == 1 and b.ndim == 1:
         return Dot.apply(a, b)
     if a.ndim == 2 and b.ndim == 1:
         return Mv.apply(a, b)
     if a.ndim == 1 and b.ndim == 2:
-        from .shape import SqueezeDims
-
         return SqueezeDims.apply(Mm.apply(a.unsqueeze(0), b), 0)
     if a.ndim == 2 and b.ndim == 2:
         return Mm.apply(a, b)
-    if b.ndim <= 2:  # fold the batch into the rows: one matrix product
-        from .shape import UnsafeView
-
-        folded = a.reshape(-1, a.shape[-1])
-        out = Mm.apply(folded, b) if b.ndim == 2 else Mv.apply(folded, b)
-        shape = a.shape[:-1] + ((b.shape[-1],) if b.ndim == 2 else ())
-        return UnsafeView.apply(out, shape)
+    if _should_fold(a, b):
+        return _folded(a, b)
     return _batched(a, b)
+
+
+def _should_fold(a: Tensor, b: Tensor) -> bool:
+    """torch's rule: fold a batch (>= 3 dims) times a matrix or vector into one Mm/Mv when the
+    small operand requires grad (its gradient is then one product, not a sum over the batch), or
+    when the batch folds into rows without a copy."""
+    big, small = (a, b) if a.ndim >= b.ndim else (b, a)
+    if not (big.ndim >= 3 and small.ndim <= 2):
+        return False
+    if small.requires_grad:
+        return True
+    if a.ndim == 2:  # folding would need the product transposed back, a copy
+        return False
+    if big.numel() == 0:
+        return True
+    rows = np.swapaxes(b.data, -1, -2) if big is b else a.data  # torch folds b.mT
+    try:  # can the batch fold into rows without a copy (size-1 dims never stand in the way)?
+        rows.reshape((-1, rows.shape[-1]), copy=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _folded(a: Tensor, b: Tensor) -> Tensor:
+    """The batch folded into the rows of one matrix: one Mm (or Mv) on (batch·n, k)."""
+    transpose = b.ndim > a.ndim  # matrix @ batch: (bᵀ aᵀ)ᵀ
+    t1 = b.transpose(-1, -2) if transpose else a
+    t2 = (a.t() if a.ndim == 2 else a) if transpose else b
+    rows = t1.shape[:-1]
+    folded = t1.reshape(int(np.prod(rows)), t1.shape[-1])
+    if t2.ndim == 1:
+        return UnsafeView.apply(Mv.apply(folded, t2), rows)
+    out = UnsafeView.apply(Mm.apply(folded, t2), rows + (t2.shape[1],))
+    return out.transpose(-1, -2).contiguous() if transpose else out
 
 
 def _batched(a: Tensor, b: Tensor) -> Tensor:
     """Broadcast the batch dimensions, fold them into one, and do a single Bmm."""
-    from .shape import UnsafeView
-
-    a2 = a.unsqueeze(0) if a.ndim == 1 else a
-    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
-    batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-    (n, k), m = a2.shape[-2:], b2.shape[-1]
-
-    def fold(t: Tensor, rows: int, cols: int) -> Tensor:
-        return t.expand(batch + (rows, cols)).reshape(-1, rows, cols)  # torch expands even to the same shape
-
-    out = Bmm.apply(fold(a2, n, k), fold(b2, k, m))
-    shape = batch + ((n,) if a.ndim > 1 else ()) + ((m,) if b.ndim > 1 else ())
+    n, k = (a.shape[-2] if a.ndim > 1 else 1), a.shape[-1]
+    p = b.shape[-1] if b.ndim > 1 else 1
+    batch_a, batch_b = a.shape[:-2], b.shape[:-2]
+    if a.ndim == 3 and b.ndim == 3 and batch_a[0] != batch_b[0]:
+        # a batch of one that requires grad: squeezed, so that the product folds (as torch)
+        if batch_a[0] == 1 and a.requires_grad:
+            return matmul(a.squeeze(0), b)
+        if batch_b[0] == 1 and b.requires_grad:
+            return matmul(a, b.squeeze(0))
+    try:
+        batch = np.broadcast_shapes(batch_a, batch_b)
+    except ValueError:
+        raise RuntimeError(f"The batch dimensions of the operands of matmul do not broadcast: "
+                           f"{list(batch_a)} and {list(batch_b)} (shapes {list(a.shape)} and "
+                           f"{list(b.shape)}); sizes must be equal or 1, compared from the last") from None
+    count = int(np.prod(batch))
+    a3 = a.expand(batch + (n, k)).reshape(count, n, k)  # torch expands even to the same shape
+    if b.ndim == 1:
+        out = Bmm.apply(a3, b.expand(batch + (k,)).reshape(count, k).unsqueeze(2)).squeeze(-1)
+    else:
+        out = Bmm.apply(a3, b.expand(batch + (k, p)).reshape(count, k, p))
+    shape = batch + ((n,) if a.ndim > 1 else ()) + ((p,) if b.ndim > 1 else ())
     return UnsafeView.apply(out, shape)
+

@@ -7,15 +7,24 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .shape import wrap_dim
 
 Dims = Union[None, int, tuple[int, ...], list[int]]
 
 
 def _axes(dim: Dims, ndim: int) -> Optional[tuple[int, ...]]:
+    """The numpy axes of `dim` (None: all). As torch, `dim=()` reduces every dimension, a dim out
+    of range is an IndexError, a repeated one a RuntimeError, and a 0-d tensor takes dim 0 or -1."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(d % ndim if ndim else 0 for d in dims)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not dims:
+        return None
+    axes = tuple(wrap_dim(d, ndim) for d in dims)
+    for d in axes:
+        if axes.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return axes if ndim else ()
 
 
 def _kept_shape(shape: tuple, axes: Optional[tuple[int, ...]]) -> tuple:
@@ -42,11 +51,16 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, dim: Dims, keepdim: bool) -> np.ndarray:
+        if a.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                f"or complex dtype. Got: {a.dtype}. Convert first, e.g. x.float().mean()")
         ctx.node_name = "MeanBackward0" if dim is None else "MeanBackward1"
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
-        out = np.mean(a.data, axis=ctx.axes, keepdims=keepdim)
-        ctx.count = a.data.size // np.size(out) if np.size(out) else 0
-        return out
+        total = np.sum(a.data, axis=ctx.axes, keepdims=keepdim)
+        ctx.count = a.data.size // np.size(total) if np.size(total) else 0
+        with np.errstate(all="ignore"):  # the mean of nothing is nan, silently as in torch
+            return np.true_divide(total, ctx.count, dtype=a.data.dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -60,15 +74,19 @@ class MaxAll(Function):
     node_name = "MaxBackward1"
 
     @staticmethod
-    def forward(ctx, a: Tensor) -> np.ndarray:
-        z = np.max(a.data)
-        is_max = a.data == z
-        ctx.share = Tensor((is_max / is_max.sum()).astype(a.data.dtype))
+    def forward(ctx, a: Tensor) -> Tensor:
+        if a.data.size == 0:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        z = Tensor(np.max(a.data))
+        ctx.save_for_backward(a, z)  # as torch: changing either in place makes backward fail
         return z
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return grad * ctx.share
+        a, z = ctx.saved_tensors
+        is_max = a.data == z.data
+        return grad * Tensor((is_max / is_max.sum()).astype(a.data.dtype))
 
 
 class MaxDim(Function):
@@ -78,12 +96,16 @@ class MaxDim(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, dim: int, keepdim: bool) -> tuple:
-        idx = np.argmax(a.data, axis=dim, keepdims=True)
-        values = np.take_along_axis(a.data, idx, axis=dim)
-        one_hot = np.zeros(a.shape, dtype=a.data.dtype)
+        dim = wrap_dim(dim, a.ndim)
+        data = a.data.reshape(1) if a.ndim == 0 else a.data  # a 0-d tensor: its one element
+        idx = np.argmax(data, axis=dim, keepdims=True)
+        values = np.take_along_axis(data, idx, axis=dim)
+        one_hot = np.zeros(data.shape, dtype=a.data.dtype)
         np.put_along_axis(one_hot, idx, 1, axis=dim)
-        ctx.one_hot, ctx.kept = Tensor(one_hot), values.shape
-        if not keepdim:
+        ctx.one_hot, ctx.kept = Tensor(one_hot.reshape(a.shape)), values.shape if a.ndim else ()
+        if a.ndim == 0:
+            values, idx = values.reshape(()), idx.reshape(())
+        elif not keepdim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
         return values, idx
 
@@ -137,4 +159,10 @@ def any(a: Tensor) -> Tensor:
 
 def argmax(a: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     """The index of the largest element (of the flattened tensor, or along `dim`)."""
+    if a.data.dtype == np.bool_:
+        raise RuntimeError("\"argmax_cpu\" not implemented for 'Bool'")
+    if dim is not None:
+        dim = wrap_dim(dim, a.ndim)
+        if a.ndim == 0:
+            return Tensor(np.asarray(0))
     return Tensor(np.asarray(np.argmax(a.data, axis=dim, keepdims=keepdim)))

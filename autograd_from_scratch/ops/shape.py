@@ -2,23 +2,52 @@
 
 A view shares memory with its input, and so shares its version counter: changing one in place
 changes the other. The backward of a view is the inverse reshaping of the gradient.
+
+Every view also keeps its recipe (`_view_fn`: the numpy operations that take its base's array to
+its own) and is listed in its base's `_views`: when the memory they share is changed in place,
+autograd rewrites their histories from that recipe (see `ops/inplace.py`).
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+import weakref
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, size_arg
 from .elementwise import Clone
 
 
-def view_of(base: Tensor, array: np.ndarray) -> Tensor:
-    """A tensor on `array` (a numpy view of base's data) that shares base's version counter."""
-    out = Tensor(array)
-    out._version_counter = base._version_counter
-    out._base = base._base if base._base is not None else base
+def wrap_dim(dim: int, ndim: int) -> int:
+    """`dim` as an index in 0..ndim-1 (negative dims count from the end), or torch's IndexError.
+    A 0-d tensor takes dim 0 and -1, as if it had one dimension."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"a dimension must be an int, not {type(dim).__name__}")
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], "
+                         f"but got {dim})")
+    return int(dim) % size
+
+
+ViewFn = Callable[[np.ndarray], np.ndarray]
+
+
+def view_of(a: Tensor, fn: ViewFn) -> Tensor:
+    """A view of `a`: the tensor on `fn(a.data)` (a numpy view), sharing a's memory and version
+    counter, listed in the views of a's base with the recipe that makes it from the base's array."""
+    out = Tensor(fn(a.data))
+    out._version_counter = a._version_counter
+    if a._base is None:
+        out._base, out._view_fn = a, fn
+    else:
+        parent = a._view_fn
+        out._base, out._view_fn = a._base, lambda d: fn(parent(d))
+    if out._base._views is None:
+        out._base._views = weakref.WeakSet()
+    out._base._views.add(out)
     return out
 
 
@@ -39,22 +68,44 @@ class View(Function):
     @staticmethod
     def forward(ctx, a: Tensor, shape: tuple) -> Tensor:
         ctx.in_shape = a.shape
-        if not a.data.flags.c_contiguous and a.ndim > 1:
+        if not viewable(a, shape):
             raise RuntimeError(
                 "view size is not compatible with input tensor's size and stride (at least one "
                 "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
             )
-        return view_of(a, a.data.reshape(shape))
+        return view_of(a, lambda d: d.reshape(shape))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         return grad.reshape(ctx.in_shape), None
 
 
+def viewable(a: Tensor, shape: tuple) -> bool:
+    """Whether a's memory can be seen with `shape` without a copy: the stride rule of torch's
+    view(), which numpy's reshape follows too (it refuses with copy=False where it would copy)."""
+    try:
+        a.data.reshape(shape, copy=False)
+    except ValueError:
+        return False
+    return True
+
+
+class ReshapeAlias(View):
+    """The view torch's reshape takes of a non-contiguous tensor whose memory allows it."""
+
+    node_name = "ReshapeAliasBackward0"
+
+
 class UnsafeView(View):
-    """The view torch takes of a fresh result (after a copy, or of a folded matmul)."""
+    """The reshape torch records on a fresh result (after a copy, or of a folded matmul): not a
+    view for autograd, as nothing else sees that memory."""
 
     node_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, shape: tuple) -> Tensor:
+        ctx.in_shape = a.shape
+        return Tensor(a.data.reshape(shape))
 
 
 class Transpose(Function):
@@ -64,8 +115,9 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, d0: int, d1: int) -> Tensor:
+        d0, d1 = wrap_dim(d0, a.ndim), wrap_dim(d1, a.ndim)
         ctx.dims = (d0, d1)
-        return view_of(a, np.swapaxes(a.data, d0, d1))
+        return view_of(a, lambda d: np.swapaxes(d, d0, d1) if d.ndim else d[...])
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -81,7 +133,7 @@ class T(Function):
     def forward(ctx, a: Tensor) -> Tensor:
         if a.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
-        return view_of(a, a.data.T)
+        return view_of(a, lambda d: d.T)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -96,7 +148,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, a: Tensor, dims: tuple) -> Tensor:
         ctx.inverse = tuple(np.argsort(dims))
-        return view_of(a, np.transpose(a.data, dims))
+        return view_of(a, lambda d: np.transpose(d, dims))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -110,8 +162,9 @@ class Unsqueeze(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, dim: int) -> Tensor:
-        ctx.dim = dim % (a.ndim + 1)
-        return view_of(a, np.expand_dims(a.data, ctx.dim))
+        ctx.dim = wrap_dim(dim, a.ndim + 1)
+        dim = ctx.dim
+        return view_of(a, lambda d: np.expand_dims(d, dim))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -125,9 +178,11 @@ class Squeeze(Function):
     def forward(ctx, a: Tensor, dim: Optional[int]) -> Tensor:
         ctx.node_name = ctx.node_name or ("SqueezeBackward0" if dim is None else "SqueezeBackward1")
         ctx.in_shape = a.shape
-        if dim is not None and a.shape[dim] != 1:
-            return view_of(a, a.data)
-        return view_of(a, np.squeeze(a.data, axis=dim))
+        if dim is not None:
+            dim = wrap_dim(dim, a.ndim)
+            if a.ndim == 0 or a.shape[dim] != 1:
+                return view_of(a, lambda d: d[...])
+        return view_of(a, lambda d: np.squeeze(d, axis=dim))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -135,9 +190,15 @@ class Squeeze(Function):
 
 
 class SqueezeDims(Squeeze):
-    """The squeeze torch records when it undoes matmul's unsqueeze of a vector."""
+    """The squeeze torch records when it undoes matmul's unsqueeze of a vector: done in place on
+    the product (`squeeze_`), so the result is not a view."""
 
     node_name = "SqueezeBackward4"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, dim: Optional[int]) -> Tensor:
+        ctx.in_shape = a.shape
+        return Tensor(np.squeeze(a.data, axis=dim))
 
 
 class Expand(Function):
@@ -148,11 +209,18 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, a: Tensor, shape: tuple) -> Tensor:
         ctx.in_shape = a.shape
-        return view_of(a, np.broadcast_to(a.data, shape))
+        return view_of(a, lambda d: _broadcast(d, shape))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         return grad.sum_to_size(ctx.in_shape), None
+
+
+def _broadcast(d: np.ndarray, shape: tuple) -> np.ndarray:
+    """np.broadcast_to, but writable as torch's expand is (in-place ops refuse the elements that
+    share memory; see ops/inplace.py)."""
+    b = np.broadcast_to(d, shape)
+    return np.lib.stride_tricks.as_strided(d, b.shape, b.strides)
 
 
 class Cat(Function):
@@ -164,7 +232,7 @@ class Cat(Function):
     def forward(ctx, dim: int, *tensors: Tensor) -> np.ndarray:
         ctx.dim = dim
         ctx.bounds = np.cumsum([0] + [t.shape[dim] for t in tensors])
-        return np.concatenate([t.data for t in tensors], axis=dim)
+        return np.concatenate([t.data for t in tensors], axis=dim, dtype=dtypes.result_type(*tensors))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -183,7 +251,7 @@ class Stack(Function):
     @staticmethod
     def forward(ctx, dim: int, *tensors: Tensor) -> np.ndarray:
         ctx.dim = dim
-        return np.stack([t.data for t in tensors], axis=dim)
+        return np.stack([t.data for t in tensors], axis=dim, dtype=dtypes.result_type(*tensors))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -197,17 +265,22 @@ def view(a: Tensor, *shape: Any) -> Tensor:
 
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:
-    """A view when the data allows it; otherwise a copy first, as torch does."""
+    """A view when the memory allows it (`view` of a contiguous tensor, else `_reshape_alias`);
+    otherwise a copy first, as torch does."""
     shape = _check_numel(a, size_arg(shape))
-    if a.data.flags.c_contiguous or a.ndim <= 1:
+    if a.data.flags.c_contiguous:
         return View.apply(a, shape)
+    if viewable(a, shape):
+        return ReshapeAlias.apply(a, shape)
     return UnsafeView.apply(Clone.apply(a), shape)
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    start, end = wrap_dim(start_dim, a.ndim), wrap_dim(end_dim, a.ndim)
     if a.ndim == 0:
         return reshape(a, 1)
-    start, end = start_dim % a.ndim, end_dim % a.ndim
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
         return a
     return reshape(a, a.shape[:start] + (-1,) + a.shape[end + 1:])
@@ -222,7 +295,14 @@ def t(a: Tensor) -> Tensor:
 
 
 def permute(a: Tensor, *dims: Any) -> Tensor:
-    return Permute.apply(a, tuple(d % a.ndim for d in size_arg(dims)))
+    dims = size_arg(dims)
+    if len(dims) != a.ndim:
+        raise RuntimeError(f"permute(): the number of dims ({len(dims)}) must equal the number of "
+                           f"dimensions of the tensor ({a.ndim})")
+    dims = tuple(wrap_dim(d, a.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(a, dims)
 
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
@@ -234,16 +314,47 @@ def squeeze(a: Tensor, dim: Optional[int] = None) -> Tensor:
 
 
 def expand(a: Tensor, *shape: Any) -> Tensor:
+    """a broadcast to `shape` (-1 keeps a size): sizes 1 may grow, and new dims be added in front."""
     shape = size_arg(shape)
     lead = len(shape) - a.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand({list(a.shape)}, size={list(shape)}): the number of sizes "
+                           f"provided ({len(shape)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({a.ndim})")
+    for i, n in enumerate(shape):
+        if n == -1 and i < lead:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                               f"non-existing dimension {i}")
+        if i >= lead and n != -1 and a.shape[i - lead] not in (1, n):
+            raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing size "
+                               f"({a.shape[i - lead]}) at non-singleton dimension {i}.  Target "
+                               f"sizes: {list(shape)}.  Tensor sizes: {list(a.shape)}")
     shape = tuple(a.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
     return Expand.apply(a, shape)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for k, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {k}) cannot be concatenated")
+    dim = wrap_dim(dim, tensors[0].ndim)
+    first = tensors[0].shape
+    for k, t in enumerate(tensors[1:], 1):
+        for d, (m, n) in enumerate(zip(first, t.shape)):
+            if d != dim and m != n or t.ndim != len(first):
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. "
+                                   f"Expected size {m} but got size {n} for tensor number {k} in the list.")
     return Cat.apply(dim, *tensors)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    return Stack.apply(dim, *tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for k, t in enumerate(tensors[1:], 1):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at entry {k}")
+    return Stack.apply(wrap_dim(dim, tensors[0].ndim + 1), *tensors)
 
