@@ -7,25 +7,35 @@
     Q.backward(gradient=afs.tensor([1., 1.]))
     a.grad, b.grad          # 9a², -2b
 """
-from . import autograd
+from . import autograd, dtypes
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import bool_ as bool  # noqa: A001  (afs.bool, as torch.bool)
 from .dtypes import dtype, float16, float32, float64, int32, int64
+from .dtypes import float32 as float  # noqa: A001  (torch's other names for the same dtypes)
+from .dtypes import float64 as double
+from .dtypes import int32 as int  # noqa: A001
+from .dtypes import int64 as long
+from .device import accelerator, cuda, device, get_default_device, set_default_device
+from .size import Size
 from .ops import (abs, add, cat, clamp, clone, div, exp, flatten, log, matmul, max, mean, mul, neg,
                   permute, pow, relu, reshape, sigmoid, sqrt, squeeze, stack, sub, sum, t, tanh,
                   transpose, unsqueeze, where)
-from .creation import (arange, manual_seed, ones, ones_like, rand, randn, tensor, zeros,
-                       zeros_like)
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, logspace, manual_seed, ones, ones_like, rand, rand_like, randint,
+                       randn, randn_like, tensor, zeros, zeros_like)
 from .tensor import Tensor
 from . import models, nn, optim  # noqa: E402  (built on the tensor and ops above)
 
 __all__ = [
-    "Tensor", "abs", "add", "arange", "autograd", "bool", "cat", "clamp", "clone", "div", "dtype",
-    "enable_grad", "exp", "flatten", "float16", "float32", "float64", "int32", "int64",
-    "is_grad_enabled", "log", "manual_seed", "matmul", "max", "mean", "models", "mul", "neg", "nn",
-    "no_grad", "ones", "ones_like", "optim", "permute", "pow", "rand", "randn", "relu", "reshape",
-    "set_grad_enabled", "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "tensor",
-    "transpose", "unsqueeze", "where", "zeros", "zeros_like",
+    "Size", "Tensor", "abs", "accelerator", "add", "arange", "as_tensor", "autograd", "bool", "cat",
+    "clamp", "clone", "cuda", "device", "div", "double", "dtype", "empty", "empty_like",
+    "enable_grad", "exp", "eye", "flatten", "float", "float16", "float32", "float64", "from_numpy",
+    "full", "full_like", "get_default_device", "int", "int32", "int64", "is_grad_enabled",
+    "linspace", "log", "logspace", "long", "manual_seed", "matmul", "max", "mean", "models", "mul",
+    "neg", "nn", "no_grad", "ones", "ones_like", "optim", "permute", "pow", "rand", "rand_like",
+    "randint", "randn", "randn_like", "relu", "reshape", "set_default_device", "set_grad_enabled",
+    "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "tensor", "transpose",
+    "unsqueeze", "where", "zeros", "zeros_like",
 ]
 
 
@@ -35,4 +45,6 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
+    if name == "half":
+        raise AttributeError(dtypes.HALF_REFUSED)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -53,3 +53,11 @@ def to_numpy_dtype(d: "dtype | np.dtype | type | str | None") -> "np.dtype | Non
     if "torch." in str(d):
         return np.dtype(str(d).replace("torch.", ""))
     return np.dtype(d)
+
+
+# torch's other names for the same types (`torch.float is torch.float32`) are set in the package's
+# __init__ (`afs.float`, `afs.double`, `afs.long`, `afs.int`): defined here they would hide
+# Python's `float`, `int` and `bool` inside this module.
+HALF_REFUSED = ("autograd_from_scratch does not compute in half precision (torch.half, float16): "
+                "numpy's float16 arithmetic rounds differently from torch's, so its numbers would "
+                "silently differ. Use float32 (afs.float) or float64 (afs.double).")

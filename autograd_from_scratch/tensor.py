@@ -22,6 +22,8 @@ import numpy as np
 
 from . import dtypes
 from ._tensor_str import format_tensor
+from .device import CPU, device
+from .size import Size
 
 if TYPE_CHECKING:
     from .autograd.graph import AccumulateGrad, GradientEdge, Node, RemovableHandle
@@ -191,11 +193,20 @@ class Tensor:
 
     # -- plain attributes ---------------------------------------------------------------------
     @property
-    def shape(self) -> Shape:
-        return self.data.shape
+    def shape(self) -> Size:
+        return Size(self.data.shape)
 
-    def size(self, dim: Optional[int] = None) -> Union[Shape, int]:
-        return self.data.shape if dim is None else self.data.shape[dim]
+    def size(self, dim: Optional[int] = None) -> Union[Size, int]:
+        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+
+    @property
+    def device(self) -> device:
+        """Always the CPU: afs's arrays are numpy arrays (see `device.py`)."""
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
 
     @property
     def dtype(self) -> dtypes.dtype:

@@ -20,6 +20,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import (abs, add, clamp, clone, copy, div, eq, exp, full_like, ge, gt, le, log, lt,
                           mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, to, where)
+from . import conversion
 from .indexing import index, index_put_
 from .matmul import addmm, matmul
 from .reduce import all, any, argmax, max, mean, sum, sum_to_size
@@ -100,7 +101,10 @@ TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
     # shapes and copies
     "reshape": reshape, "view": view, "flatten": flatten, "transpose": transpose,
     "permute": permute, "t": t, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
-    "clone": clone, "to": to,
+    "clone": clone,
+    # dtypes and devices
+    "to": conversion.to, "cpu": conversion.cpu, "cuda": conversion.cuda, "half": conversion.half,
+    "long": conversion.long, "int": conversion.int, "bool": conversion.bool,
     # in place
     "add_": in_place(add), "sub_": in_place(sub), "mul_": in_place(mul), "div_": in_place(div),
     "relu_": in_place(relu), "clamp_": in_place(clamp), "copy_": in_place(copy),
