@@ -17,9 +17,12 @@ from .dtypes import int32 as int  # noqa: A001
 from .dtypes import int64 as long
 from .device import accelerator, cuda, device, get_default_device, set_default_device
 from .size import Size
-from .ops import (abs, add, cat, clamp, clone, div, exp, flatten, log, matmul, max, mean, mul, neg,
-                  permute, pow, relu, reshape, sigmoid, sqrt, squeeze, stack, sub, sum, t, tanh,
-                  transpose, unsqueeze, where)
+from .ops import (argmin, clone, flatten, log_softmax, max, min, norm, permute, relu, reshape,
+                  softmax, squeeze, t, topk, transpose, unsqueeze, where)
+from .ops.functions import (abs, add, cat, clamp, cos, cumsum, div, exp, exp2, expm1, log, log1p,
+                            matmul, maximum, mean, minimum, mul, neg, pow, prod, reciprocal,
+                            sigmoid, sign, sin, sqrt, square, stack, sub, sum, tan, tanh)
+from .ops.reduce import argmax
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, logspace, manual_seed, ones, ones_like, rand, rand_like, randint,
                        randn, randn_like, tensor, zeros, zeros_like)
@@ -27,15 +30,17 @@ from .tensor import Tensor
 from . import models, nn, optim  # noqa: E402  (built on the tensor and ops above)
 
 __all__ = [
-    "Size", "Tensor", "abs", "accelerator", "add", "arange", "as_tensor", "autograd", "bool", "cat",
-    "clamp", "clone", "cuda", "device", "div", "double", "dtype", "empty", "empty_like",
-    "enable_grad", "exp", "eye", "flatten", "float", "float16", "float32", "float64", "from_numpy",
-    "full", "full_like", "get_default_device", "int", "int32", "int64", "is_grad_enabled",
-    "linspace", "log", "logspace", "long", "manual_seed", "matmul", "max", "mean", "models", "mul",
-    "neg", "nn", "no_grad", "ones", "ones_like", "optim", "permute", "pow", "rand", "rand_like",
-    "randint", "randn", "randn_like", "relu", "reshape", "set_default_device", "set_grad_enabled",
-    "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "tensor", "transpose",
-    "unsqueeze", "where", "zeros", "zeros_like",
+    "Size", "Tensor", "abs", "accelerator", "add", "arange", "argmax", "argmin", "as_tensor",
+    "autograd", "bool", "cat", "clamp", "clone", "cos", "cuda", "cumsum", "device", "div",
+    "double", "dtype", "empty", "empty_like", "enable_grad", "exp", "exp2", "expm1", "eye",
+    "flatten", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
+    "get_default_device", "int", "int32", "int64", "is_grad_enabled", "linspace", "log", "log1p",
+    "log_softmax", "logspace", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "models", "mul", "neg", "nn", "no_grad", "norm", "ones", "ones_like", "optim",
+    "permute", "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like", "reciprocal",
+    "relu", "reshape", "set_default_device", "set_grad_enabled", "sigmoid", "sign", "sin",
+    "softmax", "sqrt", "square", "squeeze", "stack", "sub", "sum", "t", "tan", "tanh", "tensor",
+    "topk", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
 ]
 
 

@@ -9,7 +9,7 @@ from typing import Optional
 
 from .. import ops
 from ..ops.conv import conv2d
-from ..ops.loss import cross_entropy, log_softmax, mse_loss, nll_loss
+from ..ops.loss import cross_entropy, log_softmax, mse_loss, nll_loss, softmax
 from ..ops.norm import batch_norm
 from ..ops.pool import adaptive_avg_pool2d, max_pool2d
 from ..tensor import Tensor
@@ -50,5 +50,5 @@ def identity(input: Tensor) -> Tensor:
 
 __all__ = [
     "adaptive_avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "flatten", "identity", "linear",
-    "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu",
+    "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu", "softmax",
 ]

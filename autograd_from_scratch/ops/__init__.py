@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable, Union
 
 import builtins
+import inspect
 
 import numpy as np
 
@@ -20,11 +21,15 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import (abs, add, clamp, clone, copy, div, eq, exp, full_like, ge, gt, le, log, lt,
                           mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, to, where)
-from . import conversion
+from . import conversion, functions as fn
+from .extremes import argmin, cumsum, maximum, min, minimum, norm, prod, topk
+from .functions import takes_out, write_out
 from .indexing import index, index_put_
+from .loss import log_softmax, softmax
 from .matmul import addmm, matmul
 from .reduce import all, any, argmax, max, mean, sum, sum_to_size
 from .shape import cat, expand, flatten, permute, reshape, squeeze, stack, t, transpose, unsqueeze, view
+from .unary import cos, exp2, expm1, log1p, reciprocal, sign, sin, square, tan
 
 
 def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any) -> Tensor:
@@ -68,7 +73,13 @@ def reflected(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
 def in_place(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """`x.op_(*args)`: op(x, *args) written into x (see `inplace`)."""
 
-    def method(self: Tensor, *args: Any) -> Tensor:
+    signature = inspect.signature(op)
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if kwargs:  # arguments given by name (x.clamp_(min=0)) are passed in their places
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            args = bound.args[1:]
         return inplace(self, op, *args)
 
     method.__name__ = f"{op.__name__}_"
@@ -91,13 +102,18 @@ TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
     "__getitem__": index, "__setitem__": index_put_,
     "__iadd__": in_place(add), "__isub__": in_place(sub), "__imul__": in_place(mul),
     "__itruediv__": in_place(div),
-    # math
-    "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "abs": abs,
-    "exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
-    "clamp": clamp, "matmul": matmul, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
+    # math, with torch's keyword names (x.add(other=y), x.pow(exponent=2))
+    "add": fn.add, "sub": fn.sub, "mul": fn.mul, "div": fn.div, "pow": fn.pow, "neg": fn.neg,
+    "abs": fn.abs, "exp": fn.exp, "log": fn.log, "sqrt": fn.sqrt, "tanh": fn.tanh,
+    "sigmoid": fn.sigmoid, "relu": relu, "clamp": fn.clamp, "matmul": fn.matmul,
+    "sin": fn.sin, "cos": fn.cos, "tan": fn.tan, "exp2": fn.exp2, "log1p": fn.log1p,
+    "expm1": fn.expm1, "sign": fn.sign, "square": fn.square, "reciprocal": fn.reciprocal,
+    "minimum": fn.minimum, "maximum": fn.maximum, "softmax": softmax, "log_softmax": log_softmax,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     # reductions
-    "sum": sum, "mean": mean, "max": max, "sum_to_size": sum_to_size, "all": all, "any": any,
-    "argmax": argmax,
+    "sum": fn.sum, "mean": fn.mean, "max": max, "min": min, "prod": fn.prod, "cumsum": fn.cumsum,
+    "norm": norm, "sum_to_size": sum_to_size, "all": all, "any": any, "argmax": argmax,
+    "argmin": argmin, "topk": topk,
     # shapes and copies
     "reshape": reshape, "view": view, "flatten": flatten, "transpose": transpose,
     "permute": permute, "t": t, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
@@ -106,9 +122,14 @@ TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
     "to": conversion.to, "cpu": conversion.cpu, "cuda": conversion.cuda, "half": conversion.half,
     "long": conversion.long, "int": conversion.int, "bool": conversion.bool,
     # in place
-    "add_": in_place(add), "sub_": in_place(sub), "mul_": in_place(mul), "div_": in_place(div),
-    "relu_": in_place(relu), "clamp_": in_place(clamp), "copy_": in_place(copy),
-    "fill_": in_place(full_like), "zero_": zero_,
+    "add_": in_place(fn.add), "sub_": in_place(fn.sub), "mul_": in_place(fn.mul),
+    "div_": in_place(fn.div), "pow_": in_place(fn.pow), "neg_": in_place(fn.neg),
+    "abs_": in_place(fn.abs), "exp_": in_place(fn.exp), "log_": in_place(fn.log),
+    "sqrt_": in_place(fn.sqrt), "tanh_": in_place(fn.tanh), "sigmoid_": in_place(fn.sigmoid),
+    "relu_": in_place(relu), "clamp_": in_place(fn.clamp), "sin_": in_place(fn.sin),
+    "cos_": in_place(fn.cos), "square_": in_place(fn.square),
+    "reciprocal_": in_place(fn.reciprocal), "copy_": in_place(copy), "fill_": in_place(full_like),
+    "zero_": zero_,
 }
 
 
@@ -120,9 +141,11 @@ def _attach_tensor_methods() -> None:
 _attach_tensor_methods()
 
 __all__ = [
-    "abs", "add", "addmm", "all", "any", "argmax", "cat", "clamp", "clone", "copy", "div", "eq",
-    "exp", "expand", "flatten", "full_like", "ge", "gt", "index", "index_put_", "inplace", "le",
-    "log", "lt", "matmul", "max", "mean", "mul", "ne", "neg", "permute", "pow", "relu", "reshape",
-    "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to_size", "t", "tanh", "to",
-    "transpose", "unsqueeze", "view", "where",
+    "abs", "add", "addmm", "all", "any", "argmax", "argmin", "cat", "clamp", "clone", "copy", "cos",
+    "cumsum", "div", "eq", "exp", "exp2", "expand", "expm1", "flatten", "full_like", "ge", "gt",
+    "index", "index_put_", "inplace", "le", "log", "log1p", "log_softmax", "lt", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "mul", "ne", "neg", "norm", "permute", "pow", "prod",
+    "reciprocal", "relu", "reshape", "sigmoid", "sign", "sin", "softmax", "sqrt", "square",
+    "squeeze", "stack", "sub", "sum", "sum_to_size", "t", "takes_out", "tan", "tanh", "to", "topk",
+    "transpose", "unsqueeze", "view", "where", "write_out",
 ]

@@ -15,6 +15,7 @@ operations, so second derivatives work through them.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional
 
 import numpy as np
@@ -78,8 +79,42 @@ class LogSoftmax(Function):
         return grad - y.exp() * grad.sum(ctx.dim, keepdim=True), None
 
 
-def log_softmax(input: Tensor, dim: int) -> Tensor:
-    return LogSoftmax.apply(input, dim)
+def softmax_dim(ndim: int, name: str) -> int:
+    """The dimension torch picks when none is given (0 for 0-, 1- and 3-d inputs, else 1), with its
+    deprecation warning: say `dim=` instead."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def log_softmax(input: Tensor, dim: Optional[int] = None, dtype: Any = None) -> Tensor:
+    input = input if dtype is None else input.to(dtype)
+    return LogSoftmax.apply(input, softmax_dim(input.ndim, "log_softmax") if dim is None else dim)
+
+
+class Softmax(Function):
+    """s = e^(z - m) / Σ e^(z - m) along `dim` (m the maximum, so nothing overflows);
+    backward: s · (g - Σ g s)."""
+
+    node_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, z: Tensor, dim: int) -> Tensor:
+        e = np.exp(z.data - z.data.max(axis=dim, keepdims=True))
+        s = Tensor(e / e.sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(s)
+        ctx.dim = dim
+        return s
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        (s,) = ctx.saved_tensors
+        return s * (grad - (grad * s).sum(ctx.dim, keepdim=True)), None
+
+
+def softmax(input: Tensor, dim: Optional[int] = None, dtype: Any = None) -> Tensor:
+    input = input if dtype is None else input.to(dtype)
+    return Softmax.apply(input, softmax_dim(input.ndim, "softmax") if dim is None else dim)
 
 
 class NllLoss(Function):
