@@ -134,6 +134,25 @@ OPS = [
     Op("softmax_dim0", lambda lib, a: a.softmax(dim=0), ((3, 4),)),
     Op("log_softmax", lambda lib, a: a.log_softmax(-1), ((3, 4),)),
     Op("softmax_nn_functional", lambda lib, a: lib.nn.functional.softmax(a, dim=1), ((2, 3, 2),)),
+    # binary cross entropy (ops/loss.py): gradients for the input and the target
+    Op("bce", lambda lib, a, b: lib.nn.functional.binary_cross_entropy(a.sigmoid(), b.sigmoid()),
+       ((3, 4), (3, 4))),
+    Op("bce_weight_sum", lambda lib, a, b: lib.nn.functional.binary_cross_entropy(
+        a.sigmoid(), b.sigmoid(), weight=lib.linspace(0.5, 2, 4, dtype=a.dtype), reduction="sum"),
+       ((3, 4), (3, 4))),
+    Op("bce_none", lambda lib, a, b: lib.nn.BCELoss(reduction="none")(a.sigmoid(), b.sigmoid()),
+       ((3, 4), (3, 4))),
+    Op("bce_logits", lambda lib, a, b: lib.nn.functional.binary_cross_entropy_with_logits(a, b.sigmoid()),
+       ((3, 4), (3, 4))),
+    Op("bce_logits_large", lambda lib, a, b: lib.nn.functional.binary_cross_entropy_with_logits(
+        a * 300, b.sigmoid()), ((3, 4), (3, 4))),
+    Op("bce_logits_weights", lambda lib, a, b: lib.nn.BCEWithLogitsLoss(
+        weight=lib.linspace(0.5, 2, 4, dtype=a.dtype), pos_weight=lib.linspace(3, 1, 4, dtype=a.dtype),
+        reduction="sum")(a, b.sigmoid()), ((3, 4), (3, 4))),
+    Op("bce_logits_none", lambda lib, a, b: lib.nn.functional.binary_cross_entropy_with_logits(
+        a, b.sigmoid(), reduction="none", pos_weight=lib.full((4,), 2.0, dtype=a.dtype)), ((3, 4), (3, 4))),
+    Op("nll_loss_module", lambda lib, a: lib.nn.NLLLoss()(a.log_softmax(1), lib.tensor([0, 3, 1])),
+       ((3, 4),)),
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
 
