@@ -17,7 +17,7 @@ from .dtypes import int32 as int  # noqa: A001
 from .dtypes import int64 as long
 from .device import accelerator, cuda, device, get_default_device, set_default_device
 from .size import Size
-from .ops import (argmin, clone, flatten, log_softmax, max, min, norm, permute, relu, reshape,
+from .ops import (argmin, clone, flatten, flip, log_softmax, max, min, norm, permute, relu, reshape,
                   softmax, squeeze, t, topk, transpose, unsqueeze, where)
 from .ops.functions import (abs, add, cat, clamp, cos, cumsum, div, exp, exp2, expm1, log, log1p,
                             matmul, maximum, mean, minimum, mul, neg, pow, prod, reciprocal,
@@ -33,7 +33,7 @@ __all__ = [
     "Size", "Tensor", "abs", "accelerator", "add", "arange", "argmax", "argmin", "as_tensor",
     "autograd", "bool", "cat", "clamp", "clone", "cos", "cuda", "cumsum", "device", "div",
     "double", "dtype", "empty", "empty_like", "enable_grad", "exp", "exp2", "expm1", "eye",
-    "flatten", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
+    "flatten", "flip", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
     "get_default_device", "int", "int32", "int64", "is_grad_enabled", "linspace", "log", "log1p",
     "log_softmax", "logspace", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min",
     "minimum", "models", "mul", "neg", "nn", "no_grad", "norm", "ones", "ones_like", "optim",

@@ -124,6 +124,8 @@ OPS = [
     Op("prod_dim", lambda lib, a: lib.prod(a, 1), ((3, 4),)),
     Op("prod_keepdim", lambda lib, a: a.prod(0, keepdim=True), ((3, 4),)),
     Op("cumsum", lambda lib, a: lib.cumsum(a, 1), ((3, 4),)),
+    Op("flip", lambda lib, a: lib.flip(a, (0, 2)), ((3, 4, 2),)),
+    Op("flip_method", lambda lib, a: a.flip(-1), ((3, 4),)),
     Op("cumsum_first", lambda lib, a: a.cumsum(dim=0), ((3, 4, 2),)),
     Op("norm", lambda lib, a: a.norm(), ((3, 4),)),
     Op("norm_dim", lambda lib, a: lib.norm(a, dim=1), ((3, 4),)),

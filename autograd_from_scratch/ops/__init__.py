@@ -22,7 +22,7 @@ from ..tensor import Tensor
 from .elementwise import (abs, add, clamp, clone, copy, div, eq, exp, full_like, ge, gt, le, log, lt,
                           mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, to, where)
 from . import conversion, functions as fn
-from .extremes import argmin, cumsum, maximum, min, minimum, norm, prod, topk
+from .extremes import argmin, cumsum, flip, maximum, min, minimum, norm, prod, topk
 from .functions import takes_out, write_out
 from .indexing import index, index_put_
 from .loss import log_softmax, softmax
@@ -117,7 +117,7 @@ TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
     # shapes and copies
     "reshape": reshape, "view": view, "flatten": flatten, "transpose": transpose,
     "permute": permute, "t": t, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
-    "clone": clone,
+    "clone": clone, "flip": flip,
     # dtypes and devices
     "to": conversion.to, "cpu": conversion.cpu, "cuda": conversion.cuda, "half": conversion.half,
     "long": conversion.long, "int": conversion.int, "bool": conversion.bool,
@@ -134,18 +134,19 @@ TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
 
 
 def _attach_tensor_methods() -> None:
-    for name, fn in TENSOR_METHODS.items():
-        setattr(Tensor, name, fn)
+    for name, method in TENSOR_METHODS.items():
+        setattr(Tensor, name, method)
 
 
 _attach_tensor_methods()
 
 __all__ = [
-    "abs", "add", "addmm", "all", "any", "argmax", "argmin", "cat", "clamp", "clone", "copy", "cos",
-    "cumsum", "div", "eq", "exp", "exp2", "expand", "expm1", "flatten", "full_like", "ge", "gt",
-    "index", "index_put_", "inplace", "le", "log", "log1p", "log_softmax", "lt", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "mul", "ne", "neg", "norm", "permute", "pow", "prod",
-    "reciprocal", "relu", "reshape", "sigmoid", "sign", "sin", "softmax", "sqrt", "square",
-    "squeeze", "stack", "sub", "sum", "sum_to_size", "t", "takes_out", "tan", "tanh", "to", "topk",
-    "transpose", "unsqueeze", "view", "where", "write_out",
+    "abs", "add", "addmm", "all", "any", "argmax", "argmin", "cat", "clamp", "clone", "copy",
+    "cos", "cumsum", "div", "eq", "exp", "exp2", "expand", "expm1", "flatten", "flip",
+    "full_like", "ge", "gt", "index", "index_put_", "inplace", "le", "log", "log1p",
+    "log_softmax", "lt", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne",
+    "neg", "norm", "permute", "pow", "prod", "reciprocal", "relu", "reshape", "sigmoid", "sign",
+    "sin", "softmax", "sqrt", "square", "squeeze", "stack", "sub", "sum", "sum_to_size", "t",
+    "takes_out", "tan", "tanh", "to", "topk", "transpose", "unsqueeze", "view", "where",
+    "write_out",
 ]

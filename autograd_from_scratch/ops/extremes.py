@@ -1,5 +1,5 @@
 """Smallest, largest, products, running sums and norms: `minimum`/`maximum`, `min`, `argmin`,
-`topk`, `prod`, `cumsum`, `norm`.
+`topk`, `prod`, `cumsum` (with `flip`, which its backward uses), `norm`.
 
 Where a gradient is routed to chosen elements (the minimum, the k largest), ties follow torch:
 a full `min()` shares the gradient equally among the tied minima, `minimum`/`maximum` give half
@@ -98,14 +98,22 @@ class Selected(Function):
         return Embed.apply(grad.reshape(ctx.kept), ctx.key, ctx.shape, True), None, None, None, None
 
 
-class MinResult(NamedTuple):
-    values: Tensor
-    indices: Tensor
+def return_type(name: str) -> type:
+    """torch's (values, indices) result of `name`: a named tuple printed as torch prints it,
+    `torch.return_types.NAME(values=..., indices=...)`."""
+
+    class Result(NamedTuple):
+        values: Tensor
+        indices: Tensor
+
+        def __repr__(self) -> str:
+            return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    Result.__name__ = Result.__qualname__ = name
+    return Result
 
 
-class TopkResult(NamedTuple):
-    values: Tensor
-    indices: Tensor
+MinResult, TopkResult = return_type("min"), return_type("topk")
 
 
 def min(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:  # noqa: A001
@@ -125,7 +133,7 @@ def argmin(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> T
     return Tensor(np.asarray(np.argmin(input.data, axis=dim, keepdims=keepdim)))
 
 
-def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  # noqa: A002
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
     """The k largest (or smallest) elements along `dim`, as (values, indices), largest first."""
     dim = dim % input.ndim if input.ndim else 0
     if not 0 <= k <= (input.shape[dim] if input.ndim else 1):
@@ -170,6 +178,26 @@ def prod(input: Tensor, dim: Optional[int] = None, keepdim: bool = False, dtype:
     return Prod.apply(input, dim, keepdim)
 
 
+class Flip(Function):
+    """z = a with the order of the elements along `dims` reversed;   the gradient is reversed back."""
+
+    node_name = "FlipBackward0"
+
+    @staticmethod
+    def forward(ctx, a: Tensor, dims: tuple[int, ...]) -> np.ndarray:
+        ctx.dims = dims
+        return np.flip(a.data, dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        return flip(grad, ctx.dims), None
+
+
+def flip(input: Tensor, dims: Any) -> Tensor:
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return Flip.apply(input, tuple(d % input.ndim for d in dims))
+
+
 class Cumsum(Function):
     """zᵢ = Σ_{j≤i} aⱼ along `dim`;   dL/daⱼ = Σ_{i≥j} gᵢ: the running sum of g taken backwards."""
 
@@ -182,8 +210,7 @@ class Cumsum(Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        backwards = (slice(None),) * ctx.dim + (slice(None, None, -1),)
-        return cumsum(grad[backwards], ctx.dim)[backwards], None
+        return flip(cumsum(flip(grad, ctx.dim), ctx.dim), ctx.dim), None
 
 
 def cumsum(input: Tensor, dim: int, dtype: Any = None) -> Tensor:

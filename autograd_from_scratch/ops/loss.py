@@ -58,8 +58,9 @@ class MseLoss(Function):
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     _check_reduction(reduction)
-    if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target, dtype=input.data.dtype))
+    if not isinstance(target, Tensor) or not target.dtype.is_floating_point:
+        # integer targets count in input's floating dtype, as torch's type promotion has it
+        target = Tensor(np.asarray(_target_array(target), dtype=input.data.dtype))
     return MseLoss.apply(input, target, reduction)
 
 
