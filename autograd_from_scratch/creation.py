@@ -184,8 +184,11 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _leaf(_rng.standard_normal(size_arg(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def randint(*args: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """`randint(high, size)` or `randint(low, high, size)`: integers uniform on [low, high)."""
+def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """`randint(high, size)` or `randint(low, high, size)` (size also by name): integers uniform
+    on [low, high)."""
+    args = args if size is None else (*args, size)
     low, high, size = (0, *args) if len(args) == 2 else args
     values = _rng.integers(low, high, size_arg((size,)))
     return _factory(values, dtype or dtypes.int64, requires_grad, device)

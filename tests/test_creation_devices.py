@@ -58,7 +58,8 @@ def test_random_factories_and_likes_keep_shape_and_dtype():
                          (afs.randn_like(afs.ones(4, dtype=afs.double)), torch.randn_like(torch.ones(4, dtype=torch.double))),
                          (afs.randn((), dtype=afs.float, requires_grad=True), torch.randn((), dtype=torch.float, requires_grad=True)),
                          (afs.randint(0, 10, (3, 2)), torch.randint(0, 10, (3, 2))),
-                         (afs.randint(5, (4,)), torch.randint(5, (4,)))]:
+                         (afs.randint(5, (4,)), torch.randint(5, (4,))),
+                         (afs.randint(1, 3, size=(2,)), torch.randint(1, 3, size=(2,)))]:
         assert ours.shape == theirs.shape and ours.dtype.name == str(theirs.dtype)[6:]
         assert ours.requires_grad == theirs.requires_grad
     assert 0 <= afs.randint(0, 10, (100,)).data.min() and afs.randint(0, 10, (100,)).data.max() < 10
