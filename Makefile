@@ -1,5 +1,6 @@
 # make lab        set up, then open JupyterLab on notebooks/
-# make test       set up, then run the tests and every notebook under nbval (strict)
+# make test       set up, then lint (ruff, mypy) and run the tests and every notebook under nbval (strict)
+# make test-engine  the torch-free tier alone, in its own small venv (numpy, pytest, hypothesis, radon)
 # make notebooks  rebuild every notebook from its source (if any) and execute it in a fresh kernel
 # make notebook NB=01_first_gradients   just one
 # make figures | slides | bench
@@ -23,10 +24,10 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cf
 # Jupyter looks up kernels in .venv before ~/.local, so "python3" is always .venv/bin/python.
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help setup system-deps test lab notebooks notebook figures slides bench
+.PHONY: help setup system-deps lint test test-engine lab notebooks notebook figures slides bench
 
 help:
-	@sed -n '1,5p' Makefile | sed 's/^# /  /'
+	@sed -n '1,6p' Makefile | sed 's/^# /  /'
 
 setup: $(STAMP)
 
@@ -44,8 +45,20 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install -e .
 	touch $@
 
-test: system-deps setup
+lint: setup
+	$(VENV)/bin/ruff check autograd_from_scratch tests benchmarks scripts
+	$(VENV)/bin/mypy
+
+test: system-deps setup lint
 	$(PY) -m pytest $(NBVAL) tests notebooks
+
+# The engine's own tests need no torch: first and second derivatives by finite differences over the
+# op table, the package's structure. This proves it, in a venv without torch.
+ENGINE_VENV := .venv-engine
+test-engine:
+	@test -x $(ENGINE_VENV)/bin/python || $(PYTHON) -m venv $(ENGINE_VENV)
+	$(ENGINE_VENV)/bin/python -m pip install -q -e ".[engine-tests]"
+	$(ENGINE_VENV)/bin/python -m pytest -q tests/engine
 
 lab: system-deps setup
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks

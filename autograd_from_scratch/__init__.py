@@ -7,40 +7,115 @@
     Q.backward(gradient=afs.tensor([1., 1.]))
     a.grad, b.grad          # 9a², -2b
 """
-from . import autograd, dtypes
+from . import autograd, dtypes, models, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .dtypes import bool_ as bool  # noqa: A001  (afs.bool, as torch.bool)
-from .dtypes import dtype, float16, float32, float64, int32, int64
-from .dtypes import float32 as float  # noqa: A001  (torch's other names for the same dtypes)
-from .dtypes import float64 as double
-from .dtypes import int32 as int  # noqa: A001
-from .dtypes import int64 as long
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    logspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .device import accelerator, cuda, device, get_default_device, set_default_device
+from .dtypes import bool_ as bool
+from .dtypes import dtype, float16, float32, float64, int32, int64
+from .dtypes import float32 as float  # noqa: A004  (torch's other names for the same dtypes)
+from .dtypes import float64 as double
+from .dtypes import int32 as int  # noqa: A004
+from .dtypes import int64 as long
+from .ops import (
+    abs,
+    add,
+    addmm,
+    all,
+    any,
+    argmax,
+    argmin,
+    cat,
+    clamp,
+    clone,
+    cos,
+    cumsum,
+    div,
+    eq,
+    exp,
+    exp2,
+    expm1,
+    flatten,
+    flip,
+    full_like,
+    ge,
+    gt,
+    le,
+    log,
+    log1p,
+    log_softmax,
+    lt,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    ne,
+    neg,
+    norm,
+    permute,
+    pow,
+    prod,
+    reciprocal,
+    relu,
+    reshape,
+    sigmoid,
+    sign,
+    sin,
+    softmax,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    sub,
+    sum,
+    t,
+    tan,
+    tanh,
+    topk,
+    transpose,
+    unsqueeze,
+    where,
+)
 from .size import Size
-from .ops import (argmin, clone, flatten, flip, log_softmax, max, min, norm, permute, relu, reshape,
-                  softmax, squeeze, t, topk, transpose, unsqueeze, where)
-from .ops.functions import (abs, add, cat, clamp, cos, cumsum, div, exp, exp2, expm1, log, log1p,
-                            matmul, maximum, mean, minimum, mul, neg, pow, prod, reciprocal,
-                            sigmoid, sign, sin, sqrt, square, stack, sub, sum, tan, tanh)
-from .ops.reduce import argmax
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, logspace, manual_seed, ones, ones_like, rand, rand_like, randint,
-                       randn, randn_like, tensor, zeros, zeros_like)
 from .tensor import Tensor
-from . import models, nn, optim  # noqa: E402  (built on the tensor and ops above)
 
 __all__ = [
-    "Size", "Tensor", "abs", "accelerator", "add", "arange", "argmax", "argmin", "as_tensor",
-    "autograd", "bool", "cat", "clamp", "clone", "cos", "cuda", "cumsum", "device", "div",
-    "double", "dtype", "empty", "empty_like", "enable_grad", "exp", "exp2", "expm1", "eye",
-    "flatten", "flip", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
-    "get_default_device", "int", "int32", "int64", "is_grad_enabled", "linspace", "log", "log1p",
-    "log_softmax", "logspace", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "models", "mul", "neg", "nn", "no_grad", "norm", "ones", "ones_like", "optim",
-    "permute", "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like", "reciprocal",
-    "relu", "reshape", "set_default_device", "set_grad_enabled", "sigmoid", "sign", "sin",
-    "softmax", "sqrt", "square", "squeeze", "stack", "sub", "sum", "t", "tan", "tanh", "tensor",
-    "topk", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
+    "Size", "Tensor", "abs", "accelerator", "add", "addmm", "all", "any", "arange", "argmax",
+    "argmin", "as_tensor", "autograd", "bool", "cat", "clamp", "clone", "cos", "cuda", "cumsum",
+    "device", "div", "double", "dtype", "empty", "empty_like", "enable_grad", "eq", "exp",
+    "exp2", "expm1", "eye", "flatten", "flip", "float", "float16", "float32", "float64",
+    "from_numpy", "full", "full_like", "ge", "get_default_device", "gt", "int", "int32",
+    "int64", "is_grad_enabled", "le", "linspace", "log", "log1p", "log_softmax", "logspace",
+    "long", "lt", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "models",
+    "mul", "ne", "neg", "nn", "no_grad", "norm", "ones", "ones_like", "optim", "permute", "pow",
+    "prod", "rand", "rand_like", "randint", "randn", "randn_like", "reciprocal", "relu",
+    "reshape", "set_default_device", "set_grad_enabled", "sigmoid", "sign", "sin", "softmax",
+    "sqrt", "square", "squeeze", "stack", "sub", "sum", "t", "tan", "tanh", "tensor", "topk",
+    "transpose", "unsqueeze", "where", "zeros", "zeros_like",
 ]
 
 

@@ -11,20 +11,27 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
+def _float_format(nonzero: np.ndarray) -> str:
+    """torch's choice for floats: whole numbers as `3.`, else 4 decimals, else scientific when the
+    magnitudes span more than 1000x, exceed 1e8, or go below 1e-4."""
+    if nonzero.size == 0:
+        return "integer"
+    lo, hi = nonzero.min(), nonzero.max()
+    whole = bool(np.all(nonzero == np.ceil(nonzero)))
+    if hi / lo > 1000.0 or hi > 1.0e8 or (lo < 1.0e-4 and not whole):
+        return "scientific"
+    return "integer" if whole else "fixed"
+
+
 def _float_formatter(values: np.ndarray) -> Callable[[Any], str]:
     finite = np.abs(values[np.isfinite(values)])
-    nonzero = finite[finite != 0]
-    if nonzero.size == 0:
-        fmt = lambda v: f"{v:.0f}."  # noqa: E731
-    else:
-        lo, hi = nonzero.min(), nonzero.max()
-        scientific = hi / lo > 1000.0 or hi > 1.0e8 or (lo < 1.0e-4 and not np.all(nonzero == np.ceil(nonzero)))
-        if np.all(nonzero == np.ceil(nonzero)) and not scientific:
-            fmt = lambda v: f"{v:.0f}." if np.isfinite(v) else f"{v}"  # noqa: E731
-        elif scientific:
-            fmt = lambda v: f"{v:.4e}"  # noqa: E731
-        else:
-            fmt = lambda v: f"{v:.4f}" if np.isfinite(v) else f"{v}"  # noqa: E731
+    spec = {"integer": ".0f", "fixed": ".4f", "scientific": ".4e"}[_float_format(finite[finite != 0])]
+
+    def fmt(v: Any) -> str:
+        if not np.isfinite(v):
+            return f"{v}"
+        return f"{v:{spec}}" + ("." if spec == ".0f" else "")
+
     width = max((len(fmt(v)) for v in values.flat), default=0)
     return lambda v: fmt(v).rjust(width)
 
@@ -39,20 +46,19 @@ def _shown(data: np.ndarray) -> np.ndarray:
     return data
 
 
-def format_tensor(t: Tensor) -> str:
-    data = t.data
+def _formatter(data: np.ndarray) -> Any:
+    """numpy's array2string formatter that prints elements as torch does, right-aligned."""
     if data.dtype.kind == "f":
-        formatter = {"float_kind": _float_formatter(_shown(data))}
-    elif data.dtype.kind == "b":
+        return {"float_kind": _float_formatter(_shown(data))}
+    if data.dtype.kind == "b":
         width = 5 if (~data).any() else 4
-        formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
-    else:
-        width = max((len(str(v)) for v in data.flat), default=0)
-        formatter = {"int_kind": lambda v: str(v).rjust(width)}
-    body = np.array2string(
-        data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=81, threshold=1000
-    )
-    body = "[]" if data.size == 0 else body.replace(", ..., ", ",  ..., ")
+        return {"bool": lambda v: str(bool(v)).rjust(width)}
+    width = max((len(str(v)) for v in data.flat), default=0)
+    return {"int_kind": lambda v: str(v).rjust(width)}
+
+
+def _suffixes(t: Tensor) -> list[str]:
+    """What torch prints after the values: a dtype other than the defaults, grad_fn or requires_grad."""
     suffixes = []
     if t.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
         suffixes.append(f"dtype={t.dtype}")
@@ -60,10 +66,20 @@ def format_tensor(t: Tensor) -> str:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
+    return suffixes
+
+
+def format_tensor(t: Tensor) -> str:
+    data = t.data
+    body = np.array2string(
+        data, separator=", ", prefix="tensor(", formatter=_formatter(data), max_line_width=81,
+        threshold=1000,
+    )
+    body = "[]" if data.size == 0 else body.replace(", ..., ", ",  ..., ")
     # Suffixes go on the last line while it stays under 80 columns, as torch places them.
     out = "tensor(" + body
     line_len = len(out) - out.rfind("\n") + 1
-    for suffix in suffixes:
+    for suffix in _suffixes(t):
         if line_len + len(suffix) + 2 > 80:
             out, line_len = out + ",\n       " + suffix, 7 + len(suffix)
         else:

@@ -9,17 +9,15 @@ from typing import Any, Iterable, Optional
 
 import numpy as np
 
+from .tensor import to_array
+
 
 def to_numpy(x: Any) -> np.ndarray:
     """A float64 numpy copy of an afs tensor, a torch tensor, an array or a number.
 
     Always a copy, so a value saved before `optimizer.step()` keeps the old numbers.
     """
-    if hasattr(x, "detach"):
-        x = x.detach()
-    if hasattr(x, "numpy"):
-        x = x.numpy()
-    return np.array(x, dtype=np.float64)
+    return np.array(to_array(x), dtype=np.float64)
 
 
 def max_abs_diff(ours: Any, theirs: Any) -> float:

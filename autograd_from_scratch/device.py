@@ -9,7 +9,7 @@ and `afs.accelerator.is_available()` say False, which is what makes torch's tuto
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 # The device types torch knows; any other name is refused as torch refuses it.
 DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "mtia", "meta", "hip", "xla", "ipu", "hpu", "vulkan",
@@ -19,17 +19,13 @@ DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "mtia", "meta", "hip", "xla", "ipu"
 class device:
     """A device name, as `torch.device`: `device("cpu")`, `device("cuda:0")`, `device("cuda", 0)`."""
 
-    def __init__(self, type: Union[str, "device"], index: Optional[int] = None) -> None:  # noqa: A002
-        if isinstance(type, device):
-            type, index = type.type, type.index if index is None else index
-        elif is_torch_device(type):
-            type, index = type.type, type.index
-        name, _, number = str(type).partition(":")
+    def __init__(self, type: Any, index: Optional[int] = None) -> None:
+        name, _, number = str(type).partition(":")  # str() of a device is "cuda:1" or "cpu"
         if name not in DEVICE_TYPES:
             raise RuntimeError(f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of "
                                f"device string: {type}")
-        self.type = name
-        self.index = int(number) if number else index
+        self.type: str = name
+        self.index: Optional[int] = int(number) if number else index
 
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"

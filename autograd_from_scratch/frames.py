@@ -20,12 +20,14 @@ scripts/make_figures.py draws figures/backward_frames/ with `backward_frames` (`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Optional, Sequence
 
 import graphviz
 import numpy as np
 
+from .tensor import to_array
 from .viz import Params, _walk, draw_graph, node_name
 
 __all__ = ["Step", "backward_frames", "backward_steps", "fmt_grad", "save_frames", "strip"]
@@ -48,7 +50,7 @@ class Step(NamedTuple):
 
 def fmt_grad(grad: Any, digits: int = 4) -> str:
     """A short label for a gradient: its values for up to 4 elements, else its shape."""
-    values = np.asarray(grad.detach().numpy() if hasattr(grad, "detach") else grad, dtype=np.float64)
+    values = np.asarray(to_array(grad), dtype=np.float64)
     if values.size > 4:
         return "grad " + "(" + ", ".join(map(str, values.shape)) + ")"
     text = ", ".join(f"{v:.{digits}g}" for v in values.reshape(-1))
@@ -67,6 +69,7 @@ def backward_steps(root: Any, gradient: Any = None) -> list[Step]:
     """
     if root.grad_fn is None:
         raise ValueError("root has no grad_fn: there is no backward graph to step through")
+    grad: Any
     if _is_torch(root):
         import torch
 
@@ -120,7 +123,7 @@ def backward_frames(root: Any, gradient: Any = None, params: Params = None, *,
     share one arrow labelled `g1 + g2`). `params` names the leaves, as in `viz.draw_graph`.
     """
     steps = backward_steps(root, gradient) if steps is None else list(steps)
-    pairs = params.items() if hasattr(params, "items") else (params or [])
+    pairs = params.items() if isinstance(params, Mapping) else (params or [])
     names = {id(t): name for name, t in pairs}
     frames, labels = [], {}
     for k, step in enumerate(steps):
@@ -166,7 +169,7 @@ class Strip:
             svg = frame.pipe(format="svg", encoding="utf-8")
             svgs.append(svg[svg.index("<svg"):])  # drop the XML prologue: the SVG sits inside HTML
         # One scale for every frame (a frame with a longer caption is wider, not drawn smaller).
-        widths = [float(re.search(r'width="([0-9.]+)pt"', s).group(1)) for s in svgs]
+        widths = [float(re.findall(r'width="([0-9.]+)pt"', s)[0]) for s in svgs]
         cells = []
         for svg, width in zip(svgs, widths):
             svg = re.sub(r'width="[0-9.]+pt" height="[0-9.]+pt"',

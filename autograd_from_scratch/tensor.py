@@ -22,11 +22,11 @@ import numpy as np
 
 from . import dtypes
 from ._tensor_str import format_tensor
-from .device import CPU, device
+from .device import CPU, check_device, device
 from .size import Size
 
 if TYPE_CHECKING:
-    from .autograd.graph import AccumulateGrad, GradientEdge, Node, RemovableHandle
+    from .autograd.graph import AccumulateGrad, Node, RemovableHandle
 
 Scalar = Union[int, float, bool]
 Shape = tuple[int, ...]
@@ -34,22 +34,29 @@ Shape = tuple[int, ...]
 
 def _infer_array(data: Any, dtype: Any) -> np.ndarray:
     """Turn lists, numbers, numpy arrays and torch tensors into an array, with torch's dtype rules."""
-    if isinstance(data, Tensor):
-        data = data.data
-    elif is_torch_tensor(data):
-        data = data.detach().cpu().numpy()
+    if isinstance(data, Tensor) or is_torch_tensor(data):
+        data = to_array(data)
     np_dtype = dtypes.to_numpy_dtype(dtype)
     if np_dtype is None and not isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
         # Python floats become float32 (torch's default dtype), not numpy's float64.
-        np_dtype = np.float32 if arr.dtype == np.float64 else None
-        return np.array(arr, dtype=np_dtype)
+        return arr.astype(np.float32) if arr.dtype == np.float64 else arr.copy()
     return np.array(data, dtype=np_dtype)
 
 
 def is_torch_tensor(value: Any) -> bool:
     """A torch tensor, recognised without importing torch (the engine does not depend on it)."""
     return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def to_array(value: Any) -> np.ndarray:
+    """The values of an afs tensor, a torch tensor, a numpy array or a number, as a numpy array
+    (the tensor's own array where there is one: no copy)."""
+    if isinstance(value, Tensor):
+        return value.data
+    if is_torch_tensor(value):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
 
 
 def size_arg(size: Sequence[Any]) -> Shape:
@@ -105,7 +112,7 @@ class Tensor:
     @property
     def grad(self) -> Optional["Tensor"]:
         """The gradient backward() accumulated here; only leaves (and retain_grad()) keep one."""
-        if self.grad_fn is not None and not self.retains_grad:
+        if self.grad_fn is not None and self._grad is None and not self.retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
                 ".grad attribute won't be populated during autograd.backward(). If you indeed want "
@@ -136,18 +143,6 @@ class Tensor:
         """Become output `output_nr` of `node` (what recording an op does to its result)."""
         self._requires_grad, self.grad_fn, self._output_nr = True, node, output_nr
 
-    def _edge(self) -> "GradientEdge":
-        """Where this tensor's gradient goes: its grad_fn, its AccumulateGrad, or nowhere."""
-        from .autograd.graph import AccumulateGrad, GradientEdge
-
-        if self.grad_fn is not None:
-            return GradientEdge(self.grad_fn, self._output_nr)
-        if self._requires_grad:
-            if self._grad_accumulator is None:
-                self._grad_accumulator = AccumulateGrad(self)
-            return GradientEdge(self._grad_accumulator, 0)
-        return GradientEdge(None, 0)
-
     def backward(self, gradient: Optional["Tensor"] = None, retain_graph: Optional[bool] = None,
                  create_graph: bool = False, inputs: Optional[Sequence["Tensor"]] = None) -> None:
         """Compute the gradient of this tensor with respect to every leaf (or only `inputs`),
@@ -177,7 +172,9 @@ class Tensor:
         """`hook(grad)` runs when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        node, output_nr = self._edge()
+        from .autograd.graph import get_gradient_edge
+
+        node, output_nr = get_gradient_edge(self)
         assert node is not None
         return node._register_tensor_hook(output_nr, hook)
 
@@ -261,6 +258,26 @@ class Tensor:
     def double(self) -> "Tensor":
         return self.to(dtypes.float64)
 
+    def long(self) -> "Tensor":
+        return self.to(dtypes.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(dtypes.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(dtypes.bool_)
+
+    def half(self) -> "Tensor":
+        raise RuntimeError(dtypes.HALF_REFUSED)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: Any = False) -> "Tensor":
+        """Refused: afs runs on the CPU only (see `device.py`)."""
+        check_device("cuda" if device is None else device)
+        return self
+
     @property
     def T(self) -> "Tensor":
         """The dimensions reversed (a transpose for a matrix)."""
@@ -305,9 +322,9 @@ def _check_assigned_grad(t: Tensor, value: Any) -> None:
     if not isinstance(value, Tensor):
         raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                         f"{type(value).__name__}")
-    if value.dtype != t.dtype:
-        raise TypeError(f"assigned grad has data of a different type: the tensor is {t.dtype}, "
-                        f"the gradient {value.dtype}")
     if value.shape != t.shape:
-        raise RuntimeError(f"assigned grad has data of a different size: the tensor has shape "
-                           f"{list(t.shape)}, the gradient {list(value.shape)}")
+        raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a "
+                           f"tensor of size '{list(t.shape)}': they must be the same size")
+    if value.dtype != t.dtype:
+        raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to a tensor "
+                           f"with dtype {t.dtype}: they must be the same dtype")

@@ -176,10 +176,10 @@ def _groups(nodes: list, leaf_names: list[Optional[str]], cluster_by: ClusterBy)
         if own:
             group[i], hops[i] = own[0], 0
             continue
-        grouped = [j for j in inputs if not _is_leaf(nodes[j]) and hops[j] is not None]
+        grouped = {j: hop for j in inputs if not _is_leaf(nodes[j]) and (hop := hops[j]) is not None}
         if grouped:
-            nearest = min(grouped, key=lambda j: hops[j])  # the first of the nearest
-            group[i], hops[i] = group[nearest], hops[nearest] + 1
+            nearest = min(grouped, key=grouped.__getitem__)  # the first of the nearest
+            group[i], hops[i] = group[nearest], grouped[nearest] + 1
     return group
 
 
@@ -232,7 +232,7 @@ class _Drawing:
             label = (f"{grp}\n{_count(len(members) - len(leaves), 'op')}, "
                      f"{_count(len(leaves), 'parameter')} ({values:,} values)")
             boxes.append(_Box(f"g{k}", label, GROUP_COLOR, None))
-            self.local.update({i: f"g{k}" for i in members})
+            self.local.update(dict.fromkeys(members, f"g{k}"))
         return boxes
 
     def _node_boxes(self) -> list[_Box]:

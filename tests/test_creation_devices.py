@@ -53,13 +53,15 @@ def test_logspace_matches_torch():
 
 
 def test_random_factories_and_likes_keep_shape_and_dtype():
-    x = afs.ones(2, 3, dtype=afs.long)
-    for ours, theirs in [(afs.rand_like(x, dtype=afs.float), torch.rand_like(torch.ones(2, 3, dtype=torch.long), dtype=torch.float)),
-                         (afs.randn_like(afs.ones(4, dtype=afs.double)), torch.randn_like(torch.ones(4, dtype=torch.double))),
-                         (afs.randn((), dtype=afs.float, requires_grad=True), torch.randn((), dtype=torch.float, requires_grad=True)),
-                         (afs.randint(0, 10, (3, 2)), torch.randint(0, 10, (3, 2))),
-                         (afs.randint(5, (4,)), torch.randint(5, (4,))),
-                         (afs.randint(1, 3, size=(2,)), torch.randint(1, 3, size=(2,)))]:
+    x, t = afs.ones(2, 3, dtype=afs.long), torch.ones(2, 3, dtype=torch.long)
+    pairs = [(afs.rand_like(x, dtype=afs.float), torch.rand_like(t, dtype=torch.float)),
+             (afs.randn_like(afs.ones(4, dtype=afs.double)), torch.randn_like(torch.ones(4, dtype=torch.double))),
+             (afs.randn((), dtype=afs.float, requires_grad=True),
+              torch.randn((), dtype=torch.float, requires_grad=True)),
+             (afs.randint(0, 10, (3, 2)), torch.randint(0, 10, (3, 2))),
+             (afs.randint(5, (4,)), torch.randint(5, (4,))),
+             (afs.randint(1, 3, size=(2,)), torch.randint(1, 3, size=(2,)))]
+    for ours, theirs in pairs:
         assert ours.shape == theirs.shape and ours.dtype.name == str(theirs.dtype)[6:]
         assert ours.requires_grad == theirs.requires_grad
     assert 0 <= afs.randint(0, 10, (100,)).data.min() and afs.randint(0, 10, (100,)).data.max() < 10
@@ -90,7 +92,7 @@ def test_dtype_aliases_are_torchs():
     for name in ("float", "double", "long", "int", "bool"):
         assert getattr(afs, name).name == str(getattr(torch, name)).replace("torch.", "")
     with pytest.raises(AttributeError, match="half precision"):
-        afs.half  # noqa: B018
+        _ = afs.half
     with pytest.raises(RuntimeError, match="half precision"):
         afs.ones(2).half()
     assert afs.ones(2).long().dtype == afs.long and afs.ones(2).int().dtype == afs.int

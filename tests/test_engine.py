@@ -281,7 +281,7 @@ def test_autograd_grad_matches_torch_and_leaves_grad_alone():
 def test_jacobian_and_vjp_match_torch():
     x, tx = pair([0.5, -1.0, 2.0], requires_grad=False)
     v = np.array([1.0, -2.0])
-    f = lambda lib: (lambda x: lib.stack([(x * x).sum(), lib.tanh(x).sum() * x[0]]))  # noqa: E731
+    f = lambda lib: (lambda x: lib.stack([(x * x).sum(), lib.tanh(x).sum() * x[0]]))
     J, tJ = afs.autograd.functional.jacobian(f(afs), x), torch.autograd.functional.jacobian(f(torch), tx)
     assert J.shape == (2, 3) and close(J, tJ)
     (out, g), (tout, tg) = (afs.autograd.functional.vjp(f(afs), x, afs.tensor(v)),

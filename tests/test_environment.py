@@ -107,7 +107,7 @@ def test_environment_yml_names_the_same_packages():
 
     for name, version in pip.items():
         assert version == pins[name], f"environment.yml pip: {name}=={version}, requirements.txt: {pins[name]}"
-    for name, (version, build) in conda.items():
+    for name, (version, _build) in conda.items():
         if name in CONDA_ONLY:
             continue
         pinned = pins[CONDA_TO_PYPI.get(name, name)]

@@ -386,7 +386,7 @@ def test_registration_and_walks():
     with pytest.raises(TypeError, match="cannot assign"):
         net.head.weight = afs.zeros(4, 2)
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
-        net.nope
+        _ = net.nope
 
 
 def test_train_eval_zero_grad_requires_grad():

@@ -1,5 +1,6 @@
 """Every op in the table, against torch on the same data: forward values, gradients for a random
-upstream gradient, node names, broadcasting (hypothesis), and finite differences (gradcheck)."""
+upstream gradient, node names, broadcasting (hypothesis). First and second derivatives by finite
+differences, which need no torch, are in tests/engine/test_derivatives.py."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import autograd_from_scratch as afs
+
 from op_table import OPS, OPS_BY_NAME, make_inputs
 
 TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=1e-5, atol=1e-5)}
@@ -39,16 +41,12 @@ def test_forward_backward_and_node_name(op, dtype):
     arrays = make_inputs(op, np.random.default_rng(1), dtype)
     t_in, a_in, t_out, a_out = run_both(op, arrays)
     assert_close(a_out, t_out, dtype)
-    assert a_out.grad_fn.name() == t_out.grad_fn.name()
     for a, t in zip(a_in, t_in):
         assert_close(a.grad, t.grad, dtype)
-
-
-@pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
-def test_gradcheck(op):
-    arrays = make_inputs(op, np.random.default_rng(2), "float64")
-    inputs = [afs.tensor(a, requires_grad=True, dtype=afs.float64) for a in arrays]
-    assert afs.autograd.gradcheck(lambda *xs: op.fn(afs, *xs), inputs)
+    if op.known_node_difference:
+        assert a_out.grad_fn.name() != t_out.grad_fn.name(), "now torch's name: drop known_node_difference"
+        pytest.xfail(op.known_node_difference)
+    assert a_out.grad_fn.name() == t_out.grad_fn.name()
 
 
 BROADCASTING = [op for op in OPS if op.broadcasts]
@@ -75,7 +73,7 @@ def test_reductions_over_any_dims(shape, seed, data):
     x = np.random.default_rng(seed).standard_normal(shape)
     for method in ("sum", "mean"):
         op = OPS_BY_NAME["sum"]
-        op_fn = lambda lib, a: getattr(a, method)(tuple(dims), keepdim=keepdim)  # noqa: E731
+        op_fn = lambda lib, a, method=method: getattr(a, method)(tuple(dims), keepdim=keepdim)
         t_in, a_in, t_out, a_out = run_both(type(op)(method, op_fn, (tuple(shape),)), [x], seed)
         assert_close(a_out, t_out, "float64")
         assert_close(a_in[0].grad, t_in[0].grad, "float64")

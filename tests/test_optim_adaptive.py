@@ -81,13 +81,13 @@ def test_parameters_without_gradients_are_left_alone_and_updated_in_place():
 
 
 def test_refusals_match_torch():
+    bad = [("Adam", dict(lr=-1)), ("Adam", dict(betas=(1.0, 0.9))), ("RMSprop", dict(alpha=-0.1)),
+           ("Adagrad", dict(lr_decay=-1)), ("AdamW", dict(eps=-1)), ("RMSprop", dict(momentum=-1))]
     for lib in (afs, torch):
         p = [lib.nn.Parameter(lib.ones(2))]
-        for make in (lambda: lib.optim.Adam(p, lr=-1), lambda: lib.optim.Adam(p, betas=(1.0, 0.9)),
-                     lambda: lib.optim.RMSprop(p, alpha=-0.1), lambda: lib.optim.Adagrad(p, lr_decay=-1),
-                     lambda: lib.optim.AdamW(p, eps=-1), lambda: lib.optim.RMSprop(p, momentum=-1)):
+        for name, settings in bad:
             with pytest.raises(ValueError, match="Invalid"):
-                make()
+                getattr(lib.optim, name)(p, **settings)
 
 
 @pytest.mark.parametrize("settings", [dict(step_size=2), dict(step_size=3, gamma=0.5)])

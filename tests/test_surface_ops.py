@@ -37,12 +37,22 @@ def test_second_derivatives_match_torch(name):
     np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-10, atol=1e-12)
 
 
-def test_prod_backward_is_once_differentiable():
-    x = afs.tensor([1.0, 2.0, 0.0, 4.0], dtype=afs.float64, requires_grad=True)
-    (g,) = afs.autograd.grad(x.prod(), x, create_graph=True)
-    assert g.tolist() == [0.0, 0.0, 8.0, 0.0]  # torch's too: the product of the others, zero or not
-    with pytest.raises(RuntimeError, match="once_differentiable"):
-        g.sum().backward()
+@pytest.mark.parametrize("data", [[1.0, 2.0, 0.0, 4.0], [0.0, 3.0, 0.0, 2.0], [1.5, -2.0, 0.5, 3.0]],
+                         ids=["one_zero", "two_zeros", "no_zero"])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_prod_first_and_second_derivatives_with_zeros_match_torch(data, dim):
+    results = []
+    for lib in (torch, afs):
+        x = lib.tensor(data, dtype=lib.float64, requires_grad=True)
+        m = x.reshape(2, 2)
+        z = m.prod() if dim is None else m.prod(dim)
+        grad = torch.autograd.grad if lib is torch else afs.autograd.grad
+        (g,) = grad((z * z).sum() if dim is None else (z * lib.tensor([1.0, 2.0], dtype=lib.float64)).sum(),
+                    x, create_graph=True)
+        (h,) = grad((g * g).sum(), x)
+        results.append((g.detach().numpy(), h.numpy()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12, atol=1e-14)
 
 
 def test_results_and_indices_as_torch():

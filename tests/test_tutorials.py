@@ -14,7 +14,6 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from tutorial_harness import run_both
 
 POLYNOMIAL_DATA = """

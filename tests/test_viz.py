@@ -114,7 +114,7 @@ def test_side_by_side_frames_both_graphs_with_their_titles():
 
 @needs_dot
 def test_renders_to_svg_and_in_jupyter():
-    (Q, a, b), (tQ, _, _) = q_graph(afs), q_graph(torch)
+    (Q, a, _), (tQ, _, _) = q_graph(afs), q_graph(torch)
     svg = viz.draw_graph(Q, params={"a": a}, title="Q").pipe(format="svg").decode()
     assert "<svg" in svg and "SubBackward0" in svg
     bundle = viz.side_by_side(Q, tQ)._repr_mimebundle_()
@@ -145,7 +145,8 @@ def test_operations_join_the_module_of_their_nearest_parameters():
     hidden = (x @ w1).relu()  # relu has no parameters: it joins fc1, the module before it
     y = (hidden @ w2.t()).sum()
     g = viz.draw_graph(y, params={"fc1.weight": w1, "fc2.weight": w2}, cluster_by=1)
-    clusters = dict(re.findall(r"subgraph cluster_\d+ \{\n[^\n]* label=(\w+)[^\n]*\n(.*?)\n\s*\}", g.source, flags=re.S))
+    cluster = r"subgraph cluster_\d+ \{\n[^\n]* label=(\w+)[^\n]*\n(.*?)\n\s*\}"
+    clusters = dict(re.findall(cluster, g.source, flags=re.S))
     assert "ReluBackward0" in clusters["fc1"] and "fc1.weight" in clusters["fc1"]
     assert "TBackward0" in clusters["fc2"] and "SumBackward0" in clusters["fc2"]
     collapsed = structure(viz.draw_graph(y, params={"fc1.weight": w1, "fc2.weight": w2}, cluster_by=1, collapse=True))

@@ -97,7 +97,7 @@ def run(source: str, engine: str, seed: int = 0, name: str = "<tutorial>") -> Ru
     with engine_context, contextlib.redirect_stdout(printed):
         try:
             exec(compile(source, name, "exec"), {"__name__": "__main__", "__file__": name})
-        except Exception:  # noqa: BLE001  (the report says what stopped the script)
+        except Exception:
             error = traceback.format_exc(limit=-3)
     return Run(printed.getvalue(), error)
 

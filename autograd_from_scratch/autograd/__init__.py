@@ -3,19 +3,18 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Union
 
+from ..tensor import Tensor
 from . import functional
 from .engine import run_backward
 from .function import Function, once_differentiable
-from .graph import AccumulateGrad, GradientEdge, Node
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
+from .graph import AccumulateGrad, GradientEdge, Node, get_gradient_edge
 
-TensorOrTensors = Union["Tensor", Sequence["Tensor"]]  # noqa: F821
+TensorOrTensors = Union[Tensor, Sequence[Tensor]]
 
 
 def _as_list(x: Optional[TensorOrTensors]) -> list:
-    from ..tensor import Tensor
-
     if x is None:
         return [None]
     return [x] if isinstance(x, Tensor) else list(x)
@@ -41,6 +40,7 @@ def backward(tensors: TensorOrTensors, grad_tensors: Optional[TensorOrTensors] =
 
 
 __all__ = [
-    "AccumulateGrad", "Function", "GradientEdge", "Node", "backward", "enable_grad", "functional", "grad",
-    "gradcheck", "is_grad_enabled", "no_grad", "once_differentiable", "set_grad_enabled",
+    "AccumulateGrad", "Function", "GradientEdge", "Node", "backward", "enable_grad", "functional",
+    "get_gradient_edge", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "no_grad",
+    "once_differentiable", "set_grad_enabled",
 ]

@@ -21,20 +21,20 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..tensor import Tensor
-from .graph import AccumulateGrad, Grads, GradientEdge, Node
 from .grad_mode import set_grad_enabled
+from .graph import AccumulateGrad, GradientEdge, Grads, Node, get_gradient_edge
 
 
 def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Optional[Tensor]],
                  retain_graph: Optional[bool] = None, create_graph: bool = False,
                  inputs: Optional[Sequence[Tensor]] = None, allow_unused: bool = False,
-                 accumulate_grad: bool = True) -> Optional[tuple]:
+                 accumulate_grad: bool = True) -> tuple:
     """The engine behind `Tensor.backward` and `autograd.backward` (accumulate into `.grad`,
     of every leaf or of `inputs` only) and `autograd.grad` (return the gradients of `inputs`)."""
     keep_graph = create_graph if retain_graph is None else retain_graph
     task = GraphTask(roots, inputs, keep_graph, accumulate_grad)
     for i, (root, grad) in enumerate(zip(roots, grad_roots)):
-        task.send(root._edge(), root_gradient(i, root, grad), owned=False)
+        task.send(get_gradient_edge(root), root_gradient(i, root, grad), owned=False)
     with set_grad_enabled(create_graph):
         for node in task.order:
             grads = task.take(node)
@@ -45,7 +45,7 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Optional[Tensor]]
             if task.should_execute(node):
                 for edge, grad, owned in call_function(task, node, grads):
                     task.send(edge, grad, owned)
-    return task.captured_grads(allow_unused) if inputs is not None and not accumulate_grad else None
+    return () if accumulate_grad else task.captured_grads(allow_unused)
 
 
 class InputBuffer:
@@ -56,8 +56,9 @@ class InputBuffer:
 
     def add(self, output_nr: int, grad: Tensor) -> Tensor:
         old = self.grads[output_nr]
-        self.grads[output_nr] = grad if old is None else old + grad
-        return self.grads[output_nr]
+        summed = grad if old is None else old + grad
+        self.grads[output_nr] = summed
+        return summed
 
 
 class GraphTask:
@@ -71,7 +72,7 @@ class GraphTask:
         self.inputs = list(inputs or [])
         self.targets = [target_edge(k, t) for k, t in enumerate(self.inputs)]
         self.captured: list[Optional[Tensor]] = [None] * len(self.targets)
-        order = topological_order([r._edge().node for r in roots if r._edge().node is not None])
+        order = topological_order([node for node, _ in map(get_gradient_edge, roots) if node is not None])
         self.needed = None if inputs is None else nodes_leading_to(order, self.targets)
         self.order = order if self.needed is None else [n for n in order if n in self.needed]
 
@@ -96,7 +97,7 @@ class GraphTask:
     def capture(self, node: Node, grads: list[Optional[Tensor]]) -> None:
         """The gradient of each of `inputs` whose edge goes into `node`: returned by autograd.grad;
         for `backward(inputs=...)` of a non-leaf, accumulated into its `.grad` as torch does."""
-        for k, (target, nr) in enumerate(self.targets):
+        for k, (target, nr) in enumerate(self.targets):  # none for a plain backward()
             grad = grads[nr] if target is node else None
             if grad is not None and not self.accumulate_grad:
                 self.captured[k] = grad
@@ -127,22 +128,27 @@ def _leads_further(node: Node, needed: set) -> bool:
 
 
 def call_pre_hooks(node: Node, grads: list[Optional[Tensor]]) -> list[Optional[Tensor]]:
-    """Before a node runs: the tensor hooks of its outputs (`tensor.register_hook`; a returned
-    tensor replaces the gradient), `retain_grad`, then the node's own pre-hooks."""
-    if node._tensor_pre_hooks:
-        for nr, hooks in node._tensor_pre_hooks.items():
-            for hook in list(hooks):
-                if grads[nr] is not None:
-                    new = hook(grads[nr])
-                    grads[nr] = grads[nr] if new is None else new
-    if node._retains_grad:
-        for nr, tensor in node._retains_grad.items():
-            if grads[nr] is not None:
-                tensor.grad = grads[nr] if tensor.grad is None else tensor.grad + grads[nr]
+    """Before a node runs: the hooks of the tensors it produced, then the node's own pre-hooks
+    (`hook(grad_outputs)`); a hook that returns something replaces the gradients it saw."""
+    for nr, grad in enumerate(grads):
+        if grad is not None:
+            grads[nr] = call_tensor_hooks(node, nr, grad)
     for hook in node._pre_hooks or []:
         new = hook(tuple(grads))
         grads = grads if new is None else list(new)
     return grads
+
+
+def call_tensor_hooks(node: Node, nr: int, grad: Tensor) -> Tensor:
+    """`tensor.register_hook(hook)` for output `nr` of `node` (`hook(grad)`, whose result replaces
+    the gradient), then `retain_grad()`, which keeps what comes out in `tensor.grad`."""
+    for hook in (node._tensor_pre_hooks or {}).get(nr, []):
+        new = hook(grad)
+        grad = grad if new is None else new
+    retained = node.retains_grad_of(nr)
+    if retained is not None:
+        retained.grad = grad if retained._grad is None else retained._grad + grad
+    return grad
 
 
 def call_function(task: GraphTask, node: Node, grads: list[Optional[Tensor]]) -> list:
@@ -154,13 +160,22 @@ def call_function(task: GraphTask, node: Node, grads: list[Optional[Tensor]]) ->
         return []
     grad_inputs = node(*grads)
     owned = owned_gradients(node, grads, grad_inputs)
-    for hook in node._post_hooks or []:
-        new = hook(grad_inputs, tuple(grads))
-        grad_inputs = grad_inputs if new is None else tuple(new)
+    grad_inputs = call_post_hooks(node, grad_inputs, grads)
     if not task.keep_graph:
         node.release_saved()
     return [(edge, g, own) for edge, g, own in zip(node.next_functions, grad_inputs, owned)
             if g is not None]
+
+
+def call_post_hooks(node: Node, grad_inputs: Grads, grads: Sequence[Optional[Tensor]]) -> Grads:
+    """After a node ran: `hook(grad_inputs, grad_outputs)`; a returned tuple replaces grad_inputs."""
+    for hook in node._post_hooks or []:
+        new = hook(grad_inputs, tuple(grads))
+        if new is not None and len(new) != len(grad_inputs):
+            raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect "
+                               f"number of values (got {len(new)}, but expected {len(grad_inputs)})")
+        grad_inputs = grad_inputs if new is None else tuple(new)
+    return grad_inputs
 
 
 def owned_gradients(node: Node, grads: Sequence[Optional[Tensor]], grad_inputs: Grads) -> list[bool]:
@@ -219,7 +234,7 @@ def nodes_leading_to(order: list[Node], targets: list[GradientEdge]) -> set:
 def target_edge(k: int, tensor: Tensor) -> GradientEdge:
     if not tensor.requires_grad:
         raise RuntimeError(f"One of the differentiated Tensors (index {k}) does not require grad")
-    return tensor._edge()
+    return get_gradient_edge(tensor)
 
 
 def root_gradient(i: int, root: Tensor, grad: Optional[Tensor]) -> Tensor:
@@ -248,4 +263,4 @@ def root_gradient(i: int, root: Tensor, grad: Optional[Tensor]) -> Tensor:
             f"output[{i}] has a shape of {list(root.shape)}. The gradient must have the shape of "
             "the tensor that backward is called on."
         )
-    return grad
+    return grad if grad.dtype == root.dtype else grad.to(root.dtype)  # as torch's validate_outputs

@@ -29,8 +29,8 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from ..tensor import Tensor
-from .graph import Grads, GradientEdge, Node, SavedTensor
 from .grad_mode import is_grad_enabled, no_grad
+from .graph import GradientEdge, Grads, Node, SavedTensor, get_gradient_edge
 
 
 class Function(Node):
@@ -95,7 +95,7 @@ class Function(Node):
         """Become the node of `outputs`: one edge per tensor argument, in argument order."""
         tensors = [a for a in args if isinstance(a, Tensor)]
         self._arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
-        self.next_functions = tuple(t._edge() for t in tensors)
+        self.next_functions = tuple(get_gradient_edge(t) for t in tensors)
         self.input_metadata = tuple((t.shape, t.dtype) for t in tensors)
         self.output_metadata = tuple((o.shape, o.dtype) for o in outputs)
         for nr, out in enumerate(outputs):
@@ -148,7 +148,7 @@ def _zeros(meta: tuple) -> Tensor:
 class DelayedError(Function):
     """Stands in front of what a once-differentiable backward returned under `create_graph=True`:
     the result can be used, but differentiating through it raises, as torch's DelayedError does.
-    Its edges go to what the result depends on (the incoming gradients, the saved tensors)."""
+    Its edges go to the incoming gradients that the result depends on."""
 
     @staticmethod
     def forward(ctx: Any, result: Tensor, op_name: str, *depends_on: Tensor) -> Tensor:
@@ -171,8 +171,8 @@ def once_differentiable(backward: Callable) -> Any:
     def wrapper(ctx: Function, *grads: Tensor) -> Any:
         with no_grad():
             result = backward(ctx, *grads)
-        saved = [s.tensor for s in ctx._saved or [] if s is not None]
-        depends_on = [t for t in (*grads, *saved) if t.requires_grad]
+        # As torch: only when an incoming gradient requires grad do the results get a node.
+        depends_on = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
         if not (is_grad_enabled() and depends_on):
             return result
         results = result if isinstance(result, tuple) else (result,)

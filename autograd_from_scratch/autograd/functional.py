@@ -6,7 +6,7 @@ expensive for many outputs.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -23,7 +23,7 @@ def _prepare(inputs: Inputs) -> tuple[bool, tuple[Tensor, ...]]:
     return single, tuple(x.detach().requires_grad_() for x in xs)
 
 
-def vjp(func: Callable, inputs: Inputs, v: Tensor = None) -> tuple:
+def vjp(func: Callable, inputs: Inputs, v: Optional[Tensor] = None) -> tuple:
     """Return (func(inputs), vᵀ J): the output and the vector-Jacobian product for each input."""
     single, xs = _prepare(inputs)
     with enable_grad():

@@ -7,11 +7,12 @@ difference quotient loses most of its digits.
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
 from ..tensor import Tensor
+from .engine import run_backward
 from .functional import jacobian
 
 Inputs = Union[Tensor, Sequence[Tensor]]
@@ -45,7 +46,7 @@ def gradcheck(func: Callable, inputs: Inputs, eps: float = 1e-6, atol: float = 1
     for x in checked:
         if x.dtype.name != "float64":
             warnings.warn(f"gradcheck: an input of dtype {x.dtype} is not float64; finite "
-                          "differences in single precision are too imprecise to compare.")
+                          "differences in single precision are too imprecise to compare.", stacklevel=2)
 
     def only_checked(*xs: Tensor) -> Tensor:
         it = iter(xs)
@@ -64,3 +65,33 @@ def gradcheck(func: Callable, inputs: Inputs, eps: float = 1e-6, atol: float = 1
                 )
             return False
     return True
+
+
+def gradgradcheck(func: Callable, inputs: Inputs, grad_outputs: Optional[Tensor] = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True) -> bool:
+    """gradcheck of the backward pass itself: the first derivatives vᵀJ, recorded with
+    `create_graph=True`, differentiated again and compared with their finite differences.
+
+    v is `grad_outputs`, or a fixed random vector: a second derivative is checked in the
+    directions of both the inputs and v, as torch's gradgradcheck does."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    out = func(*inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = Tensor(rng.standard_normal(out.shape).astype(out.data.dtype))
+    v = grad_outputs.detach().requires_grad_()
+    n = len(inputs)
+
+    def first_derivatives(*args: Tensor) -> Tensor:
+        from ..ops import cat  # ops/ is built on autograd/: reached at call time
+
+        xs, vs = args[:n], args[n]
+        wrt = [x for x in xs if x.requires_grad]
+        grads = run_backward([func(*xs)], [vs], create_graph=True, inputs=wrt, allow_unused=True,
+                             accumulate_grad=False)
+        flat = [(x * 0 if g is None else g).reshape(-1) for x, g in zip(wrt, grads or ())]
+        # `+ 0 * vs.sum()`: the result depends on v even where vᵀJ is constant in x.
+        return cat(flat) + 0 * vs.sum()
+
+    return gradcheck(first_derivatives, (*inputs, v), eps, atol, rtol, raise_exception)

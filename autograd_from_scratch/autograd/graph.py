@@ -7,6 +7,7 @@
 - `AccumulateGrad`: the node in front of a leaf tensor; it adds what reaches it into `leaf.grad`.
 - `SavedTensor`: a tensor an op kept for its backward, with the version it had then.
 - `RemovableHandle`: what `register_hook` returns; `.remove()` takes the hook off again.
+- `get_gradient_edge(tensor)`: the edge that a tensor's gradient flows into.
 
 Every attribute a node can carry is declared here, so that a reader finds them in one place.
 """
@@ -97,6 +98,18 @@ class Node:
 
     def release_saved(self) -> None:
         """Free what backward needed (unless `retain_graph=True`); nothing to free by default."""
+
+
+def get_gradient_edge(tensor: "Tensor") -> GradientEdge:
+    """Where `tensor`'s gradient goes: its grad_fn, the AccumulateGrad of a leaf that requires
+    grad (made on first use and kept on the leaf), or nowhere."""
+    if tensor.grad_fn is not None:
+        return GradientEdge(tensor.grad_fn, tensor._output_nr)
+    if tensor._requires_grad:
+        if tensor._grad_accumulator is None:
+            tensor._grad_accumulator = AccumulateGrad(tensor)
+        return GradientEdge(tensor._grad_accumulator, 0)
+    return GradientEdge(None, 0)
 
 
 class AccumulateGrad(Node):

@@ -1,8 +1,25 @@
 """`afs.nn`: modules, parameters and layers, as `torch.nn`."""
 from . import functional, init
-from .layers import (AdaptiveAvgPool2d, BatchNorm2d, BCELoss, BCEWithLogitsLoss, Conv2d,
-                     CrossEntropyLoss, Dropout, Flatten, Identity, Linear, LogSoftmax, MaxPool2d,
-                     MSELoss, NLLLoss, ReLU, Sigmoid, Softmax, Tanh)
+from .layers import (
+                     AdaptiveAvgPool2d,
+                     BatchNorm2d,
+                     BCELoss,
+                     BCEWithLogitsLoss,
+                     Conv2d,
+                     CrossEntropyLoss,
+                     Dropout,
+                     Flatten,
+                     Identity,
+                     Linear,
+                     LogSoftmax,
+                     MaxPool2d,
+                     MSELoss,
+                     NLLLoss,
+                     ReLU,
+                     Sigmoid,
+                     Softmax,
+                     Tanh,
+)
 from .module import Module, Sequential
 from .parameter import Parameter
 

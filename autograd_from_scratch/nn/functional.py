@@ -12,8 +12,15 @@ import numpy as np
 from .. import ops
 from ..creation import generator
 from ..ops.conv import conv2d
-from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                        log_softmax, mse_loss, nll_loss, softmax)
+from ..ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    log_softmax,
+    mse_loss,
+    nll_loss,
+    softmax,
+)
 from ..ops.norm import batch_norm
 from ..ops.pool import adaptive_avg_pool2d, max_pool2d
 from ..tensor import Tensor

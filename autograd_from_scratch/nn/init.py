@@ -10,6 +10,7 @@ slope a (a = 0: plain ReLU).
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def calculate_fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
     return t.shape[1] * receptive, t.shape[0] * receptive
 
 
-def calculate_gain(nonlinearity: str, param: float = None) -> float:
+def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":

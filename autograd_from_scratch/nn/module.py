@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, to_array
 from .parameter import Parameter, zero_grads
 
 
@@ -33,15 +33,6 @@ class IncompatibleKeys(NamedTuple):
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
-
-
-def _as_array(value: Any) -> np.ndarray:
-    """A state_dict value (afs tensor, torch tensor, numpy array or number) as a numpy array."""
-    if isinstance(value, Tensor):
-        return value.data
-    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -174,7 +165,7 @@ class Module:
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)  # type: ignore[return-value]
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         return (p for _, p in self.named_parameters(recurse=recurse))
@@ -209,7 +200,7 @@ class Module:
     def state_dict(self, destination: Optional[dict] = None, prefix: str = "",
                    keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
         """Every parameter and persistent buffer by dotted name (detached unless keep_vars)."""
-        out = OrderedDict() if destination is None else destination
+        out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else OrderedDict(destination)
         for name, t in self._state_entries(prefix):
             out[name] = t if keep_vars else t.detach()
         return out
@@ -228,7 +219,7 @@ class Module:
         for name, target in own.items():
             if name not in state_dict:
                 continue
-            value = _as_array(state_dict[name])
+            value = to_array(state_dict[name])
             if value.shape != target.shape:
                 errors.append(f"size mismatch for {name}: copying a param with shape {list(value.shape)} "
                               f"from checkpoint, the shape in current model is {list(target.shape)}.")
@@ -296,7 +287,8 @@ class Module:
         if device is not None and str(device) != "cpu":
             raise RuntimeError(f"autograd_from_scratch runs on numpy, on the CPU only: cannot move "
                                f"to device '{device}'")
-        return self if dtype is None else self._cast(dtypes.to_numpy_dtype(dtype))
+        np_dtype = dtypes.to_numpy_dtype(dtype)
+        return self if np_dtype is None else self._cast(np_dtype)
 
     # -- printing -------------------------------------------------------------------------------
     def extra_repr(self) -> str:

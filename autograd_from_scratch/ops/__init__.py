@@ -10,26 +10,60 @@ version counter bumped (so backward notices if a saved tensor was overwritten).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Union
-
 import builtins
 import inspect
+from typing import Any, Callable, Union
 
 import numpy as np
 
 from ..autograd.grad_mode import is_grad_enabled
+from ..creation import full_like
 from ..tensor import Tensor
-from .elementwise import (abs, add, clamp, clone, copy, div, eq, exp, full_like, ge, gt, le, log, lt,
-                          mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, to, where)
-from . import conversion, functions as fn
-from .extremes import argmin, cumsum, flip, maximum, min, minimum, norm, prod, topk
-from .functions import takes_out, write_out
+from . import elementwise
+from . import matmul as products
+from . import norm as normalization  # noqa: F401  (ops/norm.py first, so that ops.norm is torch.norm)
+from .conversion import to
+from .elementwise import clone, copy, eq, ge, gt, le, lt, ne, relu, where
+from .elementwise import full_like as fill
+from .extremes import argmin, flip, min, norm, topk
+from .functions import (
+    abs,
+    add,
+    cat,
+    clamp,
+    cos,
+    cumsum,
+    div,
+    exp,
+    exp2,
+    expm1,
+    log,
+    log1p,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    mul,
+    neg,
+    pow,
+    prod,
+    reciprocal,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    stack,
+    sub,
+    sum,
+    tan,
+    tanh,
+)
 from .indexing import index, index_put_
 from .loss import log_softmax, softmax
-from .matmul import addmm, matmul
-from .reduce import all, any, argmax, max, mean, sum, sum_to_size
-from .shape import cat, expand, flatten, permute, reshape, squeeze, stack, t, transpose, unsqueeze, view
-from .unary import cos, exp2, expm1, log1p, reciprocal, sign, sin, square, tan
+from .matmul import addmm
+from .reduce import all, any, argmax, max, sum_to_size
+from .shape import expand, flatten, permute, reshape, squeeze, t, transpose, unsqueeze, view
 
 
 def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any) -> Tensor:
@@ -87,48 +121,52 @@ def in_place(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
 
 def zero_(x: Tensor) -> Tensor:
-    return inplace(x, full_like, 0)
+    return inplace(x, fill, 0)
+
+
+def where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """`x.where(condition, y)` is where(condition, x, y), as torch's Tensor.where."""
+    return where(condition, self, other)
 
 
 # Tensor method name -> the function that implements it, called with the tensor first. torch
 # records `2 + x` as x.add(2) and `3 * x` as x.mul(3), so the reflected forms of the commutative
-# operators are the ops themselves.
+# operators are the ops themselves. The operators call the ops directly; the named methods go
+# through `functions.py`, for torch's keyword names (x.add(other=y)).
+ew = elementwise
 TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
-    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": reflected(sub),
-    "__mul__": mul, "__rmul__": mul, "__truediv__": div, "__rtruediv__": reflected(div),
-    "__pow__": pow, "__rpow__": reflected(pow), "__matmul__": matmul, "__rmatmul__": reflected(matmul),
-    "__neg__": neg, "__abs__": abs,
+    "__add__": ew.add, "__radd__": ew.add, "__sub__": ew.sub, "__rsub__": reflected(ew.sub),
+    "__mul__": ew.mul, "__rmul__": ew.mul, "__truediv__": ew.div, "__rtruediv__": reflected(ew.div),
+    "__pow__": ew.pow, "__rpow__": reflected(ew.pow),
+    "__matmul__": products.matmul, "__rmatmul__": reflected(products.matmul),
+    "__neg__": ew.neg, "__abs__": ew.abs,
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "__getitem__": index, "__setitem__": index_put_,
-    "__iadd__": in_place(add), "__isub__": in_place(sub), "__imul__": in_place(mul),
-    "__itruediv__": in_place(div),
-    # math, with torch's keyword names (x.add(other=y), x.pow(exponent=2))
-    "add": fn.add, "sub": fn.sub, "mul": fn.mul, "div": fn.div, "pow": fn.pow, "neg": fn.neg,
-    "abs": fn.abs, "exp": fn.exp, "log": fn.log, "sqrt": fn.sqrt, "tanh": fn.tanh,
-    "sigmoid": fn.sigmoid, "relu": relu, "clamp": fn.clamp, "matmul": fn.matmul,
-    "sin": fn.sin, "cos": fn.cos, "tan": fn.tan, "exp2": fn.exp2, "log1p": fn.log1p,
-    "expm1": fn.expm1, "sign": fn.sign, "square": fn.square, "reciprocal": fn.reciprocal,
-    "minimum": fn.minimum, "maximum": fn.maximum, "softmax": softmax, "log_softmax": log_softmax,
+    "__iadd__": in_place(ew.add), "__isub__": in_place(ew.sub), "__imul__": in_place(ew.mul),
+    "__itruediv__": in_place(ew.div),
+    # math
+    "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "abs": abs,
+    "exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
+    "clamp": clamp, "matmul": matmul, "addmm": addmm, "where": where_method,
+    "sin": sin, "cos": cos, "tan": tan, "exp2": exp2, "log1p": log1p, "expm1": expm1,
+    "sign": sign, "square": square, "reciprocal": reciprocal, "minimum": minimum,
+    "maximum": maximum, "softmax": softmax, "log_softmax": log_softmax,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     # reductions
-    "sum": fn.sum, "mean": fn.mean, "max": max, "min": min, "prod": fn.prod, "cumsum": fn.cumsum,
-    "norm": norm, "sum_to_size": sum_to_size, "all": all, "any": any, "argmax": argmax,
-    "argmin": argmin, "topk": topk,
+    "sum": sum, "mean": mean, "max": max, "min": min, "prod": prod, "cumsum": cumsum, "norm": norm,
+    "sum_to_size": sum_to_size, "all": all, "any": any, "argmax": argmax, "argmin": argmin,
+    "topk": topk,
     # shapes and copies
     "reshape": reshape, "view": view, "flatten": flatten, "transpose": transpose,
     "permute": permute, "t": t, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
-    "clone": clone, "flip": flip,
-    # dtypes and devices
-    "to": conversion.to, "cpu": conversion.cpu, "cuda": conversion.cuda, "half": conversion.half,
-    "long": conversion.long, "int": conversion.int, "bool": conversion.bool,
+    "flip": flip, "clone": clone, "to": to,
     # in place
-    "add_": in_place(fn.add), "sub_": in_place(fn.sub), "mul_": in_place(fn.mul),
-    "div_": in_place(fn.div), "pow_": in_place(fn.pow), "neg_": in_place(fn.neg),
-    "abs_": in_place(fn.abs), "exp_": in_place(fn.exp), "log_": in_place(fn.log),
-    "sqrt_": in_place(fn.sqrt), "tanh_": in_place(fn.tanh), "sigmoid_": in_place(fn.sigmoid),
-    "relu_": in_place(relu), "clamp_": in_place(fn.clamp), "sin_": in_place(fn.sin),
-    "cos_": in_place(fn.cos), "square_": in_place(fn.square),
-    "reciprocal_": in_place(fn.reciprocal), "copy_": in_place(copy), "fill_": in_place(full_like),
+    "add_": in_place(add), "sub_": in_place(sub), "mul_": in_place(mul), "div_": in_place(div),
+    "pow_": in_place(pow), "neg_": in_place(neg), "abs_": in_place(abs), "exp_": in_place(exp),
+    "log_": in_place(log), "sqrt_": in_place(sqrt), "tanh_": in_place(tanh),
+    "sigmoid_": in_place(sigmoid), "relu_": in_place(relu), "clamp_": in_place(clamp),
+    "sin_": in_place(sin), "cos_": in_place(cos), "square_": in_place(square),
+    "reciprocal_": in_place(reciprocal), "copy_": in_place(copy), "fill_": in_place(fill),
     "zero_": zero_,
 }
 
@@ -147,6 +185,5 @@ __all__ = [
     "log_softmax", "lt", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne",
     "neg", "norm", "permute", "pow", "prod", "reciprocal", "relu", "reshape", "sigmoid", "sign",
     "sin", "softmax", "sqrt", "square", "squeeze", "stack", "sub", "sum", "sum_to_size", "t",
-    "takes_out", "tan", "tanh", "to", "topk", "transpose", "unsqueeze", "view", "where",
-    "write_out",
+    "tan", "tanh", "to", "topk", "transpose", "unsqueeze", "view", "where",
 ]

@@ -1,14 +1,12 @@
-"""Conversions between dtypes and devices: `x.to(...)`, `x.cpu()`, `x.long()`, ...
+"""`x.to(...)`: conversions between dtypes, and devices (`x.cpu()`, `x.long()`, ... are in tensor.py).
 
 `to` takes what torch's `Tensor.to` takes (a dtype, a device, both, or another tensor); the only
 device is the CPU (see `device.py`), so a device argument is checked and otherwise changes nothing.
 """
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
-from .. import dtypes
 from ..device import check_device, device, is_torch_device
 from ..tensor import Tensor
 from .elementwise import clone
@@ -16,7 +14,7 @@ from .elementwise import to as to_dtype
 
 
 def _is_device(value: Any) -> bool:
-    return isinstance(value, (str, builtins.int, device)) or is_torch_device(value)
+    return isinstance(value, (str, int, device)) or is_torch_device(value)
 
 
 def to(input: Tensor, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
@@ -34,28 +32,3 @@ def to(input: Tensor, *args: Any, dtype: Any = None, device: Any = None, non_blo
     check_device(device)
     out = input if dtype is None else to_dtype(input, dtype)
     return clone(out) if copy and out is input else out
-
-
-def cpu(input: Tensor) -> Tensor:
-    return input
-
-
-def cuda(input: Tensor, device: Any = None, non_blocking: bool = False) -> Tensor:
-    check_device("cuda" if device is None else device)
-    return input
-
-
-def half(input: Tensor) -> Tensor:
-    raise RuntimeError(dtypes.HALF_REFUSED)
-
-
-def long(input: Tensor) -> Tensor:
-    return to_dtype(input, dtypes.int64)
-
-
-def int(input: Tensor) -> Tensor:  # noqa: A001  (Tensor.int)
-    return to_dtype(input, dtypes.int32)
-
-
-def bool(input: Tensor) -> Tensor:  # noqa: A001  (Tensor.bool)
-    return to_dtype(input, dtypes.bool_)

@@ -448,7 +448,7 @@ def div(a: Operand, b: Operand) -> Tensor:
     return _binary(Div, a, b)
 
 
-def pow(a: Operand, b: Operand) -> Tensor:  # noqa: A001  (torch.pow)
+def pow(a: Operand, b: Operand) -> Tensor:
     if not isinstance(b, Tensor):
         return PowScalar.apply(a, b)
     if not isinstance(a, Tensor):
@@ -485,11 +485,11 @@ def relu(a: Tensor) -> Tensor:
     return Relu.apply(a)
 
 
-def abs(a: Tensor) -> Tensor:  # noqa: A001  (torch.abs)
+def abs(a: Tensor) -> Tensor:
     return Abs.apply(a)
 
 
-def clamp(a: Tensor, min: Optional[float] = None, max: Optional[float] = None) -> Tensor:  # noqa: A002
+def clamp(a: Tensor, min: Optional[float] = None, max: Optional[float] = None) -> Tensor:
     return Clamp.apply(a, min, max)
 
 

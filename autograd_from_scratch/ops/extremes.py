@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Optional, Union
 
 import numpy as np
 
-from ..autograd.function import Function, once_differentiable
+from ..autograd.function import Function
 from ..tensor import Tensor
 from .elementwise import _check_broadcast, as_operand, where
 from .indexing import Embed
@@ -24,7 +24,8 @@ class Maximum(Function):
     """z = max(a, b) elementwise;   dz/da = 1 where a > b, ½ where a = b, else 0 (and dz/db alike)."""
 
     node_name = "MaximumBackward0"
-    pick, wins = np.maximum, np.greater  # ufuncs: read through ctx, they stay plain functions
+    pick: Any = np.maximum  # ufuncs, read through ctx: they stay plain functions
+    wins: Any = np.greater
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
@@ -44,13 +45,13 @@ class Minimum(Maximum):
     pick, wins = np.minimum, np.less
 
 
-def maximum(input: Tensor, other: Tensor) -> Tensor:
+def maximum(input: Tensor, other: Any) -> Tensor:
     other = as_operand(other, input)
     _check_broadcast(input, other)
     return Maximum.apply(input, other)
 
 
-def minimum(input: Tensor, other: Tensor) -> Tensor:
+def minimum(input: Tensor, other: Any) -> Tensor:
     other = as_operand(other, input)
     _check_broadcast(input, other)
     return Minimum.apply(input, other)
@@ -116,7 +117,7 @@ def return_type(name: str) -> type:
 MinResult, TopkResult = return_type("min"), return_type("topk")
 
 
-def min(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:  # noqa: A001
+def min(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:
     """`min(a)` is a scalar tensor; `min(a, dim)` returns (values, indices); `min(a, b)` is
     `minimum(a, b)`, as in torch."""
     if isinstance(dim, Tensor):
@@ -145,8 +146,10 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 class Prod(Function):
-    """z = Πᵢ aᵢ (over `dim`);   dz/daᵢ = Π_{j≠i} aⱼ, computed as the product of the elements
-    before i times the product after i, so that a zero among the aⱼ gives no 0/0."""
+    """z = Πᵢ aᵢ (over `dim`);   dz/daᵢ = Π_{j≠i} aⱼ, which is z / aᵢ when no aⱼ is 0 (torch's
+    formula too). With a zero, z / aᵢ would be 0/0: the product of the others is then taken
+    directly, over a copy of a for each i with aᵢ replaced by 1 (n² numbers: zeros are rare).
+    Both forms are tensor operations, so prod can be differentiated again."""
 
     @staticmethod
     def forward(ctx, a: Tensor, dim: Optional[int], keepdim: bool) -> np.ndarray:
@@ -156,26 +159,28 @@ class Prod(Function):
         return np.prod(a.data, axis=dim, keepdims=keepdim)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad: Tensor) -> tuple:
         (a,) = ctx.saved_tensors
-        dim = -1 if ctx.dim is None else ctx.dim
-        x = a.data.reshape(-1) if ctx.dim is None else a.data
-        ones = np.ones_like(x.take([0], axis=dim))
-        before = np.cumprod(np.concatenate([ones, x.take(range(x.shape[dim] - 1), axis=dim)], dim), dim)
-        flipped = np.flip(x, dim)
-        after = np.flip(np.cumprod(np.concatenate([ones, flipped.take(range(x.shape[dim] - 1), axis=dim)],
-                                                  dim), dim), dim)
-        others = (before * after).reshape(a.shape)
-        g = grad.data if ctx.dim is None or ctx.keepdim else np.expand_dims(grad.data, ctx.dim)
-        return Tensor(g * others), None, None
+        g = grad if ctx.dim is None or ctx.keepdim else grad.unsqueeze(ctx.dim)
+        if (a.data != 0).all():
+            return g * prod(a, ctx.dim, keepdim=True) / a, None, None
+        return g * _product_of_the_others(a, ctx.dim), None, None
+
+
+def _product_of_the_others(a: Tensor, dim: Optional[int]) -> Tensor:
+    """For each element, the product of the other elements along `dim` (of all, for None)."""
+    last = a.reshape(-1) if dim is None else a.transpose(dim, -1)
+    n = last.shape[-1]
+    copies = last.unsqueeze(-2).expand(*last.shape[:-1], n, n)  # copy i is row i
+    others = prod(where(np.eye(n, dtype=bool), 1.0, copies), -1)
+    return others.reshape(a.shape) if dim is None else others.transpose(dim, -1)
 
 
 def prod(input: Tensor, dim: Optional[int] = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     input = input if dtype is None else input.to(dtype)
     if dim is not None:
         dim = dim % input.ndim if input.ndim else 0
-    return Prod.apply(input, dim, keepdim)
+    return Prod.apply(input, dim, keepdim if dim is not None else False)
 
 
 class Flip(Function):

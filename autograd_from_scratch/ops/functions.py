@@ -17,7 +17,8 @@ import numpy as np
 
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from . import elementwise, extremes, matmul as _matmul, reduce, shape, unary
+from . import elementwise, extremes, reduce, shape, unary
+from . import matmul as _matmul
 
 
 def write_out(name: str, result: Tensor, out: Tensor) -> Tensor:
@@ -77,7 +78,7 @@ def div(input: Any, other: Any) -> Tensor:
 
 
 @takes_out
-def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
+def pow(input: Any, exponent: Any) -> Tensor:
     return elementwise.pow(input, exponent)
 
 
@@ -87,7 +88,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 
 @takes_out
-def clamp(input: Tensor, min: Optional[float] = None, max: Optional[float] = None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min: Optional[float] = None, max: Optional[float] = None) -> Tensor:
     return elementwise.clamp(input, min, max)
 
 
@@ -99,7 +100,7 @@ def _unary(op: Callable[[Tensor], Tensor]) -> Callable[..., Tensor]:
     return takes_out(function)
 
 
-neg, abs, exp, log, sqrt, tanh, sigmoid = (  # noqa: A001
+neg, abs, exp, log, sqrt, tanh, sigmoid = (
     _unary(op) for op in (elementwise.neg, elementwise.abs, elementwise.exp, elementwise.log,
                           elementwise.sqrt, elementwise.tanh, elementwise.sigmoid))
 sin, cos, tan, exp2, log1p, expm1, sign, square, reciprocal = (
@@ -111,7 +112,7 @@ prod, cumsum = takes_out(extremes.prod), takes_out(extremes.cumsum)
 
 # -- reductions and joins ----------------------------------------------------------------------
 @takes_out
-def sum(input: Tensor, dim: reduce.Dims = None, keepdim: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim: reduce.Dims = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     return reduce.sum(input if dtype is None else input.to(dtype), dim, keepdim)
 
 

@@ -21,7 +21,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, to_array
 from .elementwise import relu, sigmoid
 from .extremes import maximum
 from .unary import log1p
@@ -60,7 +60,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     _check_reduction(reduction)
     if not isinstance(target, Tensor) or not target.dtype.is_floating_point:
         # integer targets count in input's floating dtype, as torch's type promotion has it
-        target = Tensor(np.asarray(_target_array(target), dtype=input.data.dtype))
+        target = Tensor(np.asarray(to_array(target), dtype=input.data.dtype))
     return MseLoss.apply(input, target, reduction)
 
 
@@ -150,19 +150,11 @@ class NllLoss(Function):
         return g * ctx.coef, None, None, None, None
 
 
-def _target_array(target: Any) -> np.ndarray:
-    if isinstance(target, Tensor):
-        return target.data
-    if hasattr(target, "detach"):  # a torch tensor
-        return target.detach().cpu().numpy()
-    return np.asarray(target)
-
-
 def nll_loss(input: Tensor, target: Any, weight: Optional[Tensor] = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities input (N, C) for class indices target (N,)."""
     _check_reduction(reduction)
-    target = _target_array(target)
+    target = to_array(target)
     if input.ndim == 1:  # unbatched: a batch of one sample
         out = nll_loss(input.unsqueeze(0), target.reshape(1), weight, ignore_index, reduction)
         return out.squeeze(0) if reduction == "none" else out
@@ -188,7 +180,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None,
     """
     _check_reduction(reduction)
     logp = log_softmax(input, -1)
-    target_array = _target_array(target)
+    target_array = to_array(target)
     if target_array.dtype.kind == "f":
         return _soft_cross_entropy(logp, target, target_array, weight, reduction)
     return nll_loss(logp, target_array, weight, ignore_index, reduction)
@@ -231,7 +223,9 @@ def _soft_cross_entropy(logp: Tensor, target: Any, target_array: np.ndarray,
 # Both record the reduction in their own node, as torch does, and differentiate for the target too.
 
 def _reduced(losses: np.ndarray, reduction: str) -> np.ndarray:
-    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](losses)
+    if reduction == "none":
+        return losses
+    return np.asarray(losses.mean() if reduction == "mean" else losses.sum())
 
 
 def _per_element(grad: Tensor, reduction: str, n: int) -> Tensor:
@@ -300,7 +294,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 def _as_target(target: Any, input: Tensor) -> Tensor:
-    return target if isinstance(target, Tensor) else Tensor(_target_array(target).astype(input.data.dtype))
+    return target if isinstance(target, Tensor) else Tensor(to_array(target).astype(input.data.dtype))
 
 
 def _constant(t: Optional[Any], input: Tensor) -> Optional[np.ndarray]:
@@ -310,7 +304,7 @@ def _constant(t: Optional[Any], input: Tensor) -> Optional[np.ndarray]:
     if isinstance(t, Tensor) and t.requires_grad:
         raise RuntimeError("binary cross entropy is not differentiable with respect to its weights: "
                            "pass weights that do not require grad (weight.detach())")
-    return _target_array(t).astype(input.data.dtype)
+    return to_array(t).astype(input.data.dtype)
 
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None,

@@ -97,7 +97,7 @@ class MaxResult(NamedTuple):
     indices: Tensor
 
 
-def sum(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def sum(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return Sum.apply(a, dim, keepdim)
 
 
@@ -105,7 +105,7 @@ def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return Mean.apply(a, dim, keepdim)
 
 
-def max(a: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:  # noqa: A001
+def max(a: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:
     """`max(a)` is a scalar tensor; `max(a, dim)` returns (values, indices), as torch."""
     if dim is None:
         return MaxAll.apply(a)
@@ -121,15 +121,16 @@ def sum_to_size(a: Tensor, *shape: Any) -> Tensor:
     )
     if not dims:
         return a
-    return a.sum(dims, keepdim=True).reshape(shape)
+    summed = a.sum(dims, keepdim=True)
+    return summed.reshape(shape) if lead else summed
 
 
-def all(a: Tensor) -> Tensor:  # noqa: A001  (torch.all)
+def all(a: Tensor) -> Tensor:
     """True if every element is nonzero (not differentiable)."""
     return Tensor(np.asarray(a.data.all()))
 
 
-def any(a: Tensor) -> Tensor:  # noqa: A001  (torch.any)
+def any(a: Tensor) -> Tensor:
     """True if some element is nonzero (not differentiable)."""
     return Tensor(np.asarray(a.data.any()))
 

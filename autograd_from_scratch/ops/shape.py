@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, size_arg
+from .elementwise import Clone
 
 
 def view_of(base: Tensor, array: np.ndarray) -> Tensor:
@@ -246,5 +247,3 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return Stack.apply(dim, *tensors)
 
-
-from .elementwise import Clone  # noqa: E402

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from ._kernels import added, addcdiv_, addcmul_
+from ._kernels import addcdiv_, addcmul_, added
 from .optimizer import Params
 from .per_parameter import PerParameterOptimizer, check_hyperparameters, count_step, new_step_count
 

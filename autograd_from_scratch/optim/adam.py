@@ -15,10 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from ._kernels import added, addcdiv_, addcmul_, lerp_
+from ._kernels import addcdiv_, addcmul_, added, lerp_
 from .optimizer import Params
-from .per_parameter import (PerParameterOptimizer, check_hyperparameters, count_step, new_step_count,
-                            zeros_like)
+from .per_parameter import PerParameterOptimizer, check_hyperparameters, count_step, new_step_count, zeros_like
 
 
 class Adam(PerParameterOptimizer):

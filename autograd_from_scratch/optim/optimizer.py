@@ -24,7 +24,7 @@ class Optimizer:
         self.defaults = defaults
         self.state: defaultdict = defaultdict(dict)  # keyed by parameter (tensors hash by identity)
         self.param_groups: list[dict] = []
-        groups = list(params)
+        groups: list[Any] = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list: pass model.parameters() of a "
                              "model that has parameters (or a non-empty list of tensors)")

@@ -258,18 +258,15 @@ print(f"torch a.grad: {a.grad}")
 print(f"afs   a.grad: {a_ours.grad}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Where our engine checks this: the seed gradient of the backward pass is made in
-# `_root_gradient` (in `autograd_from_scratch/autograd/engine.py`). The part for a missing
-# `gradient=`:
+# Where our engine checks this: the seed gradient of the backward pass is made by
+# `root_gradient` (in `autograd_from_scratch/autograd/engine.py`). A missing `gradient=` is
+# allowed for one element only:
 
 # %% slideshow={"slide_type": "fragment"}
-source = inspect.getsource(afs.autograd.engine._root_gradient)
-start = source.find("    if grad is None:")
-end = source.find("\n", source.find("return ones", start)) + 1
-print(textwrap.dedent(source[start:end]) if 0 <= start < end else source)
+print(inspect.getsource(afs.autograd.engine.root_gradient))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# For a scalar output the seed is simply 1 (`ones(root.shape)`), which is why `loss.backward()`
+# For a scalar output the seed is simply 1 (`np.ones(root.shape)`), which is why `loss.backward()`
 # needs no argument in a training loop. The second error in this function (shape mismatch) is also
 # torch's. Ask the class: what would `gradient=[2., 2.]` give? (Twice the gradients.)
 

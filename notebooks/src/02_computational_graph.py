@@ -369,7 +369,7 @@ print(f"torch: {type(e_torch).__name__} | afs: {type(e_ours).__name__} | "
 # `retain_graph=True`):
 
 # %% slideshow={"slide_type": "fragment"}
-print(inspect.getsource(afs.autograd.Function._free_saved))
+print(inspect.getsource(afs.autograd.Function.release_saved))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## `retain_graph=True`

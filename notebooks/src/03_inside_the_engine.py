@@ -25,7 +25,8 @@ import torch
 
 import autograd_from_scratch as afs
 import autograd_from_scratch.frames  # noqa: F401  (afs.frames: the backward pass frame by frame)
-from autograd_from_scratch.autograd.engine import run_backward, topological_order
+from autograd_from_scratch.autograd.engine import (GraphTask, InputBuffer, call_function, run_backward,
+                                                   topological_order)
 from autograd_from_scratch.ops.elementwise import Exp, Mul
 
 torch.manual_seed(0)
@@ -95,12 +96,27 @@ print(inspect.getsource(topological_order))
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Then the engine visits the nodes in that order. Each node's `backward` turns the gradient of its output
 # into gradients of its inputs (the **chain rule**: $\frac{\partial Q}{\partial x} = \frac{\partial Q}{\partial y}\,\frac{\partial y}{\partial x}$),
-# and `send` adds them into the buffer of the next node. Here is that loop, from `run_backward`:
+# and `task.send` adds them into the `InputBuffer` of the next node. Here is that loop,
+# `run_backward`, whole (the pre-hooks and the capture are for notebook 08's hooks and
+# `autograd.grad`; torch's engine has the same steps):
 
 # %% slideshow={"slide_type": "fragment"}
-source = inspect.getsource(run_backward)
-start, end = source.find("    buffers:"), source.find("    if inputs is None:\n        return None")
-print(source[start:end] if 0 <= start < end else source)
+print(inspect.getsource(run_backward))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Its helpers, each named as in torch's engine. A `GraphTask` is one run of backward; it keeps an
+# `InputBuffer` per node, where the gradients arriving on different paths are added:
+
+# %% slideshow={"slide_type": "fragment"}
+print(inspect.getsource(InputBuffer))
+print(inspect.getsource(GraphTask.send))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# `call_function` runs one node: its backward (`node(*grads)`, as `grad_fn(*grads)` in torch), the
+# node's post-hooks, then it frees what the node saved; the result is what to send along each edge:
+
+# %% slideshow={"slide_type": "fragment"}
+print(inspect.getsource(call_function))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The order, in both engines
@@ -254,7 +270,7 @@ x = afs.tensor(3.0, requires_grad=True)
 print(f"assigning engine: {x_wrong.grad}   torch: {x_t.grad.item()}   afs: {x.grad.item()}   (2x = {2 * 3.0})")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# In our engine the sum happens in two places. `send` (above) adds the gradients arriving at a node
+# In our engine the sum happens in two places. `InputBuffer.add` (above) adds the gradients arriving at a node
 # before the node runs; `AccumulateGrad.accumulate` adds what reaches a leaf into `.grad`. That same `+=`
 # is why `.grad` keeps growing across backward calls until it is cleared (notebook 02, `zero_grad`):
 

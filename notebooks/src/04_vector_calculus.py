@@ -24,7 +24,7 @@ import torch
 
 import autograd_from_scratch as afs
 import autograd_from_scratch.frames  # noqa: F401  (afs.frames: the backward pass step by step)
-from autograd_from_scratch.autograd.engine import _fit_to_input
+from autograd_from_scratch.autograd.function import Function
 from autograd_from_scratch.ops.reduce import sum_to_size
 
 torch.manual_seed(0)
@@ -224,10 +224,10 @@ afs.viz.side_by_side(z, z_t, params=[("x", x), ("y", y), ("z", z), ("x", x_t), (
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One place undoes broadcasting
 # No op's `backward` deals with broadcasting (`Add.backward` returns `grad, grad`). After every node, the
-# engine fits each gradient to its input's shape and dtype, in `_fit_to_input`:
+# engine fits each gradient to its input's shape and dtype, in `Function._fit_to_input`:
 
 # %% slideshow={"slide_type": "fragment"}
-print(inspect.getsource(_fit_to_input))
+print(inspect.getsource(Function._fit_to_input))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # It calls `Tensor.sum_to_size`, the inverse of broadcasting: sum over the leading dimensions that
@@ -467,7 +467,7 @@ check_chain()
 # - `backward(gradient=v)` and `functional.vjp` compute $J^T v$ in one pass, evaluating the chain rule's product
 #   of Jacobians left to right, one node at a time, without forming $J$.
 # - Broadcasting uses a number several times, so its gradient is summed back to the input's shape: in one place,
-#   `_fit_to_input` with `sum_to_size` (torch: `validate_outputs`).
+#   `Function._fit_to_input` with `sum_to_size` (torch: `validate_outputs`).
 # - A full Jacobian costs $m$ backward passes (forward mode: $n$). One loss, many parameters: one pass.
 #
 # **Next:** [05 · Layers](05_layers.ipynb)

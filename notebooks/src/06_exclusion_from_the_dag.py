@@ -98,13 +98,11 @@ side_by_side(b_ours, b, params=[("z", z), ("z", z_ours), ("b", b), ("b", b_ours)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # In our engine the whole rule is one line of `Function.apply`, the method every operation goes
-# through: a node is recorded only if grad mode is on *and* some input requires gradients.
+# through: a node is recorded (`ctx._record`) only if grad mode is on *and* some input requires
+# gradients.
 
 # %% slideshow={"slide_type": "fragment"}
-source = inspect.getsource(afs.autograd.Function.apply)
-lines = source.splitlines()
-start = next((i for i, line in enumerate(lines) if "needs_input_grad =" in line), None)
-print("\n".join(lines[start:start + 2]) if start is not None else source)
+print(inspect.getsource(afs.autograd.Function.apply))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `torch.no_grad()`: a block of code outside the graph

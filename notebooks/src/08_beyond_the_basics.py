@@ -116,13 +116,13 @@ side_by_side(loss_ours, loss, params=[("x", x_ours), ("x", x)], highlight=[h_our
 
 # %% slideshow={"slide_type": "fragment"}
 print(textwrap.dedent(inspect.getsource(afs.Tensor.register_hook)))
-print(inspect.getsource(afs.autograd.engine._apply_tensor_hooks))
+print(inspect.getsource(afs.autograd.engine.call_tensor_hooks))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # torch does the same: a tensor hook is a "pre-hook" of the tensor's `grad_fn`, run on the
 # gradient of that particular output before the node's backward. `retain_grad()` is itself
 # implemented as such a hook (one that stores the gradient in `.grad`), which is why our engine
-# handles `_retained` in the same function. `handle.remove()` takes a hook off again; the handles
+# handles `retain_grad` in the same function. `handle.remove()` takes a hook off again; the handles
 # are `RemovableHandle` objects in both engines.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -486,7 +486,7 @@ print(f"afs   -> {error_of(lambda: exp_then_add_(afs))}")
 # `ctx.saved_tensors` in backward compares it with the current version:
 
 # %% slideshow={"slide_type": "fragment"}
-print(inspect.getsource(afs.autograd.function._SavedTensor))
+print(inspect.getsource(afs.autograd.graph.SavedTensor))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The fix, and the in-place change every optimizer makes
