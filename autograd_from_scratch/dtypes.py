@@ -126,3 +126,11 @@ def floating(np_dtype: np.dtype) -> np.dtype:
 def can_cast(src: np.dtype, dst: np.dtype) -> bool:
     """torch's canCast for in-place results: never to a lower category (float into int, int into bool)."""
     return category(src) <= category(dst)
+
+
+# torch's other names for the same types (`torch.float is torch.float32`) are set in the package's
+# __init__ (`afs.float`, `afs.double`, `afs.long`, `afs.int`): defined here they would hide
+# Python's `float`, `int` and `bool` inside this module.
+HALF_REFUSED = ("autograd_from_scratch does not compute in half precision (torch.half, float16): "
+                "numpy's float16 arithmetic rounds differently from torch's, so its numbers would "
+                "silently differ. Use float32 (afs.float) or float64 (afs.double).")

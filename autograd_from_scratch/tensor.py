@@ -22,6 +22,8 @@ import numpy as np
 
 from . import dtypes
 from ._tensor_str import format_tensor
+from .device import CPU, check_device, device
+from .size import Size
 
 if TYPE_CHECKING:
     from .autograd.graph import AccumulateGrad, Node, RemovableHandle
@@ -195,11 +197,20 @@ class Tensor:
 
     # -- plain attributes ---------------------------------------------------------------------
     @property
-    def shape(self) -> Shape:
-        return self.data.shape
+    def shape(self) -> Size:
+        return Size(self.data.shape)
 
-    def size(self, dim: Optional[int] = None) -> Union[Shape, int]:
-        return self.data.shape if dim is None else self.data.shape[dim]
+    def size(self, dim: Optional[int] = None) -> Union[Size, int]:
+        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+
+    @property
+    def device(self) -> device:
+        """Always the CPU: afs's arrays are numpy arrays (see `device.py`)."""
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
 
     @property
     def dtype(self) -> dtypes.dtype:
@@ -264,6 +275,26 @@ class Tensor:
 
     def double(self) -> "Tensor":
         return self.to(dtypes.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(dtypes.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(dtypes.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(dtypes.bool_)
+
+    def half(self) -> "Tensor":
+        raise RuntimeError(dtypes.HALF_REFUSED)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: Any = False) -> "Tensor":
+        """Refused: afs runs on the CPU only (see `device.py`)."""
+        check_device("cuda" if device is None else device)
+        return self
 
     @property
     def T(self) -> "Tensor":

@@ -106,6 +106,66 @@ OPS = [
     Op("fill_", lambda lib, a: (a * 2).fill_(1.5) * a, ((3, 4),)),
     Op("setitem", lambda lib, a, b: _setitem(a * 1, b), ((3, 4), (4,)),
        known_node_difference="afs records IndexPutBackward0 where torch records CopySlices"),
+    # more elementwise functions (ops/unary.py)
+    Op("sin", lambda lib, a: lib.sin(a), ((3, 4),)),
+    Op("cos", lambda lib, a: a.cos(), ((3, 4),)),
+    Op("tan", lambda lib, a: lib.tan(a), ((3, 4),), "away_from_zero"),
+    Op("exp2", lambda lib, a: lib.exp2(a), ((3, 4),)),
+    Op("log1p", lambda lib, a: lib.log1p(a), ((3, 4),), "positive"),
+    Op("expm1", lambda lib, a: a.expm1(), ((3, 4),)),
+    Op("sign", lambda lib, a: lib.sign(a) * a, ((3, 4),), "away_from_zero"),
+    Op("square", lambda lib, a: lib.square(a), ((3, 4),)),
+    Op("reciprocal", lambda lib, a: a.reciprocal(), ((3, 4),), "away_from_zero"),
+    # keyword names as torch's
+    Op("add_keywords", lambda lib, a, b: lib.add(input=a, other=b), ((3, 4), (4,))),
+    Op("matmul_keywords", lambda lib, a, b: lib.matmul(input=a, other=b), ((3, 4), (4,))),
+    Op("mul_method_keyword", lambda lib, a, b: a.mul(other=b), ((3, 4), (3, 1))),
+    Op("pow_method_keyword", lambda lib, a: a.pow(exponent=2), ((3, 4),)),
+    # extremes, products, running sums, norms (ops/extremes.py)
+    Op("maximum", lambda lib, a, b: lib.maximum(a, b), ((3, 4), (3, 4)), "distinct", broadcasts=True),
+    Op("minimum", lambda lib, a, b: lib.minimum(a, b), ((3, 4), (3, 4)), "distinct", broadcasts=True),
+    Op("maximum_ties", lambda lib, a: lib.maximum(a, a.clamp(max=0)), ((3, 4),), "away_from_zero"),
+    Op("min", lambda lib, a: a.min(), ((3, 4),), "distinct"),
+    Op("min_ties", lambda lib, a: a.clamp(min=-0.2).min(), ((3, 4),), "away_from_zero"),
+    Op("min_dim", lambda lib, a: a.min(1)[0], ((3, 4),), "distinct"),
+    Op("min_dim_keepdim", lambda lib, a: lib.min(a, 0, keepdim=True).values, ((3, 4),), "distinct"),
+    Op("topk", lambda lib, a: a.topk(2).values, ((3, 5),), "distinct"),
+    Op("topk_dim_smallest", lambda lib, a: lib.topk(a, 2, dim=0, largest=False)[0], ((4, 3),), "distinct"),
+    Op("prod", lambda lib, a: a.prod(), ((3, 4),)),
+    Op("prod_dim", lambda lib, a: lib.prod(a, 1), ((3, 4),)),
+    Op("prod_keepdim", lambda lib, a: a.prod(0, keepdim=True), ((3, 4),)),
+    Op("cumsum", lambda lib, a: lib.cumsum(a, 1), ((3, 4),)),
+    Op("flip", lambda lib, a: lib.flip(a, (0, 2)), ((3, 4, 2),)),
+    Op("flip_method", lambda lib, a: a.flip(-1), ((3, 4),)),
+    Op("cumsum_first", lambda lib, a: a.cumsum(dim=0), ((3, 4, 2),)),
+    Op("norm", lambda lib, a: a.norm(), ((3, 4),)),
+    Op("norm_dim", lambda lib, a: lib.norm(a, dim=1), ((3, 4),)),
+    Op("norm_p1_keepdim", lambda lib, a: a.norm(p=1, dim=0, keepdim=True), ((3, 4),), "away_from_zero"),
+    Op("norm_p3", lambda lib, a: a.norm(3), ((3, 4),), "away_from_zero"),
+    # softmax (ops/loss.py)
+    Op("softmax", lambda lib, a: lib.softmax(a, 1), ((3, 4),)),
+    Op("softmax_dim0", lambda lib, a: a.softmax(dim=0), ((3, 4),)),
+    Op("log_softmax", lambda lib, a: a.log_softmax(-1), ((3, 4),)),
+    Op("softmax_nn_functional", lambda lib, a: lib.nn.functional.softmax(a, dim=1), ((2, 3, 2),)),
+    # binary cross entropy (ops/loss.py): gradients for the input and the target
+    Op("bce", lambda lib, a, b: lib.nn.functional.binary_cross_entropy(a.sigmoid(), b.sigmoid()),
+       ((3, 4), (3, 4))),
+    Op("bce_weight_sum", lambda lib, a, b: lib.nn.functional.binary_cross_entropy(
+        a.sigmoid(), b.sigmoid(), weight=lib.linspace(0.5, 2, 4, dtype=a.dtype), reduction="sum"),
+       ((3, 4), (3, 4))),
+    Op("bce_none", lambda lib, a, b: lib.nn.BCELoss(reduction="none")(a.sigmoid(), b.sigmoid()),
+       ((3, 4), (3, 4))),
+    Op("bce_logits", lambda lib, a, b: lib.nn.functional.binary_cross_entropy_with_logits(a, b.sigmoid()),
+       ((3, 4), (3, 4))),
+    Op("bce_logits_large", lambda lib, a, b: lib.nn.functional.binary_cross_entropy_with_logits(
+        a * 300, b.sigmoid()), ((3, 4), (3, 4))),
+    Op("bce_logits_weights", lambda lib, a, b: lib.nn.BCEWithLogitsLoss(
+        weight=lib.linspace(0.5, 2, 4, dtype=a.dtype), pos_weight=lib.linspace(3, 1, 4, dtype=a.dtype),
+        reduction="sum")(a, b.sigmoid()), ((3, 4), (3, 4))),
+    Op("bce_logits_none", lambda lib, a, b: lib.nn.functional.binary_cross_entropy_with_logits(
+        a, b.sigmoid(), reduction="none", pos_weight=lib.full((4,), 2.0, dtype=a.dtype)), ((3, 4), (3, 4))),
+    Op("nll_loss_module", lambda lib, a: lib.nn.NLLLoss()(a.log_softmax(1), lib.tensor([0, 3, 1])),
+       ((3, 4),)),
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
 

@@ -7,9 +7,20 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
+
 from .. import ops
+from ..creation import generator
 from ..ops.conv import conv2d
-from ..ops.loss import cross_entropy, log_softmax, mse_loss, nll_loss
+from ..ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    log_softmax,
+    mse_loss,
+    nll_loss,
+    softmax,
+)
 from ..ops.norm import batch_norm
 from ..ops.pool import adaptive_avg_pool2d, max_pool2d
 from ..tensor import Tensor
@@ -48,7 +59,35 @@ def identity(input: Tensor) -> Tensor:
     return input
 
 
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """While training, zero each element with probability p and scale the others by 1/(1 - p),
+    so that the expected value is unchanged; outside training, the input itself.
+
+    Recorded as torch records it, a product with the (constant) mask: `MulBackward0`. The mask
+    comes from afs's generator, so it is not the mask torch draws.
+    """
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if p == 1:
+        mask = np.zeros((), dtype=input.data.dtype)
+    else:
+        keep = generator().random(input.shape, np.dtype(np.float64)) < 1 - p
+        mask = (keep / (1 - p)).astype(input.data.dtype)
+    return input.mul_(Tensor(mask)) if inplace else ops.mul(input, Tensor(mask))
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return ops.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return ops.tanh(input)
+
+
 __all__ = [
-    "adaptive_avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "flatten", "identity", "linear",
-    "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu",
+    "adaptive_avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "conv2d", "cross_entropy", "dropout", "flatten", "identity", "linear", "log_softmax",
+    "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
 ]

@@ -48,11 +48,11 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    return _fill(t, generator().uniform(a, b, t.shape))
+    return _fill(t, generator().uniform(a, b, t.shape, t.data.dtype))
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    return _fill(t, generator().normal(mean, std, t.shape))
+    return _fill(t, generator().normal(mean, std, t.shape, t.data.dtype))
 
 
 def constant_(t: Tensor, value: float) -> Tensor:

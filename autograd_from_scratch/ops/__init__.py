@@ -10,16 +10,57 @@ base and of their views are rewritten as torch rewrites them (`CopySlices`, `AsS
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Union
 
+from ..creation import full_like
 from ..tensor import Tensor
-from .elementwise import (abs, add, clamp, clone, copy, div, eq, exp, full_like, ge, gt, le, log, lt,
-                          mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh, to, where, zeros_like)
+from . import elementwise
+from . import matmul as products
+from . import norm as normalization  # noqa: F401  (ops/norm.py first, so that ops.norm is torch.norm)
+from .conversion import to
+from .elementwise import clone, copy, eq, ge, gt, le, lt, ne, relu, where, zeros_like
+from .elementwise import full_like as fill
+from .extremes import argmin, flip, min, norm, topk
+from .functions import (
+    abs,
+    add,
+    cat,
+    clamp,
+    cos,
+    cumsum,
+    div,
+    exp,
+    exp2,
+    expm1,
+    log,
+    log1p,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    mul,
+    neg,
+    pow,
+    prod,
+    reciprocal,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    stack,
+    sub,
+    sum,
+    tan,
+    tanh,
+)
 from .indexing import index, index_put_
 from .inplace import inplace
-from .matmul import addmm, matmul
-from .reduce import all, any, argmax, max, mean, sum, sum_to_size
-from .shape import cat, expand, flatten, permute, reshape, squeeze, stack, t, transpose, unsqueeze, view
+from .loss import log_softmax, softmax
+from .matmul import addmm
+from .reduce import all, any, argmax, max, sum_to_size
+from .shape import expand, flatten, permute, reshape, squeeze, t, transpose, unsqueeze, view
 
 
 def reflected(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
@@ -35,7 +76,13 @@ def reflected(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
 def in_place(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """`x.op_(*args)`: op(x, *args) written into x (see `inplace`)."""
 
-    def method(self: Tensor, *args: Any) -> Tensor:
+    signature = inspect.signature(op)
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if kwargs:  # arguments given by name (x.clamp_(min=0)) are passed in their places
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            args = bound.args[1:]
         return inplace(self, op, *args)
 
     method.__name__ = f"{op.__name__}_"
@@ -43,7 +90,7 @@ def in_place(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
 
 def fill_(x: Tensor, value: Any) -> Tensor:
-    return inplace(x, full_like, value, filling=True)
+    return inplace(x, fill, value, filling=True)
 
 
 def zero_(x: Tensor) -> Tensor:
@@ -57,46 +104,59 @@ def where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
 
 # Tensor method name -> the function that implements it, called with the tensor first. torch
 # records `2 + x` as x.add(2) and `3 * x` as x.mul(3), so the reflected forms of the commutative
-# operators are the ops themselves.
+# operators are the ops themselves. The operators call the ops directly; the named methods go
+# through `functions.py`, for torch's keyword names (x.add(other=y)).
+ew = elementwise
 TENSOR_METHODS: dict[str, Union[Callable[..., Any], property]] = {
-    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": reflected(sub),
-    "__mul__": mul, "__rmul__": mul, "__truediv__": div, "__rtruediv__": reflected(div),
-    "__pow__": pow, "__rpow__": reflected(pow), "__matmul__": matmul, "__rmatmul__": reflected(matmul),
-    "__neg__": neg, "__abs__": abs,
+    "__add__": ew.add, "__radd__": ew.add, "__sub__": ew.sub, "__rsub__": reflected(ew.sub),
+    "__mul__": ew.mul, "__rmul__": ew.mul, "__truediv__": ew.div, "__rtruediv__": reflected(ew.div),
+    "__pow__": ew.pow, "__rpow__": reflected(ew.pow),
+    "__matmul__": products.matmul, "__rmatmul__": reflected(products.matmul),
+    "__neg__": ew.neg, "__abs__": ew.abs,
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "__getitem__": index, "__setitem__": index_put_,
-    "__iadd__": in_place(add), "__isub__": in_place(sub), "__imul__": in_place(mul),
-    "__itruediv__": in_place(div),
+    "__iadd__": in_place(ew.add), "__isub__": in_place(ew.sub), "__imul__": in_place(ew.mul),
+    "__itruediv__": in_place(ew.div),
     # math
     "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "abs": abs,
     "exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
     "clamp": clamp, "matmul": matmul, "addmm": addmm, "where": where_method,
+    "sin": sin, "cos": cos, "tan": tan, "exp2": exp2, "log1p": log1p, "expm1": expm1,
+    "sign": sign, "square": square, "reciprocal": reciprocal, "minimum": minimum,
+    "maximum": maximum, "softmax": softmax, "log_softmax": log_softmax,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     # reductions
-    "sum": sum, "mean": mean, "max": max, "sum_to_size": sum_to_size, "all": all, "any": any,
-    "argmax": argmax,
+    "sum": sum, "mean": mean, "max": max, "min": min, "prod": prod, "cumsum": cumsum, "norm": norm,
+    "sum_to_size": sum_to_size, "all": all, "any": any, "argmax": argmax, "argmin": argmin,
+    "topk": topk,
     # shapes and copies
     "reshape": reshape, "view": view, "flatten": flatten, "transpose": transpose,
     "permute": permute, "t": t, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
-    "clone": clone, "to": to,
+    "flip": flip, "clone": clone, "to": to,
     # in place
     "add_": in_place(add), "sub_": in_place(sub), "mul_": in_place(mul), "div_": in_place(div),
-    "relu_": in_place(relu), "clamp_": in_place(clamp), "copy_": in_place(copy),
-    "fill_": fill_, "zero_": zero_,
+    "pow_": in_place(pow), "neg_": in_place(neg), "abs_": in_place(abs), "exp_": in_place(exp),
+    "log_": in_place(log), "sqrt_": in_place(sqrt), "tanh_": in_place(tanh),
+    "sigmoid_": in_place(sigmoid), "relu_": in_place(relu), "clamp_": in_place(clamp),
+    "sin_": in_place(sin), "cos_": in_place(cos), "square_": in_place(square),
+    "reciprocal_": in_place(reciprocal), "copy_": in_place(copy), "fill_": fill_,
+    "zero_": zero_,
 }
 
 
 def _attach_tensor_methods() -> None:
-    for name, fn in TENSOR_METHODS.items():
-        setattr(Tensor, name, fn)
+    for name, method in TENSOR_METHODS.items():
+        setattr(Tensor, name, method)
 
 
 _attach_tensor_methods()
 
 __all__ = [
-    "abs", "add", "addmm", "all", "any", "argmax", "cat", "clamp", "clone", "copy", "div", "eq",
-    "exp", "expand", "flatten", "full_like", "ge", "gt", "index", "index_put_", "inplace", "le",
-    "log", "lt", "matmul", "max", "mean", "mul", "ne", "neg", "permute", "pow", "relu", "reshape",
-    "sigmoid", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to_size", "t", "tanh", "to",
-    "transpose", "unsqueeze", "view", "where",
+    "abs", "add", "addmm", "all", "any", "argmax", "argmin", "cat", "clamp", "clone", "copy",
+    "cos", "cumsum", "div", "eq", "exp", "exp2", "expand", "expm1", "flatten", "flip",
+    "full_like", "ge", "gt", "index", "index_put_", "inplace", "le", "log", "log1p",
+    "log_softmax", "lt", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne",
+    "neg", "norm", "permute", "pow", "prod", "reciprocal", "relu", "reshape", "sigmoid", "sign",
+    "sin", "softmax", "sqrt", "square", "squeeze", "stack", "sub", "sum", "sum_to_size", "t",
+    "tan", "tanh", "to", "topk", "transpose", "unsqueeze", "view", "where",
 ]

@@ -196,8 +196,8 @@ def index(a: Tensor, key: Any) -> Tensor:
 
 def index_put_(a: Tensor, key: Any, value: Any) -> Tensor:
     """`a[key] = value`: a copy into the part of `a` that the key names (see the module's docstring)."""
-    from .inplace import inplace
     from .elementwise import as_operand, copy, full_like
+    from .inplace import inplace
 
     part, rest = _basic(a, _expanded(a, key), keep_full_slice=False)
     value = as_operand(value, a.data.dtype)

@@ -22,6 +22,9 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, to_array
+from .elementwise import relu, sigmoid
+from .extremes import maximum
+from .unary import log1p
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -58,11 +61,12 @@ class MseLoss(Function):
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     _check_reduction(reduction)
-    if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target, dtype=input.data.dtype))
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"mse_cpu\" not implemented for {input.dtype}: mse_loss needs "
                                   "floating point values, e.g. x.float()")
+    if not isinstance(target, Tensor) or not target.dtype.is_floating_point:
+        # integer targets count in input's floating dtype, as torch's type promotion has it
+        target = Tensor(np.asarray(to_array(target), dtype=input.data.dtype))
     if target.shape != input.shape:
         warnings.warn(f"Using a target size ({list(target.shape)}) that is different to the input "
                       f"size ({list(input.shape)}). This will likely lead to incorrect results due to "
@@ -89,8 +93,42 @@ class LogSoftmax(Function):
         return grad - y.exp() * grad.sum(ctx.dim, keepdim=True), None
 
 
-def log_softmax(input: Tensor, dim: int) -> Tensor:
-    return LogSoftmax.apply(input, dim)
+def softmax_dim(ndim: int, name: str) -> int:
+    """The dimension torch picks when none is given (0 for 0-, 1- and 3-d inputs, else 1), with its
+    deprecation warning: say `dim=` instead."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def log_softmax(input: Tensor, dim: Optional[int] = None, dtype: Any = None) -> Tensor:
+    input = input if dtype is None else input.to(dtype)
+    return LogSoftmax.apply(input, softmax_dim(input.ndim, "log_softmax") if dim is None else dim)
+
+
+class Softmax(Function):
+    """s = e^(z - m) / Σ e^(z - m) along `dim` (m the maximum, so nothing overflows);
+    backward: s · (g - Σ g s)."""
+
+    node_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, z: Tensor, dim: int) -> Tensor:
+        e = np.exp(z.data - z.data.max(axis=dim, keepdims=True))
+        s = Tensor(e / e.sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(s)
+        ctx.dim = dim
+        return s
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        (s,) = ctx.saved_tensors
+        return s * (grad - (grad * s).sum(ctx.dim, keepdim=True)), None
+
+
+def softmax(input: Tensor, dim: Optional[int] = None, dtype: Any = None) -> Tensor:
+    input = input if dtype is None else input.to(dtype)
+    return Softmax.apply(input, softmax_dim(input.ndim, "softmax") if dim is None else dim)
 
 
 class NllLoss(Function):
@@ -212,3 +250,121 @@ def _soft_cross_entropy(logp: Tensor, target: Any, target_array: np.ndarray,
     total = -(weighted * probs).sum()
     samples = logp.numel() // logp.shape[classes]  # N · d1 · d2 ... (1 for an unbatched input)
     return total if reduction == "sum" else DivByNumber.apply(total, samples)
+
+
+# -- binary cross entropy ------------------------------------------------------------------------
+#     bce(x, t)             = -w [t log x + (1 - t) log(1 - x)]            x a probability
+#     bce_with_logits(x, t) = -w [p t log σ(x) + (1 - t) log σ(-x)]        x a logit, p pos_weight
+# The second form never computes σ(x) and then its log: log σ(x) = -(max(-x, 0) + log(1 + e^-|x|))
+# exponentiates only non-positive numbers, so a logit of ±1000 gives a finite loss and gradient.
+# Both record the reduction in their own node, as torch does, and differentiate for the target too.
+
+def _reduced(losses: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return losses
+    return np.asarray(losses.mean() if reduction == "mean" else losses.sum())
+
+
+def _per_element(grad: Tensor, reduction: str, n: int) -> Tensor:
+    """The incoming gradient as the gradient of each element's loss (1/n of it for 'mean')."""
+    return grad / n if reduction == "mean" else grad
+
+
+def _log_sigmoid(x: Tensor) -> Tensor:
+    return -(relu(-x) + log1p((-x.abs()).exp()))
+
+
+class BinaryCrossEntropy(Function):
+    """L = -w [t log x + (1-t) log(1-x)] (logs clamped at -100, as torch);
+    dL/dx = w (x - t) / max(x (1 - x), 1e-12),   dL/dt = w [log(1 - x) - log x]."""
+
+    node_name = "BinaryCrossEntropyBackward0"
+
+    @staticmethod
+    def forward(ctx, x: Tensor, t: Tensor, weight: Optional[np.ndarray], reduction: str) -> np.ndarray:
+        ctx.save_for_backward(x, t)
+        ctx.weight, ctx.reduction = weight, reduction
+        with np.errstate(divide="ignore"):  # log 0 = -inf, clamped to -100 as torch clamps it
+            log_x, log_1mx = (np.maximum(np.log(v), -100) for v in (x.data, 1 - x.data))
+        losses = -(t.data * log_x + (1 - t.data) * log_1mx)
+        return _reduced(losses if weight is None else losses * weight, reduction)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        x, t = ctx.saved_tensors
+        g = _per_element(grad, ctx.reduction, x.numel())
+        if ctx.weight is not None:
+            g = g * Tensor(ctx.weight)
+        grad_x = g * (x - t) / maximum((1 - x) * x, 1e-12) if ctx.needs_input_grad[0] else None
+        grad_t = None
+        if ctx.needs_input_grad[1]:
+            grad_t = g * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+        return grad_x, grad_t, None, None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """L = w [(1 - t) x - (1 + (p - 1) t) log σ(x)]  (the same as -w [p t log σ(x) + (1-t) log σ(-x)]);
+    dL/dx = w [(p t + 1 - t) σ(x) - p t],   dL/dt = w [log σ(-x) - p log σ(x)]."""
+
+    node_name = "BinaryCrossEntropyWithLogitsBackward0"
+
+    @staticmethod
+    def forward(ctx, x: Tensor, t: Tensor, weight: Optional[np.ndarray],
+                pos_weight: Optional[np.ndarray], reduction: str) -> np.ndarray:
+        ctx.save_for_backward(x, t)
+        ctx.weight, ctx.pos_weight, ctx.reduction = weight, pos_weight, reduction
+        minus_log_sigmoid = np.maximum(-x.data, 0) + np.log1p(np.exp(-np.abs(x.data)))
+        scale = 1 if pos_weight is None else 1 + (pos_weight - 1) * t.data
+        losses = (1 - t.data) * x.data + scale * minus_log_sigmoid
+        return _reduced(losses if weight is None else losses * weight, reduction)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        x, t = ctx.saved_tensors
+        g = _per_element(grad, ctx.reduction, x.numel())
+        if ctx.weight is not None:
+            g = g * Tensor(ctx.weight)
+        p = 1.0 if ctx.pos_weight is None else Tensor(ctx.pos_weight)
+        grad_x = g * ((p * t + 1 - t) * sigmoid(x) - p * t) if ctx.needs_input_grad[0] else None
+        grad_t = g * (_log_sigmoid(-x) - p * _log_sigmoid(x)) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_t, None, None, None
+
+
+def _as_target(target: Any, input: Tensor) -> Tensor:
+    return target if isinstance(target, Tensor) else Tensor(to_array(target).astype(input.data.dtype))
+
+
+def _constant(t: Optional[Any], input: Tensor) -> Optional[np.ndarray]:
+    """A weight: not differentiated (torch refuses one that requires grad), broadcast against input."""
+    if t is None:
+        return None
+    if isinstance(t, Tensor) and t.requires_grad:
+        raise RuntimeError("binary cross entropy is not differentiable with respect to its weights: "
+                           "pass weights that do not require grad (weight.detach())")
+    return to_array(t).astype(input.data.dtype)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None,
+                         reduction: str = "mean") -> Tensor:
+    """Cross entropy of probabilities `input` (each in [0, 1]) against targets in [0, 1]."""
+    _check_reduction(reduction)
+    target = _as_target(target, input)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if ((input.data < 0) | (input.data > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy "
+                           "takes probabilities; for logits use binary_cross_entropy_with_logits)")
+    return BinaryCrossEntropy.apply(input, target, _constant(weight, input), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Optional[Tensor] = None,
+                                     reduction: str = "mean",
+                                     pos_weight: Optional[Tensor] = None) -> Tensor:
+    """Cross entropy of σ(input) against targets in [0, 1], computed from the logits stably."""
+    _check_reduction(reduction)
+    target = _as_target(target, input)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    return BinaryCrossEntropyWithLogits.apply(input, target, _constant(weight, input),
+                                              _constant(pos_weight, input), reduction)

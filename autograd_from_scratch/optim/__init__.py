@@ -1,5 +1,9 @@
-"""`afs.optim`: optimizers, as `torch.optim`."""
+"""`afs.optim`: optimizers and learning-rate schedules, as `torch.optim`."""
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
 from .optimizer import Optimizer
+from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD"]
+__all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "lr_scheduler"]
