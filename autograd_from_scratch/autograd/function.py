@@ -24,7 +24,7 @@ the backward pass itself: that is how higher-order gradients work.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import numpy as np
 
@@ -46,6 +46,9 @@ class Function(Node):
     # nothing can be run again, as in torch; one whose tensors were freed cannot).
     _saved: Optional[list[Optional[SavedTensor]]] = []
     _arg_is_tensor: tuple[bool, ...] = ()  # which arguments of forward have an edge
+
+    if TYPE_CHECKING:  # an op keeps its own values on ctx in forward (ctx.shape = ...), as in torch
+        def __getattr__(self, name: str) -> Any: ...
 
     def name(self) -> str:
         return self.node_name or type(self).__name__ + "Backward"
