@@ -5,10 +5,10 @@ passes every notebook through `lecture_decks` before nbconvert turns it into rev
 itself is never changed. What the view does, in order:
 
 1. Leaves out what a room need not read: cells whose slide_type is `skip`, cells tagged `slide-skip`,
-   and the code of an exercise section (from an "Exercises" heading to "What we saw"): an exercise
+   setup cells (imports and seeds only), and the code of an exercise section (from an "Exercises" heading to "What we saw"): an exercise
    slide shows the task only.
 2. Shows the output alone (no code) for cells tagged `slide-hide-input`, and by itself for cells that
-   draw a matplotlib plot, build a widget or lay out the backward-pass frames (`frames.strip`).
+   draw a plot (a PNG output), build a widget or lay out the backward-pass frames (`frames.strip`).
    `slide-hide-output` drops a cell's outputs.
 3. An error shows its last line (`RuntimeError: ...`), never the traceback or a file's path.
 4. Engine source printed with `inspect.getsource` shows its key lines on the slide (the code without
@@ -47,12 +47,11 @@ CELL_GAP = 12                                    # between two cells
 BLOCK_PAD = 16                                   # a code block's or output's padding
 MIN_LABEL_PX = 16                                # a graph's smallest label on the screen
 KEY_LINES = 16                                   # engine source: at most this many key lines
-MINUTES_PER = {"slide": 1.5, "code": 2.0, "exercise": 5.0, "reference": 0.5}
+MINUTES_PER = {"slide": 1.5, "code": 2.0, "exercise": 6.0, "reference": 0.5}
 
 EXERCISE_RE = re.compile(r"^\s{0,3}#{1,3}\s+Exercises?\b", re.I | re.M)
 SUMMARY_RE = re.compile(r"^\s{0,3}#{1,3}\s+What we saw\b", re.I | re.M)
 HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-PLOT_RE = re.compile(r"\bplt\.|matplotlib")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 PATH_RE = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.+-]+)+/([\w.+-]+\.py)")
 
@@ -229,6 +228,9 @@ def output_height(output: dict) -> int:
         if size:  # shown at its size, or shrunk to the width
             return int(size[1] * min(1.0, TEXT_W / size[0])) + 8
         return 400
+    if "text/html" in data and "afs-frames" in "".join(data["text/html"]):  # the frames: the tallest
+        svgs = re.findall(r"<svg\b.*?</svg>", "".join(data["text/html"]), flags=re.S)
+        return max(int(svg_size(svg)[1] * graph_scale(svg)) for svg in svgs) + 8
     if "text/html" in data:
         text = re.sub(r"<[^>]+>", "", "".join(data["text/html"]))
         return code_height(text)
@@ -255,6 +257,16 @@ def short_error(output: dict) -> dict:
     message = ANSI_RE.sub("", f"{output.get('ename', 'Error')}: {output.get('evalue', '')}")
     message = PATH_RE.sub(r"\1", message)
     return {**output, "traceback": [message]}
+
+
+SETUP_LINE = re.compile(r"(import\s|from\s+\S+\s+import\s|\w+\.manual_seed\(|print\(|\)$|\s)")
+
+
+def is_setup_cell(cell: dict) -> bool:
+    """A code cell of imports and seeds (and a print saying they ran): nothing for a room to read."""
+    lines = [l for l in source(cell).split("\n") if l.strip() and not l.lstrip().startswith("#")]
+    return bool(lines) and any(l.startswith(("import ", "from ")) for l in lines) and \
+        all(SETUP_LINE.match(l) for l in lines)
 
 
 def is_engine_source(cell: dict) -> bool:
@@ -424,7 +436,6 @@ def frames_cells(cell: dict) -> list[dict]:
     view["outputs"] = [{"output_type": "display_data", "metadata": {},
                         "data": {"text/html": '<div class="afs-frames r-stack">' + "".join(frames) + "</div>",
                                  "text/plain": f"<{len(svgs)} frames>"}}]
-    set_slide_type(view, "subslide")
     return [view]
 
 
@@ -477,7 +488,7 @@ def view_cell(cell: dict, in_exercises: bool) -> list[dict]:
         return []
     if kind == "notes":
         return [cell]
-    if cell["cell_type"] == "code" and in_exercises:
+    if cell["cell_type"] == "code" and (in_exercises or is_setup_cell(cell)):
         return []
     cell = copy.deepcopy(cell)
     if "slide-break" in cell_tags and kind not in ("slide", "subslide"):
@@ -489,7 +500,7 @@ def view_cell(cell: dict, in_exercises: bool) -> list[dict]:
     if "slide-hide-output" in cell_tags:
         cell["outputs"] = []
     output_only = ("slide-hide-input" in cell_tags
-                   or ("image/png" in data_kinds and PLOT_RE.search(src))
+                   or "image/png" in data_kinds
                    or "application/vnd.jupyter.widget-view+json" in data_kinds)
     if output_only and cell.get("outputs"):
         cell["metadata"].setdefault("transient", {})["remove_source"] = True
@@ -654,7 +665,7 @@ def closing_cells(deck: Deck, summary_present: bool, following: Deck | None, goa
 
 def timing_note(deck: Deck) -> dict:
     lines = [f"Timing plan, {deck.minutes:.0f} minutes in all "
-             f"(1.5 min a slide, 2 with code, 5 an exercise; keep a spare 5):"]
+             f"(1.5 min a slide, 2 with code, 6 an exercise done in class, 0.5 a reference sub-slide):"]
     clock = 0.0
     for name, minutes in deck.sections:
         lines.append(f"- {clock:4.0f}-{clock + minutes:.0f} min: {name} ({minutes:.0f} min)")

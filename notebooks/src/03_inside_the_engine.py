@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -253,7 +255,7 @@ x = afs.tensor(3.0, requires_grad=True)
 (x * x).backward()
 print(f"assigning engine: {x_wrong.grad}   torch: {x_t.grad.item()}   afs: {x.grad.item()}   (2x = {2 * 3.0})")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
 # In our engine the sum happens in two places. `send` (above) adds the gradients arriving at a node
 # before the node runs; `AccumulateGrad.accumulate` adds what reaches a leaf into `.grad`. That same `+=`
 # is why `.grad` keeps growing across backward calls until it is cleared (notebook 02, `zero_grad`):

@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -390,7 +392,7 @@ with torch.no_grad():
               f"{bn.running_var[0].item():>15.4f} {bn_t.running_var[0].item():>8.4f}")
 print("num_batches_tracked:", int(bn.num_batches_tracked.item()), int(bn_t.num_batches_tracked.item()))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
 # ### Evaluation mode
 # After `eval()`, the layer uses the running estimates: each image is normalised on its own, independently of the rest
 # of the batch (in training, one image's output depends on the whole batch):

@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -290,7 +292,7 @@ print("all 62 gradients agree:", all_agree)
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.optim.SGD._update_block))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
 # ### Step 1
 # We watch four parameters from different depths and keep their values and gradients, in float64 numpy
 # arrays, to redo the update by hand.

@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -460,7 +462,7 @@ side_by_side(y_ours, y, params=[("x", x_ours), ("x", x)], title="y = x * 2;  y.m
 # and the backward of `add` needs nothing, so no node has saved the values that were overwritten.
 # The next slide is the case where a node did save them.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "slide"}
 # ## When backward needs the old values
 #
 # $y = e^x$ saves its *output* for backward, since $\frac{d}{dx}e^x = e^x = y$. If `y.add_(1)`

@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -323,7 +325,7 @@ print("mean loss per epoch, afs:  ", np.round(means_ours, 4).tolist())
 # rounding errors of two implementations (e.g. a different summation order inside a matrix
 # product), around $10^{-16}$ per operation; section 7 shows how they grow, and why float64.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "slide"}
 # ## 6 · Test accuracy, in `no_grad` mode
 #
 # To evaluate, we only need the forward pass: no graph, no gradients. As in notebook 06, `no_grad()`
