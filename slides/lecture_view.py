@@ -562,6 +562,11 @@ def plain(text: str) -> str:
     return re.sub(r"\*\*|__|<[^>]+>", "", text).strip()
 
 
+def unnumbered(name: str) -> str:
+    """A section's name for a list: "2 · The model" -> "The model" (the list numbers it)."""
+    return re.sub(r"^\d+\s*[.·:)]\s*", "", name)
+
+
 def summary_items(cells: list[dict]) -> list[str]:
     """The bullet points of a "What we saw" cell."""
     for cell in cells:
@@ -631,7 +636,7 @@ def notes_cell(text: str) -> dict:
 
 
 def agenda_cells(deck: Deck) -> list[dict]:
-    items = [name for name, _ in deck.sections[1:]]
+    items = [unnumbered(name) for name, _ in deck.sections[1:]]
     text = "## Agenda\n\n" + "\n".join(f"{k + 1}. {name}" for k, name in enumerate(items))
     return [md_cell(text, "slide"), notes_cell(
         "say where the lecture goes and where it stops; point at the section the class will find hardest. "
@@ -641,7 +646,7 @@ def agenda_cells(deck: Deck) -> list[dict]:
 def opening_cells(deck: Deck, previous: Deck | None, previous_summary: list[str]) -> list[dict]:
     cells = []
     if previous is not None:
-        items = previous_summary or [name for name, _ in previous.sections[1:]]
+        items = previous_summary or [unnumbered(name) for name, _ in previous.sections[1:]]
         text = f"## Last time: {plain(previous.title)}\n\n" + "\n".join(f"- {item}" for item in items)
         cells += [md_cell(text, "slide"), notes_cell(
             "ask the room to recall one item before showing the list; two minutes at most, then move on.")]
@@ -651,7 +656,7 @@ def opening_cells(deck: Deck, previous: Deck | None, previous_summary: list[str]
 def closing_cells(deck: Deck, summary_present: bool, following: Deck | None, goals_next: list[str]) -> list[dict]:
     cells = []
     if not summary_present:
-        items = [name for name, _ in deck.sections[1:]]
+        items = [unnumbered(name) for name, _ in deck.sections[1:]]
         cells += [md_cell("## What we saw\n\n" + "\n".join(f"- {item}" for item in items), "slide"),
                   notes_cell("recap in one sentence per item; ask which one to repeat next time.")]
     if following is not None:
