@@ -730,7 +730,7 @@ def assemble(deck: Deck, previous: Deck | None, following: Deck | None) -> Deck:
     body = body[:k] + opening + body[k:]
     # The closing: "what we saw" (the notebook's own, if this lecture has it) and "next".
     closing = closing_cells(deck, summary_present, following, goals_next)
-    in_exercises, view = False, []
+    in_exercises, view, main_end = False, [], 0
     for cell in head + body:
         if cell["cell_type"] == "markdown" and slide_type(cell) in ("slide", "subslide"):
             text = source(cell)
@@ -738,7 +738,14 @@ def assemble(deck: Deck, previous: Deck | None, following: Deck | None) -> Deck:
                 in_exercises = True
             elif SUMMARY_RE.search(text) or (slide_type(cell) == "slide" and not text.lstrip().startswith("###")):
                 in_exercises = False
-        view += view_cell(cell, in_exercises)
+        cells = view_cell(cell, in_exercises)
+        if slide_type(cell) == "notes":  # a cell's notes stay with it, not with its reference sub-slides
+            view[main_end:main_end] = cells
+            main_end += len(cells)
+            continue
+        reference = next((k for k, c in enumerate(cells) if "afs-reference" in tags(c)), len(cells))
+        main_end = len(view) + reference
+        view += cells
     view = paginate(view + closing)
     deck.sections = plan_minutes(view)
     deck.minutes = sum(m for _, m in deck.sections)
