@@ -1,24 +1,30 @@
-"""Build one reveal.js deck per notebook under build/slides/, working with no network.
+"""Build the lecture decks (reveal.js) of the notebooks under build/slides/, working with no network.
 
     python scripts/build_slides.py                     # every notebooks/*.ipynb (what `make slides` runs)
-    python scripts/build_slides.py notebooks/01_first_gradients.ipynb   # only these decks
+    python scripts/build_slides.py notebooks/01_first_gradients.ipynb   # only these notebooks' decks
     python scripts/build_slides.py --force             # rebuild everything
 
-Each cell's metadata.slideshow.slide_type says where it goes (slide, subslide, fragment, skip,
-notes: speaker notes, press S in the deck). nbconvert's reveal template loads reveal.js, MathJax 2,
-require.js and jQuery from CDNs; here they come from the npm registry instead, pinned in
-slides/package.json and slides/package-lock.json, installed with `npm ci` into slides/node_modules
-and copied to build/slides/vendor/, and the HTML points at those copies. The template
-slides/templates/offline_reveal drops the stock template's other network loads (mermaid.js, the
-ipywidgets renderer: a widget shows as a box that says to run the notebook or use RISE), and
-sets the decks to 1280x720 (16:9), with the code visible but no In/Out prompts; a slide taller than
-that scrolls. Every deck is checked for a script, style sheet, image or font still fetched from
+Each notebook first goes through its lecture view (slides/lecture_view.py: what a room should see,
+cut into slides that fit 1280x720; a notebook with a `lecture-break` cell becomes two decks,
+NAME-1.html and NAME-2.html; each deck gets its agenda, "last time", "what we saw", "next" and a
+timing plan), then nbconvert's SlidesExporter with the template slides/templates/offline_reveal
+turns it into reveal.js. Each cell's metadata.slideshow.slide_type says where it goes (slide,
+subslide, fragment, skip, notes: speaker notes, press S in the deck).
+
+nbconvert's reveal template loads reveal.js, MathJax 2, require.js and jQuery from CDNs; here they
+come from the npm registry instead, pinned in slides/package.json and slides/package-lock.json,
+installed with `npm ci` into slides/node_modules and copied to build/slides/vendor/, and the HTML
+points at those copies. The template drops the stock template's other network loads (mermaid.js,
+the ipywidgets renderer: a widget shows as a box that says to run the notebook or use RISE), sets
+the decks to 1280x720 with big type and no In/Out prompts, and scales graphs to the room left on
+their slide. Every deck is checked for a script, style sheet, image or font still fetched from
 http(s):// and the build fails if one is. Links to another notebook (02_x.ipynb) go to its deck.
 
 It is incremental: `npm ci` runs only when slides/package-lock.json changed, vendor/ is copied only
-when the lock file changed, and a deck is rebuilt only when its notebook, the template, this script
-or nbconvert changed (build/slides/.build-state.json), so a second run takes a fraction of a second.
-build/slides/index.html lists the decks, each titled with its notebook's first heading.
+when the lock file changed, and a notebook's decks are rebuilt only when it, its neighbours (whose
+summary and goals its "last time" and "next" slides show), the lecture view, the template, this
+script or nbconvert changed (build/slides/.build-state.json), so a second run takes a fraction of
+a second. build/slides/index.html lists the decks.
 """
 from __future__ import annotations
 
@@ -431,7 +437,7 @@ def build(notebooks: list[Path], out: Path, force: bool = False, jobs: int | Non
                   if (out / f"{name}.html").is_file()}
         write_if_changed(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
         write_index(out, titles)
-    log(f"{len(stale)} of {len(notebooks)} deck(s) rebuilt, {len(titles)} in "
+    log(f"{len(stale)} of {len(notebooks)} notebook(s) rebuilt, {len(titles)} decks in "
         f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/index.html "
         f"({time.perf_counter() - start:.1f} s)")
     return titles

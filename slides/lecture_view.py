@@ -30,7 +30,6 @@ measures every slide in Chromium and fails on one that still overflows.
 from __future__ import annotations
 
 import copy
-import html
 import math
 import re
 from dataclasses import dataclass, field
@@ -669,8 +668,8 @@ def closing_cells(deck: Deck, summary_present: bool, following: Deck | None, goa
 
 
 def timing_note(deck: Deck) -> dict:
-    lines = [f"Timing plan, {deck.minutes:.0f} minutes in all "
-             f"(1.5 min a slide, 2 with code, 6 an exercise done in class, 0.5 a reference sub-slide):"]
+    lines = [(f"Timing plan, {deck.minutes:.0f} minutes in all "
+              "(1.5 min a slide, 2 with code, 6 an exercise done in class, 0.5 a reference sub-slide):")]
     clock = 0.0
     for name, minutes in deck.sections:
         lines.append(f"- {clock:4.0f}-{clock + minutes:.0f} min: {name} ({minutes:.0f} min)")
