@@ -5,7 +5,7 @@ fonts ship with RISE, slide numbers); the default theme, `simple`, imports Googl
 load. A JupyterLab server (jupyterlab_rise's standalone /rise/ page) serves one notebook on
 127.0.0.1; headless Chromium opens the slideshow with every request that is not to that server (or
 file:/data:/blob:) aborted, and the test fails on any aborted request, on a slideshow that is not
-1280x720, or on missing slide numbers.
+1280x720, with prose below 24 px (notebooks/rise.css sets the type), or without slide numbers.
 """
 from __future__ import annotations
 
@@ -93,8 +93,11 @@ def test_rise_slideshow_is_offline(server):
         page.wait_for_timeout(4000)  # the theme, the fonts and MathJax load after the first slide
         shown = page.evaluate("""() => {
             const slides = document.querySelector('.reveal .slides');
+            const size = sel => { const e = document.querySelector('.reveal .slides section.present ' + sel);
+                                  return e ? parseFloat(getComputedStyle(e).fontSize) : null; };
             return {width: slides.style.width, height: slides.style.height,
-                    number: document.querySelector('.reveal .slide-number').textContent.trim()};
+                    number: document.querySelector('.reveal .slide-number').textContent.trim(),
+                    prose: size('.jp-RenderedMarkdown li, .jp-RenderedMarkdown p')};
         }""")
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(1500)
@@ -102,8 +105,9 @@ def test_rise_slideshow_is_offline(server):
     assert not blocked, f"RISE asked the network for: {blocked[:5]}"
     assert shown["width"] == "1280px" and shown["height"] == "720px", f"RISE slides are {shown}"
     assert shown["number"], "no slide number"
-    # RISE looks for optional style sheets (rise.css, <notebook>.css) that we do not ship; a kernel
+    assert shown["prose"] and shown["prose"] >= 24, f"RISE prose at {shown['prose']} px (notebooks/rise.css)"
+    # RISE also looks for a per-notebook style sheet (<notebook>.css) that we do not ship; a kernel
     # request cut when the browser closes is fine too.
-    optional = ("/files/rise.css", f"/files/{DECK}.css", "/api/")
+    optional = (f"/files/{DECK}.css", "/api/")
     local_failures = [f for f in failed if not any(o in f for o in optional)]
     assert not local_failures, f"loads failed: {local_failures[:5]}"
