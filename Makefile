@@ -24,7 +24,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cf
 # Jupyter looks up kernels in .venv before ~/.local, so "python3" is always .venv/bin/python.
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help setup system-deps lint test test-engine lab notebooks notebook figures slides bench
+.PHONY: help setup system-deps lint test test-engine lab notebooks notebook figures slides handout bench
 
 help:
 	@sed -n '1,6p' Makefile | sed 's/^# /  /'
@@ -89,6 +89,9 @@ figures: system-deps setup
 
 slides: system-deps setup
 	$(PY) scripts/build_slides.py
+
+handout: system-deps setup
+	$(PY) scripts/build_handouts.py
 
 bench: system-deps setup
 	$(PY) benchmarks/resnet18_step.py --json figures/benchmark.json --readme README.md

@@ -1,29 +1,36 @@
-"""Build one reveal.js deck per notebook under build/slides/, working with no network.
+"""Build the lecture decks (reveal.js) of the notebooks under build/slides/, working with no network.
 
     python scripts/build_slides.py                     # every notebooks/*.ipynb (what `make slides` runs)
-    python scripts/build_slides.py notebooks/01_first_gradients.ipynb   # only these decks
+    python scripts/build_slides.py notebooks/01_first_gradients.ipynb   # only these notebooks' decks
     python scripts/build_slides.py --force             # rebuild everything
 
-Each cell's metadata.slideshow.slide_type says where it goes (slide, subslide, fragment, skip,
-notes: speaker notes, press S in the deck). nbconvert's reveal template loads reveal.js, MathJax 2,
-require.js and jQuery from CDNs; here they come from the npm registry instead, pinned in
-slides/package.json and slides/package-lock.json, installed with `npm ci` into slides/node_modules
-and copied to build/slides/vendor/, and the HTML points at those copies. The template
-slides/templates/offline_reveal drops the stock template's other network loads (mermaid.js, the
-ipywidgets renderer: a widget shows as a box that says to run the notebook or use RISE), and
-sets the decks to 1280x720 (16:9), with the code visible but no In/Out prompts; a slide taller than
-that scrolls. Every deck is checked for a script, style sheet, image or font still fetched from
+Each notebook first goes through its lecture view (slides/lecture_view.py: what a room should see,
+cut into slides that fit 1280x720; a notebook with a `lecture-break` cell becomes two decks,
+NAME-1.html and NAME-2.html; each deck gets its agenda, "last time", "what we saw", "next" and a
+timing plan), then nbconvert's SlidesExporter with the template slides/templates/offline_reveal
+turns it into reveal.js. Each cell's metadata.slideshow.slide_type says where it goes (slide,
+subslide, fragment, skip, notes: speaker notes, press S in the deck).
+
+nbconvert's reveal template loads reveal.js, MathJax 2, require.js and jQuery from CDNs; here they
+come from the npm registry instead, pinned in slides/package.json and slides/package-lock.json,
+installed with `npm ci` into slides/node_modules and copied to build/slides/vendor/, and the HTML
+points at those copies. The template drops the stock template's other network loads (mermaid.js,
+the ipywidgets renderer: a widget shows as a box that says to run the notebook or use RISE), sets
+the decks to 1280x720 with big type and no In/Out prompts, and scales graphs to the room left on
+their slide. Every deck is checked for a script, style sheet, image or font still fetched from
 http(s):// and the build fails if one is. Links to another notebook (02_x.ipynb) go to its deck.
 
 It is incremental: `npm ci` runs only when slides/package-lock.json changed, vendor/ is copied only
-when the lock file changed, and a deck is rebuilt only when its notebook, the template, this script
-or nbconvert changed (build/slides/.build-state.json), so a second run takes a fraction of a second.
-build/slides/index.html lists the decks, each titled with its notebook's first heading.
+when the lock file changed, and a notebook's decks are rebuilt only when it, its neighbours (whose
+summary and goals its "last time" and "next" slides show), the lecture view, the template, this
+script or nbconvert changed (build/slides/.build-state.json), so a second run takes a fraction of
+a second. build/slides/index.html lists the decks.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import hashlib
 import html
 import importlib.metadata
@@ -46,6 +53,7 @@ NODE_MODULES = SLIDES_DIR / "node_modules"
 LOCK_FILE = SLIDES_DIR / "package-lock.json"
 TEMPLATES_DIR = SLIDES_DIR / "templates"
 TEMPLATE_NAME = "offline_reveal"
+VIEW_FILE = SLIDES_DIR / "lecture_view.py"
 DEFAULT_OUT = ROOT / "build" / "slides"
 STATE_FILE = ".build-state.json"
 NPM_STAMP = NODE_MODULES / ".lock-sha256"  # the package-lock.json that node_modules was installed from
@@ -174,25 +182,31 @@ def copy_vendor(out: Path, state: dict) -> None:
 
 
 # -- one deck per notebook ---------------------------------------------------------------------------
-def notebook_title(nb: dict, default: str) -> str:
-    """The text of the notebook's first markdown heading, without markdown markup."""
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "markdown":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        for line in source.splitlines():
-            match = re.match(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
-            if match and match[1]:
-                text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", match[1])  # [text](link) -> text
-                return re.sub(r"\*\*|__|[*`]|<[^>]+>", "", text).strip() or default
-    return default
+def first_deck_name(notebook: Path) -> str:
+    """The name of a notebook's first deck: the notebook's stem, or stem-1 when it is two lectures."""
+    text = notebook.read_text(encoding="utf-8")
+    return f"{notebook.stem}-1" if '"lecture-break"' in text else notebook.stem
 
 
-def deck_inputs_hash(notebook: Path) -> str:
+def neighbours(notebooks: list[Path], k: int) -> list[Path]:
+    """The notebook and the ones before and after it: its decks' "last time" and "next" slides read them."""
+    return notebooks[max(k - 1, 0):k + 2]
+
+
+def deck_inputs_hash(notebooks: list[Path], k: int) -> str:
     template_files = sorted(p for p in (TEMPLATES_DIR / TEMPLATE_NAME).rglob("*") if p.is_file())
-    return sha256(notebook.read_bytes(), Path(__file__).read_bytes(), NBCONVERT_VERSION.encode(),
+    return sha256(*(nb.read_bytes() for nb in neighbours(notebooks, k)), str(k).encode(),
+                  Path(__file__).read_bytes(), VIEW_FILE.read_bytes(), NBCONVERT_VERSION.encode(),
                   *(p.read_bytes() for p in template_files))
+
+
+def load_view():
+    """slides/lecture_view.py, the lecture view of a notebook."""
+    if str(SLIDES_DIR) not in sys.path:
+        sys.path.insert(0, str(SLIDES_DIR))
+    import lecture_view
+
+    return lecture_view
 
 
 _exporter = None
@@ -243,23 +257,40 @@ def make_exporter():
     return SlidesExporter(config=c)
 
 
-def build_deck(notebook: str, out: str) -> tuple[str, str, float]:
-    """Convert one notebook to out/<name>.html; returns (name, title, seconds)."""
+def build_decks(notebooks: list[str], k: int, out: str, first_decks: dict[str, str]) -> list[tuple[str, str, float]]:
+    """Convert notebook k of the series to its lecture deck(s), out/<name>.html; [(name, title, seconds)].
+
+    first_decks maps a notebook's stem to its first deck's name (for links between notebooks).
+    """
     import nbformat
 
+    view = load_view()
     start = time.perf_counter()
-    path, out_dir = Path(notebook), Path(out)
-    nb = nbformat.read(path, as_version=4)
-    title = notebook_title(nb, path.stem)
-    nb.metadata["title"] = title  # the page's <title>
-    body, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
-    # A link to another notebook of the series goes to that notebook's deck.
-    body = re.sub(r'(<a\s[^>]*?href=")([\w.-]+)\.ipynb(?:#[^"]*)?"', r'\1\2.html"', body)
-    problems = external_loads(body)
-    if problems:
-        raise BuildError(f"{path.name}: the deck would still load from the network: {problems[:5]}")
-    write_if_changed(out_dir / f"{path.stem}.html", body)
-    return path.stem, title, time.perf_counter() - start
+    paths, out_dir = [Path(nb) for nb in notebooks], Path(out)
+    near = neighbours(paths, k)
+    series = [(p.stem, nbformat.read(p, as_version=4)) if p in near else (p.stem, {"cells": []}) for p in paths]
+    nb = series[k][1]
+    results = []
+    for deck in view.lecture_decks(series, k):
+        lecture = copy.deepcopy(nb)
+        lecture.cells = [nbformat.from_dict(cell) for cell in deck.cells]
+        for n, cell in enumerate(lecture.cells):
+            cell.setdefault("metadata", {})
+            cell.setdefault("id", f"lecture-view-{n}")
+            if cell.cell_type == "code":
+                cell.setdefault("outputs", [])
+                cell.setdefault("execution_count", None)
+        lecture.metadata["title"] = deck.title  # the page's <title>
+        body, _ = exporter().from_notebook_node(lecture, resources={"metadata": {"name": deck.name}})
+        # A link to another notebook of the series goes to that notebook's (first) deck.
+        body = re.sub(r'(<a\s[^>]*?href=")([\w.-]+)\.ipynb(?:#[^"]*)?"',
+                      lambda m: f'{m[1]}{first_decks.get(m[2], m[2])}.html"', body)
+        problems = external_loads(body)
+        if problems:
+            raise BuildError(f"{deck.name}: the deck would still load from the network: {problems[:5]}")
+        write_if_changed(out_dir / f"{deck.name}.html", body)
+        results.append((deck.name, deck.title, time.perf_counter() - start))
+    return results
 
 
 # -- no network --------------------------------------------------------------------------------------
@@ -361,49 +392,52 @@ def build(notebooks: list[Path], out: Path, force: bool = False, jobs: int | Non
         if force:
             state.pop("vendor", None)
         copy_vendor(out, state)
-        decks = state.setdefault("decks", {})  # name -> {"hash": ..., "title": ...}
+        # notebook stem -> {"hash": ..., "decks": [[name, title], ...]}
+        built = state.setdefault("notebooks", {})
+        state.pop("decks", None)  # the layout of an older version of this script
+        series = sorted(set(NOTEBOOKS_DIR.glob("*.ipynb")) | set(notebooks))
+        first_decks = {nb.stem: first_deck_name(nb) for nb in series}
 
         stale = []
         for nb in notebooks:
-            wanted = deck_inputs_hash(nb)
-            if force or decks.get(nb.stem, {}).get("hash") != wanted or not (out / f"{nb.stem}.html").is_file():
-                stale.append((nb, wanted))
+            k = series.index(nb)
+            wanted = deck_inputs_hash(series, k)
+            entry = built.get(nb.stem, {})
+            if force or entry.get("hash") != wanted or not entry.get("decks") or \
+                    not all((out / f"{name}.html").is_file() for name, _ in entry["decks"]):
+                stale.append((nb, k, wanted))
         if stale:
             warm_up()  # here, once: forked worker processes start warm (seconds each otherwise)
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(stale), 8))
+            args = ([str(nb) for nb in series], first_decks)
             if jobs == 1:
-                results = [build_deck(str(nb), str(out)) for nb, _ in stale]
+                results = [build_decks(args[0], k, str(out), first_decks) for _, k, _ in stale]
             else:
                 fork = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
                 with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
-                    results = list(pool.map(build_deck, [str(nb) for nb, _ in stale], [str(out)] * len(stale)))
-            for (nb, wanted), (name, title, seconds) in zip(stale, results):
-                decks[name] = {"hash": wanted, "title": title}
-                log(f"{name}.html ({seconds:.1f} s)")
+                    results = list(pool.map(build_decks, [args[0]] * len(stale), [k for _, k, _ in stale],
+                                            [str(out)] * len(stale), [first_decks] * len(stale)))
+            for (nb, _, wanted), made in zip(stale, results):
+                old = {name for name, _ in built.get(nb.stem, {}).get("decks", [])}
+                built[nb.stem] = {"hash": wanted, "decks": [[name, title] for name, title, _ in made]}
+                for name in old - {name for name, _, _ in made}:
+                    (out / f"{name}.html").unlink(missing_ok=True)
+                for name, _, seconds in made:
+                    log(f"{name}.html ({seconds:.1f} s)")
 
         if prune:
             keep = {nb.stem for nb in notebooks}
-            for page in out.glob("*.html"):
-                if page.name != "index.html" and page.stem not in keep:
-                    page.unlink()
-                    log(f"removed {page.name} (its notebook is gone)")
+            for stem in list(built):
+                if stem not in keep:
+                    for name, _ in built.pop(stem)["decks"]:
+                        (out / f"{name}.html").unlink(missing_ok=True)
+                        log(f"removed {name}.html (its notebook is gone)")
         # The index: every deck in `out` (a partial build leaves the others there).
-        titles = {}
-        for page in sorted(out.glob("*.html")):
-            if page.name == "index.html":
-                continue
-            if page.stem not in decks:  # built by hand or by an older version of this script
-                source = next((nb for nb in notebooks if nb.stem == page.stem), NOTEBOOKS_DIR / f"{page.stem}.ipynb")
-                if not source.is_file():
-                    continue
-                decks[page.stem] = {"hash": "", "title": notebook_title(json.loads(source.read_text(encoding="utf-8")), page.stem)}
-            titles[page.stem] = decks[page.stem]["title"]
-        for name in list(decks):
-            if name not in titles:
-                del decks[name]
+        titles = {name: title for stem in sorted(built) for name, title in built[stem]["decks"]
+                  if (out / f"{name}.html").is_file()}
         write_if_changed(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
         write_index(out, titles)
-    log(f"{len(stale)} of {len(notebooks)} deck(s) rebuilt, {len(titles)} in "
+    log(f"{len(stale)} of {len(notebooks)} notebook(s) rebuilt, {len(titles)} decks in "
         f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/index.html "
         f"({time.perf_counter() - start:.1f} s)")
     return titles

@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -36,6 +38,11 @@
 #
 # $$\hat y = f_L\big(\cdots f_2\big(f_1(x;\,\theta_1);\,\theta_2\big)\cdots;\,\theta_L\big).$$
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Keep it concrete: a network is nested functions of parameters, and training needs
+# the derivative of the loss with respect to every parameter. Autograd computes all of them from one
+# call.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Training a network repeats two steps:
 #
@@ -50,6 +57,10 @@
 # $$\theta \leftarrow \theta - \eta\, \nabla_\theta L \qquad (\eta\text{: the learning rate}).$$
 #
 # Autograd's job is the middle of step 2: the gradients, for every parameter, from one call.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Ask the room to name the two steps before the slide reveals them. Then say where
+# this series sits: entirely inside step 2, the backward pass.
 
 # %% slideshow={"slide_type": "subslide"}
 import numpy as np
@@ -85,6 +96,11 @@ print(f"{weights}: {weights.meta['num_params']:,} parameters,",
       f"ImageNet top-1 accuracy {weights.meta['_metrics']['ImageNet-1K']['acc@1']}%")
 print("would be downloaded from", weights.url, f"({weights.meta['_file_size']:.1f} MB)")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: No download happens in class: the weights enum is shown, the model itself starts
+# from seeded random weights, and the printed agreement is the same either way. Mention the 45 MB if
+# someone asks why.
+
 # %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(0)
 model = torchvision.models.resnet18(weights=None)  # random weights, seeded: no download
@@ -106,6 +122,10 @@ print(f"ResNet18 with random weights: {len(list(model.parameters()))} parameter 
 start = {name: value.clone() for name, value in model.state_dict().items()}
 print(len(start), "entries, e.g.", list(start)[:3])
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: We copy the starting weights because the same step will run again in our engine
+# from exactly this point; without the copy the comparison would be meaningless.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The data
 #
@@ -116,6 +136,10 @@ print(len(start), "entries, e.g.", list(start)[:3])
 data = torch.rand(1, 3, 64, 64)
 labels = torch.rand(1, 1000)
 print("data:", tuple(data.shape), "| labels:", tuple(labels.shape))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A batch of one random image and a random label vector: the numbers do not matter,
+# only that both engines get the same ones. Point at the shapes.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Line 1: the forward pass
@@ -131,6 +155,11 @@ print("prediction:", tuple(prediction.shape), "| made by", prediction.grad_fn.na
 # (`addmm`). While the forward pass ran, autograd **recorded** every operation that touched a
 # parameter, in a graph whose last node is this `AddmmBackward0`.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Line 1. The prediction's grad_fn is AddmmBackward0: the last layer is a matrix
+# product plus bias. Ask: why does the prediction have a grad_fn at all? (The parameters require
+# grad.)
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Line 2: the loss
 #
@@ -145,6 +174,10 @@ print("prediction:", tuple(prediction.shape), "| made by", prediction.grad_fn.na
 # %% slideshow={"slide_type": "fragment"}
 loss = (prediction - labels).sum()
 print("loss:", tuple(loss.shape), "(a single number) | made by", loss.grad_fn.name())
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Line 2. This loss is not a sensible training loss (it can go to minus infinity);
+# the tutorial uses it to keep things simple. Notebook 09 uses a real one.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Line 3: the backward pass
@@ -187,6 +220,10 @@ print("the optimizer holds", len(optim.param_groups[0]["params"]), "parameter te
 expected = start["conv1.weight"] - 1e-2 * model.conv1.weight.grad
 print("conv1.weight == start - lr * grad:", torch.allclose(model.conv1.weight, expected))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Lines 4 and 5. Write the update on the board: b = mu b + g, theta = theta - eta
+# b. Ask what the first step reduces to (plain gradient descent, b = g).
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The same step in our engine
 #
@@ -208,12 +245,21 @@ optim_ours.step()  # gradient descent
 print("prediction:", tuple(prediction_ours.shape), "made by", prediction_ours.grad_fn.name(),
       "| loss made by", loss_ours.grad_fn.name())
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The same five lines with afs in place of torch, same weights (load_state_dict),
+# same data. This is the promise of the whole series: the same names, the same numbers.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Do the two engines agree?
 #
 # Both compute in float32 (about 7 significant digits), with different summation orders, so we
 # compare with a relative tolerance: for each tensor, the largest difference divided by the largest
 # value, $\max|{\rm ours} - {\rm torch}| / \max|{\rm torch}|$, and the worst over all tensors.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: float32 agreement: the worst relative difference is below 1e-3 in all 62
+# gradients and updates. Likely question: why not exact? Different summation orders round
+# differently.
 
 # %% slideshow={"slide_type": "fragment"}
 def max_rel_error(pairs):
@@ -253,6 +299,11 @@ afs.viz.side_by_side(
     cluster_by=1, collapse=True,
 )
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The whole ResNet18 step as one graph, collapsed by module. The two sub-slides
+# below show it at a readable size; point at stem, the four layers, the head, and the loss at the
+# bottom.
+
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Not only the drawings: node by node, the two graphs have the same operations, wired the same way.
 
@@ -260,6 +311,10 @@ afs.viz.side_by_side(
 edges_ours, edges_torch = afs.viz.graph_edges(loss_ours), afs.viz.graph_edges(loss)
 print(len(edges_ours), "nodes in ours,", len(edges_torch), "in torch's; same names and wiring:",
       edges_ours == edges_torch)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Node by node, same operations, same wiring: the structure check is stronger than
+# the picture.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The map of the series
@@ -279,6 +334,10 @@ print(len(edges_ours), "nodes in ours,", len(edges_torch), "in torch's; same nam
 # | [09 · Beyond the basics](09_beyond_the_basics.ipynb) | hooks, higher-order gradients, in-place operations, `gradcheck` |
 # | [10 · A training loop](10_training_loop.ipynb) | many steps: `zero_grad`, a real loss, and a network that learns |
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The map: read only the row for the next lecture and say each notebook explains
+# one part of the step just run. The table continues on the next two sub-slides.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
@@ -290,6 +349,10 @@ print(len(edges_ours), "nodes in ours,", len(edges_torch), "in torch's; same nam
 # **1. The first update.** Write `first_update(param, grad, lr)`, the value of a parameter after the
 # first `SGD(..., momentum=0.9).step()`, from its value before the step and its gradient. The check
 # compares it with what torch's optimizer did to all 62 parameters.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Six minutes: the first update with momentum 0.9 is theta - lr * grad, since the
+# buffer starts at the gradient. The check cell compares with torch's optimizer.
 
 # %% slideshow={"slide_type": "fragment"}
 def first_update(param, grad, lr):
@@ -318,6 +381,10 @@ check_exercise_1()
 # $L = \sum_i (\hat y_i - y_i)$, what is it? Give it as `dloss_dprediction`, a tensor of the
 # prediction's shape (torch or afs).
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: dL/dy_hat = 2 (y_hat - y): ask students to derive it before running anything; the
+# check compares with a hook on the prediction.
+
 # %% slideshow={"slide_type": "fragment"}
 dloss_dprediction = None  # a tensor of shape (1, 1000)
 print("dloss_dprediction set:", dloss_dprediction is not None)
@@ -338,6 +405,10 @@ check_exercise_2()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **3. How much did backward compute?** Compute `n_gradient_numbers`, the total count of numbers
 # that `loss.backward()` stored in the `.grad` attributes of our engine's model (`ours`).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One gradient number per parameter value: the sum of numel over the parameters
+# (about 11.7 million). Students often count tensors (62) instead of numbers.
 
 # %% slideshow={"slide_type": "fragment"}
 n_gradient_numbers = None  # an int
@@ -370,3 +441,7 @@ check_exercise_3()
 #
 # **Next:** [01 · First gradients](01_first_gradients.ipynb): `backward()` on the smallest example
 # that shows everything, $Q = 3a^3 - b^2$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap: forward, loss, backward, step, in both engines, agreeing. Next: the
+# smallest possible example of backward, Q = 3a^3 - b^2.

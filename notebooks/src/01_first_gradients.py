@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -35,6 +37,11 @@
 #
 # `torch.autograd` is the engine behind step 2. Notebook 00 ran such a step on a whole ResNet18; now
 # we open it up, starting with the smallest example that shows everything.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Start from the question the whole series answers: which way should each parameter
+# move to lower the loss? The gradient says, for every parameter at once. Ask how many parameters a
+# ResNet18 has (11.7 million: seen in 00).
 
 # %% slideshow={"slide_type": "subslide"}
 import inspect
@@ -73,6 +80,11 @@ b_ours = afs.tensor([6., 4.], requires_grad=True)
 print(a_ours)
 print(b_ours)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: requires_grad=True is the only switch. Ask: what would Q.grad_fn be if a and b
+# did not require grad? (None: nothing recorded.) Point at the dtype: float32 by default in both
+# engines.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The function $Q = 3a^3 - b^2$
 #
@@ -109,6 +121,10 @@ afs.compare.report("Q", Q_ours, Q)
 #
 # These are the numbers autograd must find in `a.grad` and `b.grad`.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Let the class do the power rule before the slide shows it: dQ/da = 9a^2, dQ/db =
+# -2b. Write the four numbers (36, 81, -12, -8) on the board; every later slide must reproduce them.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `backward` in torch
 #
@@ -130,6 +146,10 @@ print(f"b.grad = {b.grad}")
 print(9 * a**2 == a.grad)
 print(-2 * b == b.grad)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Run it: the gradients land in a.grad and b.grad, the leaves, not in Q. Likely
+# confusion: backward returns nothing; it writes into .grad.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## The same in our engine
 
@@ -145,6 +165,10 @@ print(-2 * b_ours == b_ours.grad)
 afs.compare.report("a.grad", a_ours.grad, a.grad)
 afs.compare.report("b.grad", b_ours.grad, b.grad)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Same four numbers from our engine, and the check cell says so. Emphasise the
+# pairing that repeats in every notebook: torch cell, afs cell, check cell.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A third opinion: finite differences
 #
@@ -155,6 +179,10 @@ afs.compare.report("b.grad", b_ours.grad, b.grad)
 # needs nothing but the function itself, so it checks autograd without trusting any of its
 # machinery. We use plain numpy in float64 (in float32 the quotient loses most of its digits), and
 # differentiate $L = Q_1 + Q_2$, the sum that `gradient=[1., 1.]` stands for.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A third, independent opinion that uses no calculus at all. Ask why central
+# differences and not (f(x+h) - f(x))/h: the error is O(h^2) instead of O(h).
 
 # %% slideshow={"slide_type": "subslide"}
 def L_numpy(a, b):
@@ -174,6 +202,10 @@ def central_differences(f, x, eps=1e-6):
 
 print("L_numpy and central_differences defined")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Plain numpy, no autograd: this is the function whose derivative we estimate. Note
+# it sums Q, which is the same as gradient=[1, 1] on the next slides.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # At $a = (2, 3)$, $b = (6, 4)$, one input at a time:
 
@@ -187,6 +219,10 @@ print(f"finite differences, dL/db: {fd_b.round(4)}")
 # %% slideshow={"slide_type": "fragment"}
 afs.compare.report("a.grad vs differences", a_ours.grad, fd_a, tol=1e-5)
 afs.compare.report("b.grad vs differences", b_ours.grad, fd_b, tol=1e-5)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The differences agree to about 1e-6 in float64, not exactly: they are an
+# approximation. Ask what happens with h = 1e-12 (rounding error dominates).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The package does the same check for any function: `afs.autograd.gradcheck` compares the whole
@@ -203,6 +239,10 @@ a64_t = torch.tensor([2., 3.], dtype=torch.float64, requires_grad=True)
 b64_t = torch.tensor([6., 4.], dtype=torch.float64, requires_grad=True)
 ok_torch = torch.autograd.gradcheck(lambda a, b: 3 * a**3 - b**2, (a64_t, b64_t))
 print(f"torch: {ok_torch}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: gradcheck is the same idea applied to every input element; we use it in 03 to
+# test custom ops. One sentence is enough here.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Why `gradient=`?
@@ -224,6 +264,10 @@ Q_ours = 3 * a_ours**3 - b_ours**2
 show_error("torch", lambda: Q.backward())
 show_error("afs  ", lambda: Q_ours.backward())
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The error is the lesson: backward on a non-scalar needs a vector to weigh the
+# outputs. Both engines refuse with the same message.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## `gradient=v` is a weighting of the outputs
 #
@@ -243,10 +287,18 @@ a_ours.grad, b_ours.grad = None, None
 Q_ours.sum().backward()
 print(f"afs,   Q.sum().backward(): {a_ours.grad} {b_ours.grad}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The key idea of 04 in one line: backward computes v^T J without building J. With
+# v = (1, 1) it is the gradient of Q.sum().
+
 # %% slideshow={"slide_type": "fragment"}
 afs.compare.report("a.grad, via Q.sum()", a_ours.grad, a.grad)
 same = bool((a.grad == 9 * a**2).all()) and bool((b.grad == -2 * b).all())
 print(f"same as with gradient=[1., 1.] (9a² and -2b): {same}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Q.backward(gradient=ones) and Q.sum().backward() give the same .grad in both
+# engines: the check prints True.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Another $v$ weighs the outputs differently. $v = (1, 0)$ keeps only $Q_1$: the second elements
@@ -259,6 +311,10 @@ a_ours.grad = None
 (3 * a_ours**3 - b_ours**2).backward(gradient=afs.tensor([1., 0.]))
 print(f"torch a.grad: {a.grad}")
 print(f"afs   a.grad: {a_ours.grad}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: v = (1, 0) keeps only Q_1, so the second element of each gradient is 0. Ask the
+# class to predict a.grad for v = (0, 2) before the next cell.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Where our engine checks this: the seed gradient of the backward pass is made by
@@ -280,6 +336,10 @@ print(inspect.getsource(afs.autograd.engine.root_gradient))
 # leaves `a` and `b` (blue) to the output `Q` (green). Drawn with the same function for both
 # engines, they are the same box for box.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Point at the leaves (blue), the root (green) and the operations between; notebook
+# 02 is entirely about this picture. Both engines draw the same graph.
+
 # %% slideshow={"slide_type": "fragment"}
 print(f"same nodes, same edges: {afs.viz.graph_edges(Q_ours) == afs.viz.graph_edges(Q)}")
 leaf_names = [("a", a), ("b", b), ("Q", Q), ("a", a_ours), ("b", b_ours), ("Q", Q_ours)]
@@ -296,6 +356,10 @@ afs.viz.side_by_side(Q_ours, Q, params=leaf_names)
 # With one number each, $Q = 3a^3 - b^2$ is a scalar and `backward()` needs no `gradient=`. The
 # sliders recompute both engines' gradients live (they need a running kernel); the printed table
 # below shows the same for a few values, so the notebook also reads without one.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A scalar Q needs no gradient= argument. Ask: at which a is dQ/da zero? (a = 0.)
+# At which b is dQ/db zero? (b = 0.)
 
 # %% slideshow={"slide_type": "subslide"}
 def gradients_at(a_value, b_value):
@@ -321,6 +385,11 @@ def table_row(a_value, b_value):
 
 print(table_row(2.0, 6.0))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The table recomputes both derivatives in both engines for one point. Live, drag
+# the sliders in JupyterLab (RISE) to show the table following; the static deck shows the table for
+# a few values.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The static table, for a few values:
 
@@ -328,6 +397,9 @@ print(table_row(2.0, 6.0))
 print(HEADER)
 for a_value, b_value in [(2.0, 6.0), (3.0, 4.0), (-1.0, 0.5), (0.0, -2.0), (0.5, 1.5)]:
     print(table_row(a_value, b_value))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Read one row aloud and check it against 9a^2 and -2b mentally.
 
 # %% slideshow={"slide_type": "subslide"}
 import ipywidgets as widgets
@@ -364,6 +436,10 @@ _course.interactive(widgets.VBox([a_slider, b_slider, live_table]),
 # **1. Predict.** Take $a = (-1, 0.5)$ and $b = (0, 2)$. Without running anything, write the
 # gradients that `Q.backward(gradient=[1., 1.])` will store, then run the check.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Six minutes, on paper first: 9a^2 = (9, 2.25) and -2b = (0, -4). Then run the
+# check cell in the notebook; it says which element is wrong.
+
 # %% slideshow={"slide_type": "fragment"}
 my_a_grad = None  # a list of two numbers, e.g. [1.0, 2.0]
 my_b_grad = None
@@ -389,6 +465,10 @@ check_exercise_1()
 # $\partial R / \partial a$ and $\partial R / \partial b$ as functions of `a` and `b` (tensor
 # operations, so they work on torch and afs tensors alike). The check compares them with both
 # engines' `backward`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The product rule for a^2 b: dR/da = 2ab + 2, dR/db = a^2 - 3b^2. Students often
+# forget the 2 from 2a.
 
 # %% slideshow={"slide_type": "fragment"}
 def dR_da(a, b):
@@ -422,6 +502,10 @@ check_exercise_2()
 # **3. One backward, a weighted sum.** In our engine, find the `gradient=` vector `v` such that a
 # *single* `Q.backward(gradient=v)` stores the gradients of $L = 2Q_1 - Q_2$ in `a.grad` and
 # `b.grad`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Hint if stuck: backward with gradient=v computes sum_i v_i dQ_i/da; choose v to
+# weigh Q_1 and Q_2 as the task asks.
 
 # %% slideshow={"slide_type": "fragment"}
 v = None  # an afs tensor of Q's shape
@@ -461,3 +545,7 @@ check_exercise_3()
 #
 # **Next:** [02 · The computational graph](02_computational_graph.ipynb): what that graph is made
 # of, and how long it lives.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap: three ways to the same numbers (by hand, torch, afs, plus finite
+# differences as a check). Next time: the graph that made backward possible.

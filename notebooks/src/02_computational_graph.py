@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -50,6 +52,12 @@ print("torch and autograd_from_scratch imported")
 # of the node's inputs with its `grad_fn`, accumulates them in each leaf's `.grad` and, by the
 # chain rule, passes them on all the way to the leaves.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Ask: does autograd decide what to record before the forward pass, or while it
+# runs? (While: nothing is declared in advance.) Stress the two things every operation does at once:
+# compute its result, and record its grad_fn. Likely confusion: the graph holds the functions of the
+# *backward* pass, not the forward operations.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # For $Q = 3a^3 - b^2$, with $t = a^3$ and $u = 3t$, the chain rule that backward applies along the
 # left branch is
@@ -68,6 +76,11 @@ b_ours = afs.tensor([6., 4.], requires_grad=True)
 Q_ours = 3 * a_ours**3 - b_ours**2
 afs.compare.report("Q", Q_ours, Q)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Write the three factors next to the left branch of the graph: one factor per
+# node. Ask which node contributes the 3 (u = 3t, so du/dt = 3). Run the cell: the values agree in
+# both engines before any gradient is shown.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `grad_fn`: the node that made a tensor
 #
@@ -78,6 +91,10 @@ afs.compare.report("Q", Q_ours, Q)
 print(f"torch: {Q.grad_fn.name()}")
 print(f"afs  : {Q_ours.grad_fn.name()}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The name is the op's backward, SubBackward0, not Sub; the 0 is torch's version
+# number of that formula. afs copies torch's names so that one drawing function serves both engines.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## `next_functions`: the edges
 #
@@ -86,6 +103,11 @@ print(f"afs  : {Q_ours.grad_fn.name()}")
 # here, since every operation has one output). `None` marks an input that needs no gradient, like
 # the constant 3 in `3 * a**3`. (Python runs `3 * t` as `t.__rmul__(3)`, that is `t * 3`, so the
 # constant is the *second* input of the multiplication.)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The surprise on this slide: the constant 3 is the *second* input of the
+# multiplication (Python runs 3 * t as t.__rmul__(3)). Ask the room to predict
+# Q.grad_fn.next_functions before running the next cell.
 
 # %% slideshow={"slide_type": "fragment"}
 def edges(node):
@@ -97,6 +119,11 @@ print(f"torch: {edges(Q.grad_fn)}")
 print(f"afs  : {edges(Q_ours.grad_fn)}")
 print(f"torch, one level down: {edges(Q.grad_fn.next_functions[0][0])}")
 print(f"afs,   one level down: {edges(Q_ours.grad_fn.next_functions[0][0])}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Run it live and read the output as pairs (node, output_nr). None marks the
+# constant, which needs no gradient. Expect the confusion: output_nr is which output of the
+# producing node, not the input's position.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Following `next_functions` from the root reaches every node. A few lines of Python print the
@@ -119,6 +146,11 @@ def graph_lines(node, leaf_names, indent=""):
 
 print("graph_lines defined")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A ten-line recursive walk prints the whole graph; in 03 the class sees the same
+# kind of walk give the topological order. If short of time, skip the tree-drawing details (the
+# branch characters).
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The graph of `Q`, as a tree; each line is one pair of a `next_functions`:
 
@@ -128,6 +160,10 @@ tree_torch = graph_lines(Q.grad_fn, names)
 tree_ours = graph_lines(Q_ours.grad_fn, names)
 print("\n".join(tree_ours))
 print(f"same tree in torch: {tree_ours == tree_torch}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Read the tree from the root down and hold it against the drawing from notebook
+# 01. Ask: where are a and b? (Under AccumulateGrad nodes: next slide.)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Leaves and `AccumulateGrad`
@@ -146,10 +182,19 @@ print(f"afs  : {acc_a_ours.name()} | .variable is a: {acc_a_ours.variable is a_o
 # (torch's full name is `torch::autograd::AccumulateGrad`, because that node is written in C++;
 # `afs.viz.node_name` shortens it.)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Three words to keep apart: leaf (made by the user, not by an operation),
+# requires_grad (tracked), AccumulateGrad (the node that writes leaf.grad). A leaf with
+# requires_grad=False has no AccumulateGrad node at all.
+
 # %% slideshow={"slide_type": "fragment"}
 for engine, tensors in [("torch", (a, b, Q)), ("afs  ", (a_ours, b_ours, Q_ours))]:
     is_leaf = {name: t.is_leaf for name, t in zip("abQ", tensors)}
     print(f"{engine} is_leaf: {is_leaf} | a.grad_fn is None: {tensors[0].grad_fn is None}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Check question: is torch.tensor([1.], requires_grad=True) * 2 a leaf? (No: it has
+# a grad_fn, MulBackward0.) Q is not a leaf; a.grad_fn is None in both engines.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Our `AccumulateGrad` in full (from `autograd_from_scratch/autograd/function.py`): the first
@@ -158,6 +203,10 @@ for engine, tensors in [("torch", (a, b, Q)), ("afs  ", (a_ours, b_ours, Q_ours)
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.autograd.AccumulateGrad))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The whole AccumulateGrad is on the sub-slides below. Skip them (right arrow) unless
+# someone asks how the first gradient is stored (a copy) and later ones added (in place).
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # In the drawings, a leaf's blue box stands for its `AccumulateGrad` node; here they are
 # highlighted in orange.
@@ -165,6 +214,10 @@ print(inspect.getsource(afs.autograd.AccumulateGrad))
 # %% slideshow={"slide_type": "fragment"}
 leaf_names = [("a", a), ("b", b), ("Q", Q), ("a", a_ours), ("b", b_ours), ("Q", Q_ours)]
 afs.viz.side_by_side(Q_ours, Q, params=leaf_names, highlight=[a, b, a_ours, b_ours])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Match each orange box to its leaf. In both drawings the leaves are at the top and
+# the root Q at the bottom; the same function draws either engine's nodes.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Only leaves keep `.grad`
@@ -187,6 +240,10 @@ Q_ours.backward(gradient=afs.tensor([1., 1.]))
 print(f"is_leaf: a {a.is_leaf} | t {t.is_leaf} | both engines agree: {t_ours.is_leaf == t.is_leaf}")
 print(f"a.grad: {a.grad} | afs: {a_ours.grad}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Ask before running: after Q.backward(), what is t.grad? Many expect a number. It
+# is None: a non-leaf's gradient is passed on and forgotten, to save memory.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Reading `t.grad` gives None in both engines, with the same warning (we catch it to print its
 # first sentence).
@@ -206,11 +263,19 @@ for engine, tensor in [("torch", t), ("afs  ", t_ours)]:
     for message in messages:
         print(textwrap.fill(f"      warning: {message}", width=96, subsequent_indent="        "))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Both engines warn with the same sentence. A common real bug: reading .grad of a
+# non-leaf silently gives None, and the warning is the only hint.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## `retain_grad()`
 #
 # To keep a non-leaf's gradient, ask for it before backward. Here
 # $\partial Q / \partial t = \partial Q / \partial u \cdot \partial u / \partial t = 3$:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: retain_grad() must come before backward; calling it afterwards does nothing for
+# the pass already done. Here dQ/dt = 3 for each element.
 
 # %% slideshow={"slide_type": "fragment"}
 a.grad, b.grad, a_ours.grad, b_ours.grad = None, None, None, None  # start again from empty .grad
@@ -228,6 +293,10 @@ Q_ours.backward(gradient=afs.tensor([1., 1.]))
 print(f"torch: t.retains_grad {t.retains_grad} | t.grad {t.grad}")
 print(f"afs  : t.retains_grad {t_ours.retains_grad} | t.grad {t_ours.grad}")
 afs.compare.report("t.grad", t_ours.grad, t.grad)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Point at the first line: .grad is reset to None, or the gradients of the previous
+# slide would add up (the next section shows why). t.retains_grad is True in both engines.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The graph is rebuilt at every forward pass
@@ -250,6 +319,10 @@ def f(x):
 
 print("f defined")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Ask: could a framework that builds its graph in advance express this while loop?
+# Define-by-run means the graph is whatever ran. Keep f on screen for the next slides.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Run it, in both engines, on two inputs:
 
@@ -268,6 +341,10 @@ for key, values in inputs.items():
     print(f"    {path}")
     afs.compare.report(f"  {key}.grad", x_ours.grad, x.grad)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Trace f by hand for x2 = [-0.25, 0.125] before running: |y| sums to 0.75, so it
+# doubles twice; the sum is negative, so tanh. For x1 the loop never runs.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # For `x1` the loop never runs and the `if` takes the first branch; for `x2` the loop runs twice and
 # the `if` takes the second. Two inputs, two different graphs, in both engines:
@@ -277,6 +354,10 @@ x, x_ours, out, out_ours = runs["x1"]
 print(f"same graph in both engines: {afs.viz.graph_edges(out_ours) == afs.viz.graph_edges(out)}")
 afs.viz.side_by_side(out_ours, out, params=[("x1", x), ("f", out), ("x1", x_ours), ("f", out_ours)],
                      title="f(x1), x1 = [0.5, 1.0]: no loop, first branch")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: x1: no loop, first branch: two MulBackward0 nodes (x * 2, then y * y) and a
+# SumBackward0. Ask the class to count x2's nodes before showing its graph.
 
 # %% slideshow={"slide_type": "subslide"}
 x, x_ours, out, out_ours = runs["x2"]
@@ -304,6 +385,10 @@ for step in range(3):
     (x_ours**2).sum().backward()
     print(f"after backward {step + 1}: torch {x.grad}   afs {x_ours.grad}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Demo: run the cell, then run it again live: the printed .grad grows by the same
+# amount each time. This is the classic training-loop bug; zero_grad() is the fix (notebook 09).
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # This is on purpose: a tensor used in several places must receive the *sum* of the gradients from
 # each use, and summing over several backward calls lets you add up the gradients of several
@@ -323,6 +408,11 @@ print(f"after = None:    torch {x.grad}   afs {x_ours.grad}")
 (x_ours**2).sum().backward()
 print(f"one backward:    torch {x.grad}   afs {x_ours.grad}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The why: a tensor used in two places must receive the sum of both gradients, and
+# accumulating across backward calls is the same mechanism. Ask for a use (gradient accumulation
+# over several small batches).
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Backward frees the graph
 #
@@ -338,6 +428,10 @@ Q_ours = 3 * a_ours**3 - b_ours**2
 Q.sum().backward()
 Q_ours.sum().backward()
 print(f"first backward: torch a.grad {a.grad} | afs a.grad {a_ours.grad}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Memory: the saved tensors (a for a**3, b for b**2) are most of a graph's size.
+# They are freed after backward, so a second backward has nothing to work with.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A second backward through the same graph then fails. This error is expected: the traceback is
@@ -367,12 +461,21 @@ e_ours = error_of(lambda: Q_ours.sum().backward())
 print(f"torch: {type(e_torch).__name__} | afs: {type(e_ours).__name__} | "
       f"same message: {str(e_ours) == str(e_torch)}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The error is expected (the cell is tagged raises-exception). Read its message
+# aloud: it names the fix, retain_graph=True. Our engine raises the same RuntimeError with the same
+# words.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # In our engine, a node drops its saved tensors right after its backward has run (unless
 # `retain_graph=True`):
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.autograd.Function.release_saved))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Short: the two lines of _free_saved. Students who wrote their own engine in 01
+# keep everything alive; this is where the memory is given back.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## `retain_graph=True`
@@ -418,6 +521,10 @@ for engine in (torch, afs):
 # switches recording off altogether.
 # [07 · Exclusion from the DAG](07_exclusion_from_the_dag.ipynb) covers both, and `detach()`, in full.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One minute, a preview of notebook 06: requires_grad propagates (an OR over the
+# inputs); no_grad and detach leave tensors out. Don't go deeper here.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
@@ -428,6 +535,11 @@ for engine in (torch, afs):
 #
 # **1. Read a graph before drawing it.** For `z = a * b + a` (with `a`, `b` leaves that require
 # grad), what are the names in `z.grad_fn.next_functions`, in order? Write them down, then check.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Six minutes. Students answer on paper first, then run the check cell in their
+# notebook. The usual mistake: forgetting that a is reached twice, once through the product and once
+# through the sum.
 
 # %% slideshow={"slide_type": "fragment"}
 my_names = None  # a list of node names, e.g. ["AddBackward0", "PowBackward0"]
@@ -452,6 +564,10 @@ check_exercise_1()
 # **2. One gradient per step.** This loop should return, for each step $k = 1, 2, 3$, the gradient
 # of $k \sum x^2$, which is $2kx$. It returns something else. Fix it with one line (it must work
 # for torch and afs tensors alike).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The bug to find is accumulation: without resetting x.grad between steps, step k
+# returns the sum of steps 1 to k. The check cell says which step differs.
 
 # %% slideshow={"slide_type": "fragment"}
 def per_step_grads(x, steps=3):
@@ -484,6 +600,10 @@ check_exercise_2()
 # separately, of $L_2 = \sum Q^2$. You will need `retain_graph` and a way to keep the two gradients
 # apart. `autograd` is the module of the tensors' engine, `torch.autograd` or `afs.autograd`: call
 # `autograd.grad(...)` (not `torch.autograd.grad`, which knows only torch tensors), or use `backward`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The point: retain_graph=True on the first backward, and reading then resetting
+# .grad between the two calls. Ask why the second loss needs no second forward pass.
 
 # %% slideshow={"slide_type": "fragment"}
 def two_grads(a, b, autograd):
@@ -520,3 +640,7 @@ check_exercise_3()
 #
 # **Next:** [03 · Build it yourself](03_build_it_yourself.ipynb): write the engine that walks this graph,
 # your own, in about 100 lines.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap with the drawing of Q's graph in mind: nodes, edges, leaves. Then ask which
+# of today's facts explains the zero_grad() in every training loop (accumulation).

@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -45,8 +47,18 @@ print("torch", torch.__version__.split("+")[0], "| afs ready:", hasattr(afs, "fr
 # **graph node**: it remembers where each input's gradient must go (`next_functions`) and the inputs'
 # shapes. The same object is the `ctx` that `forward` saved its values on. This is the whole of it:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The one idea of this section: the op object is also the graph node and the ctx.
+# Ask: what must a node remember to run backward later? (Where each input's gradient goes, and the
+# values its formula needs.)
+
 # %% slideshow={"slide_type": "subslide"}
 print(inspect.getsource(afs.autograd.Function.apply))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Key lines only: forward runs under no_grad, then the node records next_functions
+# and the inputs' shapes if any input requires grad. The whole method is on the sub-slides below;
+# skip them unless asked.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # An op reads as its math. Multiplication saves both inputs, because $\frac{\partial (ab)}{\partial a} = b$ and
@@ -55,6 +67,11 @@ print(inspect.getsource(afs.autograd.Function.apply))
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(Mul))
 print(inspect.getsource(Exp))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Read Mul and Exp as their math: Mul saves both inputs, Exp saves its output. Ask
+# why Exp saves the output and not the input (d/dx e^x = e^x: the output is exactly what backward
+# needs).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What a node holds, in both engines
@@ -67,6 +84,10 @@ b_t = torch.tensor([6.0, 4.0], requires_grad=True)
 y_t, e_t = a_t * b_t, a_t.exp()
 print(y_t.grad_fn.name(), "saved:", y_t.grad_fn._saved_self.tolist(), y_t.grad_fn._saved_other.tolist())
 print(e_t.grad_fn.name(), "saved result:", [round(v, 4) for v in e_t.grad_fn._saved_result.tolist()])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: torch's C++ nodes expose the same saved values as _saved_self, _saved_other,
+# _saved_result. Ask the room to predict what Exp's node saved before running.
 
 # %% slideshow={"slide_type": "fragment"}
 a = afs.tensor([2.0, 3.0], requires_grad=True)
@@ -94,8 +115,16 @@ print("edges:", [(n.name(), i) for n, i in y.grad_fn.next_functions],
 # `backward` must visit a node only when *every* path into it has delivered its gradient. A
 # depth-first search from the output, reversed, gives such an order (a **topological order**):
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Why an order at all: a node may run only once every gradient flowing into it has
+# arrived. Draw Q's graph and ask in which order the nodes can run.
+
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(topological_order))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A depth-first walk that appends a node after its inputs, reversed: about fifteen
+# lines. Compare with the tree walk of 02.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Then the engine visits the nodes in that order. Each node's `backward` turns the gradient of its output
@@ -103,6 +132,10 @@ print(inspect.getsource(topological_order))
 # and `task.send` adds them into the `InputBuffer` of the next node. Here is that loop,
 # `run_backward`, whole (the pre-hooks and the capture are for notebook 08's hooks and
 # `autograd.grad`; torch's engine has the same steps):
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The chain rule, node by node: each backward turns the gradient of its output into
+# gradients of its inputs, and send() adds them up at the next node.
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(run_backward))
@@ -122,11 +155,20 @@ print(inspect.getsource(GraphTask.send))
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(call_function))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The loop of run_backward, key lines first; the whole function follows on the sub-
+# slides. Point at three things: buffers (gradients waiting per node), the call to the node's
+# backward, and send().
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The order, in both engines
 # torch does not expose its order, but every torch node accepts a hook that runs when the node runs, so
 # we can record it. `afs.frames.backward_steps` does exactly that (for a tensor of either engine), and
 # also records the gradient each node receives and sends.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: torch hides its order, but a hook on every node records it: same order as ours on
+# Q. Hooks come back in 08.
 
 # %% slideshow={"slide_type": "fragment"}
 a_t = torch.tensor([2.0, 3.0], requires_grad=True)
@@ -155,6 +197,10 @@ for k, s in enumerate(steps):
 same = [(s.name, fmt(s.received)) for s in steps] == [(t.name, fmt(t.received)) for t in steps_t]
 print("torch's steps are the same:", same)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Follow the a branch on the table: 1, then 3 (from u = 3t), then 3 * 3a^2 = [36,
+# 81]. Ask what the b branch receives (-1, then -2b).
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The two graphs those steps walk, box for box the same:
 
@@ -162,10 +208,18 @@ print("torch's steps are the same:", same)
 print("same graph:", afs.viz.graph_edges(Q) == afs.viz.graph_edges(Q_t))
 afs.viz.side_by_side(Q, Q_t, params=[("a", a), ("b", b), ("Q", Q), ("a", a_t), ("b", b_t), ("Q", Q_t)])
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Both engines walk the same graph, box for box: the structure check prints True.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. The backward pass, frame by frame
 # `afs.frames.backward_frames` draws one picture per step: the node that runs is orange, every gradient
 # sent so far is written on its edge, and the arrowheads point the way gradients flow (towards the leaves).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The key visual: press the right arrow once per frame. At each frame ask what the
+# orange node receives and what it sends, before showing the next one. Seven frames, about five
+# minutes.
 
 # %% slideshow={"slide_type": "skip"}
 pictures = afs.frames.backward_frames(Q, gradient=afs.tensor([1.0, 1.0]), params={"a": a, "b": b, "Q": Q})
@@ -209,6 +263,10 @@ with tempfile.TemporaryDirectory() as folder:
     written = afs.frames.save_frames(pictures, Path(folder) / "my_frames")
     print(len(written), "files written:", ", ".join(p.name for p in written[:4]), "...")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The same frames are committed as figures; students can save their own with
+# save_frames. Skip if short of time.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # After all that, `Q.backward` writes exactly those leaf gradients into `.grad`, in both engines:
 
@@ -219,6 +277,10 @@ afs.compare.report("a.grad", a.grad, a_t.grad)
 afs.compare.report("b.grad", b.grad, b_t.grad)
 print("a.grad == 9a²:", bool((a.grad == 9 * a**2).all()), "| b.grad == -2b:", bool((b.grad == -2 * b).all()))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The leaf gradients in .grad are the numbers of the last frame: 9a^2 and -2b in
+# both engines.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Accumulate, never assign
 #
@@ -228,6 +290,10 @@ print("a.grad == 9a²:", bool((a.grad == 9 * a**2).all()), "| b.grad == -2b:", b
 # that builds micrograd walks into the same bug on purpose before fixing it with `+=`. Below is a tiny scalar engine with exactly that bug.
 #
 # ⚠️ **The WRONG version** — a counter-example, not our engine:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Set up the bug before showing it: x * x uses x twice, so two edges carry gradient
+# into x and they must be added. Ask: what goes wrong if backward assigns instead of adds?
 
 # %% slideshow={"slide_type": "subslide"}
 class WrongScalar:
@@ -266,6 +332,10 @@ x_wrong = WrongScalar(3.0)
 (x_wrong * x_wrong).backward()
 print("wrong engine: d(x*x)/dx at x=3 =", x_wrong.grad)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The wrong engine on purpose (from micrograd's and tinygrad's history). Point at
+# the two BUG comments; the topological order is right, only the assignment is wrong.
+
 # %% slideshow={"slide_type": "fragment"}
 x_t = torch.tensor(3.0, requires_grad=True)
 (x_t * x_t).backward()
@@ -273,13 +343,25 @@ x = afs.tensor(3.0, requires_grad=True)
 (x * x).backward()
 print(f"assigning engine: {x_wrong.grad}   torch: {x_t.grad.item()}   afs: {x.grad.item()}   (2x = {2 * 3.0})")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: torch and afs give 2x = 6; the assigning engine gives 3, one use of x lost.
+# Likely question: why not just use += everywhere? (That is exactly the fix.)
+
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
 # In our engine the sum happens in two places. `InputBuffer.add` (above) adds the gradients arriving at a node
 # before the node runs; `AccumulateGrad.accumulate` adds what reaches a leaf into `.grad`. That same `+=`
 # is why `.grad` keeps growing across backward calls until it is cleared (notebook 02, `zero_grad`):
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Part 2 starts here: recap the bug in one sentence, then the two places our engine
+# adds, send() between nodes and AccumulateGrad at the leaves.
+
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.autograd.AccumulateGrad.accumulate))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: accumulate: the first gradient is stored, later ones added; with create_graph the
+# sum is itself recorded (for 08's higher derivatives).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The two edges from `MulBackward0` to `x` each carry $3$; they meet in one arrow labelled `3 + 3`:
@@ -291,6 +373,10 @@ last = afs.frames.backward_steps(y)[-1]
 print(last.name, "adds", fmt(last.received), "into x.grad")
 afs.frames.backward_frames(y, params={"x": x, "y": y})[-1]
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The arrow labelled 3 + 3 is the whole lesson of the section. Ask what it would
+# say for x * x * x (3x^2 = 27 at x = 3, three edges).
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Your own op: one class body, two engines
 #
@@ -300,6 +386,10 @@ afs.frames.backward_frames(y, params={"x": x, "y": y})[-1]
 # building block of the logistic loss,
 # $$\log\sigma(x) = -\log\left(1 + e^{-x}\right) = \min(x, 0) - \log\left(1 + e^{-|x|}\right), \qquad
 # \frac{d}{dx}\log\sigma(x) = 1 - \sigma(x) = \sigma(-x).$$
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A custom op needs forward, backward and ctx.save_for_backward; the same class
+# body works on torch.autograd.Function and on ours because the API is the same.
 
 # %% slideshow={"slide_type": "subslide"}
 def logsigmoid_for(Function):
@@ -324,6 +414,10 @@ AfsLogSigmoid = logsigmoid_for(afs.autograd.Function)
 print(TorchLogSigmoid.__name__, "on", TorchLogSigmoid.__mro__[1].__module__, "|",
       AfsLogSigmoid.__name__, "on", AfsLogSigmoid.__mro__[1].__module__)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Read forward and backward against the math on the previous slide: backward
+# returns grad times (1 - sigmoid(x)).
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The pairing: torch, afs, check (against torch's own `F.logsigmoid` too).
 
@@ -344,10 +438,17 @@ afs.compare.report("logsigmoid(x)", s, s_t, tol=1e-12)
 afs.compare.report("x.grad = sigmoid(-x)", x.grad, x_t.grad, tol=1e-12)
 afs.compare.report("vs F.logsigmoid", s, torch.nn.functional.logsigmoid(x_t), tol=1e-12)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The pairing again: torch, afs, and a check against torch's own F.logsigmoid.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Why write it by hand: the textbook `x.sigmoid().log()` breaks for large negative $x$. $\sigma(-1000)$
 # rounds to $0$, so the value is $-\infty$, and autograd's chain rule through it multiplies $\infty$ by $0$:
 # the gradient is `nan`. The rewritten op gives $-1000$ with gradient $1$:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Why not x.sigmoid().log()? Ask the room what sigmoid(-1000) is in float64 (0, so
+# log gives -inf). The stable form never takes the log of a rounded zero.
 
 # %% slideshow={"slide_type": "fragment"}
 values = [-1000.0, 1000.0, 0.0]
@@ -369,6 +470,10 @@ out.sum().backward()
 print("stable values, torch:", [round(v, 4) for v in out_t.tolist()], "| afs:", [round(v, 4) for v in out.tolist()])
 print("stable grads,  torch:", stable_t.grad.tolist(), "| afs:", stable.grad.tolist())
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The naive version gives -inf and nan gradients in both engines; ours gives finite
+# values. Point out that both engines fail identically, which is the twin's promise.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### `gradcheck`: is the backward right?
 # `gradcheck` compares `backward` with central differences,
@@ -381,6 +486,10 @@ x = afs.tensor(x_t.detach(), requires_grad=True)
 ok_t = torch.autograd.gradcheck(TorchLogSigmoid.apply, (x_t,))
 ok_afs = afs.autograd.gradcheck(AfsLogSigmoid.apply, (x,))
 print("torch.autograd.gradcheck:", ok_t, "| afs.autograd.gradcheck:", ok_afs)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: gradcheck: central differences in float64 against backward, for every input
+# element. Tell the class: write a custom op, gradcheck it, always.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # And a wrong backward is caught by both. Here the backward forgets to multiply by the incoming gradient,
@@ -402,6 +511,10 @@ ok_t = torch.autograd.gradcheck(lambda v: 2 * BrokenT.apply(v), (x_t,), raise_ex
 ok_afs = afs.autograd.gradcheck(lambda v: 2 * BrokenA.apply(v), (x,), raise_exception=False)
 print("torch.autograd.gradcheck:", ok_t, "| afs.autograd.gradcheck:", ok_afs)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A backward that forgets the incoming gradient passes for grad = 1 but fails
+# gradcheck, which uses random-looking inputs. Both engines catch it.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
@@ -413,6 +526,10 @@ print("torch.autograd.gradcheck:", ok_t, "| afs.autograd.gradcheck:", ok_afs)
 # Write `Cube`, $y = x^3$ with $\frac{dy}{dx} = 3x^2$, as one class body for both engines. The check
 # compares its values and its gradients (under an upstream gradient that is not all ones) with torch's
 # `x ** 3`, in both engines.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Six minutes: Cube in one class body for both engines; the check runs gradcheck in
+# both. The common slip: returning 3 * x**2 without multiplying by grad.
 
 # %% slideshow={"slide_type": "fragment"}
 def cube_for(Function):
@@ -454,6 +571,10 @@ check_cube()
 # `(x * x) * x`)? The right answer is $3x^2 = 27$. Work it out on paper, following the reversed order
 # `(x*x)*x`, then `x*x`; then write your number.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Predict on paper first: x * x * x through the assigning engine. Let two students
+# explain their answer before anyone runs it.
+
 # %% slideshow={"slide_type": "fragment"}
 predicted_wrong_grad = None  # your number
 
@@ -476,6 +597,10 @@ check_prediction()
 # ### Exercise 3 · Two inputs
 # Write `Hypot`, $z = \sqrt{a^2 + b^2}$, with $\frac{\partial z}{\partial a} = \frac{a}{z}$ and
 # $\frac{\partial z}{\partial b} = \frac{b}{z}$: `backward` returns **one gradient per input**.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Two inputs, so backward returns two gradients, in the order of forward's
+# arguments. Hint: save z in ctx, since both gradients divide by it.
 
 # %% slideshow={"slide_type": "fragment"}
 def hypot_for(Function):
@@ -525,3 +650,7 @@ check_hypot()
 #
 # **Next:** [05 · Vector calculus](05_vector_calculus.ipynb) — the Jacobian, and why `backward` computes a
 # vector-Jacobian product.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap with the frames in mind: order, chain rule at each node, gradients added.
+# Next lecture: why backward is a vector-Jacobian product.

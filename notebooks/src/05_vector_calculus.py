@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -57,6 +59,10 @@ print("torch", torch.__version__.split("+")[0], "| float64 from here on")
 #
 # Row $i$ is the gradient of the output $y_i$; column $j$ says how every output moves with the input $x_j$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Draw the m x n grid: row i is the gradient of y_i, column j is what x_j does to
+# every output. Ask: what is the Jacobian's shape for 1000 inputs and one loss? (1 x 1000.)
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The tutorial's $Q = 3a^3 - b^2$ maps two vectors to a vector. Each $Q_i$ depends only on $a_i$ and $b_i$,
 # so both Jacobians are diagonal: $\frac{\partial Q}{\partial a} = \operatorname{diag}(9a^2)$,
@@ -78,10 +84,17 @@ b = afs.tensor([6.0, 4.0], dtype=afs.float64, requires_grad=True)
 J_a, J_b = afs.autograd.functional.jacobian(Q_of, (a, b))
 print("afs    dQ/da =", rounded(J_a), " dQ/db =", rounded(J_b))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: For Q the Jacobians are diagonal because Q_i depends only on a_i and b_i:
+# diag(9a^2) and diag(-2b). Students should predict both before the cell.
+
 # %% slideshow={"slide_type": "fragment"}
 afs.compare.report("dQ/da", J_a, J_a_t, tol=1e-12)
 afs.compare.report("dQ/db", J_b, J_b_t, tol=1e-12)
 print("dQ/da == diag(9a²):", np.array_equal(J_a.numpy(), np.diag(9 * a.detach().numpy() ** 2)))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: functional.jacobian gives the same matrices in both engines, to 1e-12 in float64.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. `backward` computes a vector-Jacobian product
@@ -102,6 +115,10 @@ print("dQ/da == diag(9a²):", np.array_equal(J_a.numpy(), np.diag(9 * a.detach()
 #
 # That is what `Q.backward(gradient=external_grad)` did in the tutorial: `external_grad` is $\vec{v}$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The central sentence of the lecture: autograd never builds J; it computes v^T J.
+# Say it twice.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # With $\vec{v} = [1, 1]$ the product with a diagonal Jacobian just reads off its diagonal, $9a^2$ and $-2b$.
 # With any other $\vec{v}$, it weights the outputs:
@@ -118,11 +135,19 @@ Q = Q_of(a, b)
 Q.backward(gradient=v)
 print("afs    a.grad =", rounded(a.grad), " b.grad =", rounded(b.grad))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: With v = [1, 1] and a diagonal J the product reads off the diagonal: the
+# tutorial's 9a^2 and -2b. Ask what v = [1, 0] gives.
+
 # %% slideshow={"slide_type": "fragment"}
 afs.compare.report("a.grad", a.grad, a_t.grad, tol=1e-12)
 afs.compare.report("b.grad", b.grad, b_t.grad, tol=1e-12)
 print("a.grad == J_aᵀ v:", np.allclose(a.grad.numpy(), J_a.numpy().T @ v.numpy()),
       "| b.grad == J_bᵀ v:", np.allclose(b.grad.numpy(), J_b.numpy().T @ v.numpy()))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The check: backward with gradient=v equals v^T J computed from the explicit
+# Jacobian, in both engines.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A Jacobian that is not diagonal
@@ -142,6 +167,10 @@ def f_t(x):
 J_t = torch.autograd.functional.jacobian(f_t, x_t)
 _, vjp_t = torch.autograd.functional.vjp(f_t, x_t, u_t)
 print("torch: J", tuple(J_t.shape), "| vjp =", rounded(vjp_t))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A full Jacobian now: every output depends on every input. Predict the shape of J
+# (3 x 4) before running.
 
 # %% slideshow={"slide_type": "fragment"}
 W, u = afs.tensor(W_t), afs.tensor(u_t)  # the same values, float64
@@ -176,6 +205,10 @@ print("backward(gradient=v) == vjp == Jᵀv:", afs.compare.agree(x.grad, vjp, 1e
 # Backward evaluates it **left to right**, one node at a time, and never forms a matrix product of
 # Jacobians: `TanhBackward0` multiplies by $1 - y^2$ elementwise, then `MvBackward0` multiplies by $W^T$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: J = diag(1 - tanh^2 z) W: a product of two Jacobians, one per node, applied right
+# to left by backward.
+
 # %% slideshow={"slide_type": "fragment"}
 steps = afs.frames.backward_steps(f(x), gradient=u)
 for s in steps[1:]:
@@ -183,6 +216,10 @@ for s in steps[1:]:
 y_np = f(x).detach().numpy()
 print("TanhBackward0 sends v·(1 - y²):", np.allclose(steps[2].received.numpy(), u.numpy() * (1 - y_np**2)))
 print("MvBackward0 sends Wᵀ(that):   ", np.allclose(steps[3].received.numpy(), W.numpy().T @ steps[2].received.numpy()))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The frames' table for this graph: each node receives a vector and sends a vector;
+# no matrix ever appears. Point at the sizes (3, then 3, then 4).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Broadcasting, and why its gradient is summed
@@ -200,6 +237,10 @@ z_t = x_t + y_t
 z_t.backward(gradient=torch.tensor(g_np))
 print("torch: z", tuple(z_t.shape), "| x.grad", tuple(x_t.grad.shape), "| y.grad", tuple(y_t.grad.shape))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Broadcasting copies x along a dimension; the gradient of a copy is the sum of the
+# copies' gradients. Ask the room for the shape of x.grad (3, 1), before running.
+
 # %% slideshow={"slide_type": "fragment"}
 x = afs.tensor([[1.0], [2.0], [3.0]], dtype=afs.float64, requires_grad=True)
 y = afs.tensor([10.0, 20.0, 30.0, 40.0], dtype=afs.float64, requires_grad=True)
@@ -213,6 +254,10 @@ afs.compare.report("y.grad", y.grad, y_t.grad, tol=1e-12)
 print("x.grad == v summed over columns:", np.allclose(x.grad.numpy(), g_np.sum(axis=1, keepdims=True)),
       "| y.grad == v summed over rows:", np.allclose(y.grad.numpy(), g_np.sum(axis=0)))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: x.grad is the row sums of the upstream gradient, y.grad the column sums, in both
+# engines.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The graphs show no broadcasting node: `AddBackward0` receives the (3, 4) gradient, and what reaches each
 # leaf has already been summed to the leaf's shape.
@@ -224,6 +269,10 @@ print("same graph:", afs.viz.graph_edges(z) == afs.viz.graph_edges(z_t))
 afs.viz.side_by_side(z, z_t, params=[("x", x), ("y", y), ("z", z), ("x", x_t), ("y", y_t), ("z", z_t)],
                      edge_labels=labels, arrows="backward")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: No broadcasting node appears in the graphs: AddBackward0 receives the (3, 4)
+# gradient and the sum happens on the way to each leaf.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One place undoes broadcasting
 # No op's `backward` deals with broadcasting (`Add.backward` returns `grad, grad`). After every node, the
@@ -232,12 +281,20 @@ afs.viz.side_by_side(z, z_t, params=[("x", x), ("y", y), ("z", z), ("x", x_t), (
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(Function._fit_to_input))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One place undoes broadcasting for every op: the engine, not each backward. This
+# is the design choice minitorch teaches too.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # It calls `Tensor.sum_to_size`, the inverse of broadcasting: sum over the leading dimensions that
 # broadcasting added, and over the dimensions where the input had size 1. torch has the same method:
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(sum_to_size))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: sum_to_size is the inverse of broadcasting: sum over leading dimensions, then
+# over dimensions of size 1 with keepdim.
 
 # %% slideshow={"slide_type": "fragment"}
 g_t, g = torch.tensor(g_np), afs.tensor(g_np)
@@ -246,10 +303,17 @@ print("torch:", tuple(g_t.sum_to_size(3, 1).shape), tuple(g_t.sum_to_size(1, 4).
 afs.compare.report("sum_to_size(3, 1)", g.sum_to_size(3, 1), g_t.sum_to_size(3, 1), tol=1e-12)
 afs.compare.report("sum_to_size(1, 4)", g.sum_to_size(1, 4), g_t.sum_to_size(1, 4), tol=1e-12)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: torch's sum_to_size and ours give the same shapes and values.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # torch's engine does the same, centrally (`validate_outputs` in its C++ engine). A custom op whose
 # backward returns the broadcast-shaped gradient gets it summed in **both** engines, and a gradient of an
 # impossible shape is refused with the same message:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: torch does the same centrally (validate_outputs in its C++ engine); a custom op
+# that returns a gradient of the wrong shape is fixed or refused in the same way by both.
 
 # %% slideshow={"slide_type": "fragment"}
 def lazy_add_for(Function):
@@ -288,6 +352,10 @@ for engine, T in (("torch", torch), ("afs", afs)):
     except RuntimeError as e:
         print(f"{engine:<5} {type(e).__name__}: {e}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A deliberately lazy custom Add that returns the broadcast gradient as is: both
+# engines reduce it to the input's shape.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Why reverse mode: one loss, many parameters
 #
@@ -298,6 +366,10 @@ for engine, T in (("torch", torch), ("afs", afs)):
 #
 # Training has $m = 1$ (the loss) and $n$ = millions of parameters: reverse mode gets the whole gradient in
 # **one** backward pass.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Why reverse mode: one backward pass gives one row combination of J, so one loss
+# and a million parameters cost one pass. Forward mode would need a million.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # We count the backward passes `functional.jacobian` makes, with a hook on the output's node, for
@@ -328,6 +400,10 @@ for engine, T in (("afs", afs), ("torch", torch)):
         timings[(engine, n, m)] = time.perf_counter() - start
         print(f"{engine:<7}{n:>6}{m:>6}   {str(tuple(J.shape)):<16} {len(passes):>15} {n:>25}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Count the passes with a hook: a 1 x 1000 Jacobian needs 1 backward pass, a 1000 x
+# 1 needs 1000. The timings are machine-dependent; read only the counts.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # And the time those passes take (this output depends on the machine, so nbval does not compare it):
 
@@ -353,6 +429,10 @@ for (engine, n, m), seconds in timings.items():
 # `afs.autograd.grad(out, x, grad_outputs=e_i, retain_graph=True)` with $e_i$ the $i$-th unit vector, and
 # stack the rows into $J$ (shape $(m, n)$, as a numpy array). The check compares with torch's Jacobian of
 # $\tanh(Wx)$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Six minutes: one autograd.grad call per output row with v = e_i. The common
+# mistake: forgetting retain_graph=True between the rows.
 
 # %% slideshow={"slide_type": "fragment"}
 def jacobian_by_rows(f, x):
@@ -381,6 +461,10 @@ check_rows()
 # `x` has shape (3, 1), `y` has shape (4,), and $L = \sum (x + y)$. Without running backward, write
 # `x.grad` and `y.grad` as nested lists. (How many times is each number used?)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: By hand first: x.grad is 4 for every element (each x_i meets four y's), y.grad is
+# 3. Then check.
+
 # %% slideshow={"slide_type": "fragment"}
 x_grad_guess = None  # e.g. [[...], [...], [...]]
 y_grad_guess = None  # e.g. [...]
@@ -407,6 +491,10 @@ check_broadcast()
 # Let $\vec{y} = \tanh(W\vec{x})$ and $l = \sum_i y_i^2$. Choose the vector `v_for_l` (a tensor shaped like $\vec{y}$)
 # so that `y.backward(gradient=v_for_l)` puts $\frac{\partial l}{\partial \vec{x}}$ into `x.grad`, without ever
 # building $l$. Hint: $\vec{v} = \frac{\partial l}{\partial \vec{y}}$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: v_for_l = 2y, because dl/dy = 2y: the chain rule passes through gradient=. Ask
+# why v must be detached (it is a constant for this backward).
 
 # %% slideshow={"slide_type": "fragment"}
 x = afs.tensor(np.linspace(-1, 1, 4), requires_grad=True)
@@ -441,3 +529,7 @@ check_chain()
 # - A full Jacobian costs $m$ backward passes (forward mode: $n$). One loss, many parameters: one pass.
 #
 # **Next:** [06 · Layers](06_layers.ipynb)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap: J, v^T J, broadcasting summed in one place, reverse mode for one loss.
+# Next lecture: the layers of a CNN, each a small Jacobian.

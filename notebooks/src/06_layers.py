@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -65,6 +67,10 @@ print("torch", torch.__version__.split("+")[0], "| float64 throughout: the point
 # \frac{\partial L}{\partial b} = \sum_{n} G_{n,:}$$
 # (the bias is broadcast over the batch, so its gradient is summed over the batch).
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Write the three rules on the board and keep them there: dL/dX = G W, dL/dW = G^T
+# X, dL/db = sum over the batch of G. Ask the class to check the shapes of each product.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # torch records a linear layer on a matrix as one fused `addmm(b, X, Wᵀ)`; so do we. The layer is a call to
 # `F.linear`, and the op is `Addmm`:
@@ -72,6 +78,10 @@ print("torch", torch.__version__.split("+")[0], "| float64 throughout: the point
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(F.linear))
 print(inspect.getsource(Addmm))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: torch records a linear layer as one fused addmm; so do we, with torch's node
+# name. The key lines show the whole idea; the full source is below for reference.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The pairing: torch's layer, ours with **torch's weights** loaded (`load_state_dict` accepts torch tensors),
@@ -93,6 +103,10 @@ y = lin(x)
 y.backward(afs.tensor(G_lin))
 print(lin, "| y", tuple(y.shape), "|", y.grad_fn.name())
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The pairing with torch's weights loaded into ours: load_state_dict accepts torch
+# tensors, so both layers start identical.
+
 # %% slideshow={"slide_type": "fragment"}
 afs.compare.report("y", y, y_t, tol=1e-12)
 afs.compare.report_grads([("x.grad", x.grad, x_t.grad), ("weight.grad", lin.weight.grad, lin_t.weight.grad),
@@ -100,6 +114,10 @@ afs.compare.report_grads([("x.grad", x.grad, x_t.grad), ("weight.grad", lin.weig
 G, W, X = G_lin.numpy(), lin.weight.detach().numpy(), x.detach().numpy()
 print("x.grad == G W:", np.allclose(x.grad.numpy(), G @ W), "| W.grad == Gᵀ X:", np.allclose(lin.weight.grad.numpy(), G.T @ X),
       "| b.grad == Σ_n G:", np.allclose(lin.bias.grad.numpy(), G.sum(0)))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Output and all three gradients agree to 1e-12, and they equal the formulas of the
+# first slide.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The graphs: `AddmmBackward0` has three edges, in `addmm`'s argument order: the bias, the input, and
@@ -109,6 +127,10 @@ print("x.grad == G W:", np.allclose(x.grad.numpy(), G @ W), "| W.grad == Gᵀ X:
 print("same graph:", afs.viz.graph_edges(y) == afs.viz.graph_edges(y_t))
 afs.viz.side_by_side(y, y_t, params=({"x": x, "weight": lin.weight, "bias": lin.bias, "y": y},
                                      {"x": x_t, "weight": lin_t.weight, "bias": lin_t.bias, "y": y_t}))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Three edges in addmm's argument order: bias, input, and TBackward0 (the transpose
+# of the weight). Ask where W^T comes from (y = X W^T + b).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### `gradcheck`, in both engines
@@ -127,6 +149,10 @@ def gradcheck_both(afs_fn, torch_fn, *shapes, seed=0):
 
 gradcheck_both(F.linear, TF.linear, (2, 4), (3, 4), (3,))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: gradcheck in float64 on small shapes, in both engines: the independent check of
+# the three rules.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. `Conv2d`: im2col plus one matrix product
 #
@@ -137,11 +163,20 @@ gradcheck_both(F.linear, TF.linear, (2, 4), (3, 4), (3,))
 # $\text{cols}$ of shape $(C\,k_h k_w,\; N H_o W_o)$, and the whole convolution becomes **one** matrix product:
 # $$Y = W_2\,\text{cols} + b, \qquad W_2 = W \text{ reshaped to } (O,\; C\,k_h k_w).$$
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The idea of the section in one sentence: a convolution is a matrix product once
+# the patches are laid out as columns. Ask how many patches a 5x5 image has for a 3x3 kernel at
+# stride 1 (9).
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The unfolded patches
 # A $5 \times 5$ image (pixel values $0 \dots 24$) and a $3 \times 3$ kernel, stride 1, no padding: $3 \times 3 = 9$
 # output positions, so `cols` has 9 columns of 9 pixels. Column $(p, q)$ is the patch whose top-left corner is at
 # $(p, q)$, read row by row. We call the package's own `im2col`:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Make the picture concrete: column k of cols is patch k read row by row. Point at
+# the two coloured patches.
 
 # %% slideshow={"slide_type": "fragment"}
 img = np.arange(25.0).reshape(1, 1, 5, 5)  # (N, C, H, W)
@@ -150,6 +185,10 @@ print("im2col gives", cols.shape, "= (C, kh, kw, N, Ho, Wo); as a matrix:")
 cols = cols.reshape(9, 9)
 print(cols.astype(int))
 print("column 5 is the patch at (1, 2):", cols[:, 5].tolist() == img[0, 0, 1:4, 2:5].ravel().tolist())
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: cols has 9 columns of 9 pixels; column 5 is the patch at (1, 2). Let students
+# find it in the matrix before reading the printed check.
 
 # %% slideshow={"slide_type": "skip"}
 def annotated(ax, matrix, cmap="Greys", vmin=-10, vmax=60, fontsize=11):
@@ -180,6 +219,9 @@ def draw_im2col(img, cols, patches):
 
 print("plotting helpers defined: annotated, draw_im2col")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The picture of the same two patches, framed in the image and in cols.
+
 # %% slideshow={"slide_type": "subslide"}
 patches = {(0, 0): "tab:blue", (1, 2): "tab:orange"}  # output position -> colour of its frame
 draw_im2col(img[0, 0], cols, patches)
@@ -202,14 +244,26 @@ print("kernel:", kernel[0, 0].astype(int).tolist())
 print("W₂ @ cols :", by_matmul.astype(int).tolist())
 print("torch conv:", by_torch.astype(int).tolist(), "| equal:", np.array_equal(by_matmul, by_torch))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The kernel as one row times cols gives every output at once; torch's conv2d gives
+# the same numbers.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### `im2col` in the package
 # For each kernel offset $(i, j)$, the input pixels that all output positions meet form a strided slice
 # (`window`), so building `cols` takes $k_h k_w$ numpy copies, whatever the image size:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: In the package, im2col loops over the kernel offsets (9 for 3x3), not over the
+# output positions: each offset is one strided slice for all positions at once.
+
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(window))
 print(inspect.getsource(im2col))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: window and im2col: short enough to read whole. Point at the strided slice; that
+# is where the speed comes from.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Backward: the transposed products, then col2im
@@ -223,8 +277,16 @@ print(inspect.getsource(im2col))
 # %% slideshow={"slide_type": "subslide"}
 print(inspect.getsource(Convolution))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Convolution's forward is im2col plus one matmul; its backward is the two
+# transposed products plus col2im. The whole class is on the sub-slides below.
+
 # %% slideshow={"slide_type": "subslide"}
 print(inspect.getsource(col2im))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: col2im is im2col backwards: it adds each column back into the pixels it came
+# from, with slices, not np.add.at (which is slow).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # col2im of a `cols` full of ones counts how many patches each pixel is in. That is also the gradient of
@@ -242,6 +304,10 @@ annotated(ax, counts, cmap="Oranges", vmin=0, vmax=10, fontsize=12)
 ax.set_title("patches per pixel"), ax.set_xticks([]), ax.set_yticks([])
 plt.show()
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: col2im of ones counts how many patches each pixel is in: corner pixels 1, the
+# centre 9. That is also the gradient of sum(y) for a kernel of ones.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # col2im is the **adjoint** (the transpose) of im2col: for any image $x$ and any matrix $C$ of `cols`' shape,
 # $\langle \text{im2col}(x), C\rangle = \langle x, \text{col2im}(C)\rangle$. That is exactly what makes it the right backward
@@ -254,6 +320,10 @@ cols_any = im2col(x_any, (3, 2), **geometry)
 C_any = rng.standard_normal(cols_any.shape)
 lhs, rhs = np.sum(cols_any * C_any), np.sum(x_any * col2im(C_any, (7, 6), **geometry))
 print("cols shape", cols_any.shape, "| <im2col(x), C> == <x, col2im(C)>:", np.isclose(lhs, rhs, rtol=1e-12))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The adjoint check <im2col(x), C> = <x, col2im(C)> is the precise statement that
+# col2im is the transpose of im2col; it holds to rounding.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Our `Conv2d` against torch's
@@ -276,6 +346,10 @@ yc = conv(xc)
 yc.backward(afs.tensor(G_conv))
 print(conv, "| y", tuple(yc.shape), "|", yc.grad_fn.name())
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Three input channels, four output channels, stride 2, padding 1: the shapes of a
+# real layer. Predict the output shape before running.
+
 # %% slideshow={"slide_type": "fragment"}
 afs.compare.report("y", yc, yc_t, tol=1e-12)
 afs.compare.report_grads([("x.grad", xc.grad, xc_t.grad), ("weight.grad", conv.weight.grad, conv_t.weight.grad),
@@ -283,9 +357,15 @@ afs.compare.report_grads([("x.grad", xc.grad, xc_t.grad), ("weight.grad", conv.w
 gradcheck_both(lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
                lambda x, w, b: TF.conv2d(x, w, b, stride=2, padding=1), (1, 2, 4, 4), (3, 2, 3, 3), (3,))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Output and gradients of input, weight and bias agree with torch to 1e-12.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # One node, `ConvolutionBackward0`, with three edges: input, weight, bias. Here the input requires grad too,
 # so its edge leads to an `AccumulateGrad`:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One node, ConvolutionBackward0, with three edges, in both engines.
 
 # %% slideshow={"slide_type": "fragment"}
 print("same graph:", afs.viz.graph_edges(yc) == afs.viz.graph_edges(yc_t))
@@ -314,6 +394,10 @@ afs.viz.side_by_side(yc, yc_t, params=({"x": xc, "weight": conv.weight, "bias": 
 #   $$\bar\mu \leftarrow (1-m)\,\bar\mu + m\,\mu, \qquad \bar\sigma^2 \leftarrow (1-m)\,\bar\sigma^2 + m\,\sigma^2\,\tfrac{M}{M-1}$$
 # - **evaluation** (`bn.eval()`): $\mu, \sigma^2$ are the running estimates $\bar\mu, \bar\sigma^2$, constants: $y$ is an affine map of $x$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Training mode normalises each channel with the batch's own mean and variance. Ask
+# why per channel and not per pixel.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Backward
 # $\gamma$ and $\beta$ are a per-channel scale and shift: $\frac{\partial L}{\partial \beta} = \sum g$ and
@@ -322,8 +406,16 @@ afs.viz.side_by_side(yc, yc_t, params=({"x": xc, "weight": conv.weight, "bias": 
 # $$\frac{\partial L}{\partial x} = \frac{\gamma}{\sqrt{\sigma^2+\varepsilon}}\Big(g - \operatorname{mean}(g) - \hat{x}\,\operatorname{mean}(g\,\hat{x})\Big)$$
 # In evaluation it is just $\frac{\gamma}{\sqrt{\sigma^2+\varepsilon}}\, g$. One `Function`, `NativeBatchNormBackward0`:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: dL/dbeta and dL/dgamma are per-channel sums; dL/dx is the subtle part, because
+# the mean and variance depend on every x.
+
 # %% slideshow={"slide_type": "subslide"}
 print(inspect.getsource(BatchNorm))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Key lines of BatchNorm's backward: the three-term formula for dL/dx. The whole
+# function is on the sub-slides below; skip them unless asked.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The module adds the parameters and buffers (`running_mean`, `running_var`, `num_batches_tracked`) and picks the
@@ -331,6 +423,10 @@ print(inspect.getsource(BatchNorm))
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.nn.BatchNorm2d.forward))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The module adds parameters and buffers and picks the statistics by self.training;
+# autograd never sees the buffers.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Training mode, in both engines
@@ -350,6 +446,10 @@ G_bn = torch.randn(yb_t.shape, dtype=torch.float64)
 yb_t.backward(G_bn)
 print("training:", bn_t.training, "| y", tuple(yb_t.shape), "|", yb_t.grad_fn.name())
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: gamma and beta are set to random values so the test cannot pass by accident with
+# 1 and 0.
+
 # %% slideshow={"slide_type": "fragment"}
 bn = afs.nn.BatchNorm2d(3, dtype=afs.float64)
 bn.load_state_dict(bn_state)
@@ -365,6 +465,10 @@ afs.compare.report_grads([("x.grad", xb.grad, xb_t.grad), ("weight.grad", bn.wei
 for name in ("running_mean", "running_var", "num_batches_tracked"):
     afs.compare.report(name, getattr(bn, name), getattr(bn_t, name), tol=1e-12)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Output and gradients agree in training mode; the running statistics moved the
+# same way in both engines.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The running variance moved towards the **unbiased** variance ($M = 4 \cdot 5 \cdot 5 = 100$ values per channel), while
 # the normalisation itself used the biased one:
@@ -377,6 +481,10 @@ print("running_var == 0.9·1 + 0.1·biased:  ", np.allclose(bn.running_var.numpy
 x_hat = (per_channel - per_channel.mean(1, keepdims=True)) / np.sqrt(var_biased[:, None] + bn.eps)
 y_by_hand = bn.weight.detach().numpy()[:, None] * x_hat + bn.bias.detach().numpy()[:, None]
 print("y == γ (x - μ)/√(σ²_biased + ε) + β:", np.allclose(yb.detach().numpy().transpose(1, 0, 2, 3).reshape(3, -1), y_by_hand))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The running variance uses the unbiased estimate (divide by M - 1, M = 100 values
+# per channel) while the normalisation used the biased one. A classic source of off-by-a-bit errors.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Running statistics over several batches
@@ -393,10 +501,18 @@ with torch.no_grad():
               f"{bn.running_var[0].item():>15.4f} {bn_t.running_var[0].item():>8.4f}")
 print("num_batches_tracked:", int(bn.num_batches_tracked.item()), int(bn_t.num_batches_tracked.item()))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Five more batches: the running mean and variance approach the true 1 and 4 in
+# both engines.
+
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
 # ### Evaluation mode
 # After `eval()`, the layer uses the running estimates: each image is normalised on its own, independently of the rest
 # of the batch (in training, one image's output depends on the whole batch):
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Part 2: recap training mode in one sentence, then eval mode uses the running
+# estimates, so each image is normalised on its own.
 
 # %% slideshow={"slide_type": "fragment"}
 xe_np = rng.standard_normal((4, 3, 5, 5))
@@ -409,6 +525,10 @@ with afs.no_grad():
     rm, rv = bn.running_mean.numpy()[:, None, None], bn.running_var.numpy()[:, None, None]
     by_hand = bn.weight.detach().numpy()[:, None, None] * (xe_np - rm) / np.sqrt(rv + bn.eps) + bn.bias.detach().numpy()[:, None, None]
     print("eval:     y == γ (x - running_mean)/√(running_var + ε) + β:", afs.compare.agree(bn(afs.tensor(xe_np)), by_hand, 1e-12))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Under no_grad and still in training mode, the output depends on the batch; after
+# eval() it does not. Ask the room why that matters at inference (a batch of one).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Evaluation mode in both engines, forward and backward; the running statistics must not move:
@@ -424,6 +544,10 @@ scale = bn.weight.detach().numpy() / np.sqrt(bn.running_var.numpy() + bn.eps)
 print("x.grad == γ/√(running_var + ε) · g:", np.allclose(xe.grad.numpy(), scale[:, None, None] * G_eval))
 print("running stats unchanged:", afs.compare.agree(bn.running_var, bn_t.running_var, 1e-12),
       "| num_batches_tracked:", int(bn.num_batches_tracked.item()), int(bn_t.num_batches_tracked.item()))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: In eval mode the backward is a plain per-channel scale; the running statistics
+# must not move, and in both engines they don't.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The graph is one `NativeBatchNormBackward0` node with three edges (input, $\gamma$, $\beta$); the running statistics
@@ -441,6 +565,10 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
                                        {"x": xb_t, "weight": bn_t.weight, "bias": bn_t.bias}))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One NativeBatchNormBackward0 node with three edges; the running statistics are
+# not in the graph.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Common student confusion: "eval() turns off gradients". It does not: `eval()` only switches BatchNorm (and Dropout)
 # to their inference behaviour; gradients still flow, as the cell above shows. Turning off recording is `no_grad`
 # (notebook 07). Also: torch's running variance is unbiased ($M/(M-1)$), the normalisation is biased; forgetting this
@@ -452,8 +580,15 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
 # At $x = 0$ the function has a kink; both engines use the derivative $0$ there. Like torch's `ReluBackward0`, our
 # node saves the **output** $y$ (not $x$): $y > 0$ exactly where $x > 0$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: ReLU's derivative is the step function; at exactly 0 both engines use 0. Ask what
+# torch does at x = 0 before showing the code.
+
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(Relu))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Relu is four lines: it saves the mask of positive inputs.
 
 # %% slideshow={"slide_type": "subslide"}
 xr_np = np.linspace(-2, 2, 9)  # contains an exact 0
@@ -469,6 +604,9 @@ afs.compare.report("x.grad", xr.grad, xr_t.grad, tol=1e-12)
 print("torch saves the output:", saves_output, "| nodes:", yr.grad_fn.name(), yr_t.grad_fn.name())
 gradcheck_both(F.relu, TF.relu, (3, 4))  # random inputs: none within ε of the kink
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The test input contains an exact 0 on purpose: gradient 0 there in both engines.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. `MaxPool2d`
 # Each output is the largest value of its window:
@@ -477,11 +615,23 @@ gradcheck_both(F.relu, TF.relu, (3, 4))  # random inputs: none within ε of the 
 # so backward **routes** each output's gradient to the pixel that won its window. With overlapping windows a pixel can
 # win several, and receives the sum. The forward, like im2col, visits one kernel offset at a time:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Max pooling sends each window's gradient to its maximum only. Ask: what happens
+# with a tie? (The first maximum wins, as in torch.)
+
 # %% slideshow={"slide_type": "subslide"}
 print(inspect.getsource(pool.MaxPool2d))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The key lines: find the winners in one pass per kernel offset, then scatter the
+# gradient to them. The whole class follows below.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A small example to read by eye: $2 \times 2$ windows, stride 2, an upstream gradient of $1, 10, 100, 1000$:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Upstream gradients 1, 10, 100, 1000 make it readable: each lands on one input
+# pixel, the maximum of its window.
 
 # %% slideshow={"slide_type": "fragment"}
 xm_np = rng.permutation(16).astype(float).reshape(1, 1, 4, 4)  # distinct values: no ties
@@ -497,6 +647,10 @@ print("torch == afs:", torch.equal(xm_t.grad, torch.tensor(xm.grad.numpy())))
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ResNet's stem uses $3 \times 3$ windows at stride 2 with padding 1: the windows overlap. Values, the indices of the
 # winners (`return_indices=True`) and the gradients agree:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: With overlapping windows (3x3, stride 2, ResNet's stem) a pixel can win several
+# windows; its gradient is then the sum. Both engines agree.
 
 # %% slideshow={"slide_type": "fragment"}
 xp_np = rng.standard_normal((2, 3, 7, 7))
@@ -524,9 +678,16 @@ gradcheck_both(lambda x: F.max_pool2d(x, 3, 2, 1), lambda x: TF.max_pool2d(x, 3,
 # \frac{\partial L}{\partial x_{n,c,i,j}} = \sum_{k,l:\; i \in R_k,\, j \in C_l} \frac{g_{n,c,k,l}}{|R_k|\,|C_l|}$$
 # For $5 \to 3$ the row bins are:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: You give the output size; the bins may overlap when the sizes don't divide. Show
+# the bins for 5 -> 3 on the board.
+
 # %% slideshow={"slide_type": "fragment"}
 print("bins for 5 -> 3 (start, stop):", pool._bins(5, 3))
 print(inspect.getsource(pool.AdaptiveAvgPool2d))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The bins and the class; the whole source follows below for reference.
 
 # %% slideshow={"slide_type": "subslide"}
 xa_np = rng.standard_normal((2, 3, 5, 5))
@@ -539,6 +700,9 @@ afs.compare.report("x.grad", xa.grad, xa_t.grad, tol=1e-12)
 print("nodes:", ya.grad_fn.name(), ya_t.grad_fn.name())
 gradcheck_both(lambda x: F.adaptive_avg_pool2d(x, 3), lambda x: TF.adaptive_avg_pool2d(x, 3), (1, 2, 5, 5))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Values and gradients agree for the uneven 5 -> 3 case, the hard one.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The common case, output size 1 (ResNet's global average pool), is just a mean over height and width; torch records
 # it as one, `MeanBackward1`, and so do we, so that the graphs match:
@@ -548,10 +712,18 @@ g1_t, g1 = torch.nn.AdaptiveAvgPool2d(1)(xa_t), afs.nn.AdaptiveAvgPool2d(1)(xa)
 print("output 1x1:", tuple(g1.shape), "| nodes:", g1.grad_fn.name(), g1_t.grad_fn.name())
 afs.compare.report("y (1x1)", g1, g1_t, tol=1e-12)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Output size 1, ResNet's global average pool, is just a mean; torch records it as
+# MeanBackward1 and so do we.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. A small network: conv → bn → relu → pool → flatten → linear
 # The same `Sequential` in both engines, torch's weights loaded into ours in one `load_state_dict` (the names, `0.weight`,
 # `1.running_mean`, ..., are torch's), a forward pass in training mode and one backward pass:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Every layer of the lecture in one small network; the same Sequential in both
+# engines.
 
 # %% slideshow={"slide_type": "fragment"}
 torch.manual_seed(1)
@@ -579,6 +751,9 @@ grads_ok = afs.compare.report_grads([(f"{name}.grad", p.grad, p_t.grad)
 buffers_ok = afs.compare.report_grads([(name, b, b_t) for (name, b), b_t in zip(net.named_buffers(), net_t.buffers())], tol=1e-12)
 print("all gradients and buffers agree:", grads_ok and buffers_ok)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Output and every parameter's gradient agree to 1e-12 through the whole network.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Both graphs, node for node: `ConvolutionBackward0` → `NativeBatchNormBackward0` → `ReluBackward0` →
 # `MaxPool2DWithIndicesBackward0` → `ViewBackward0` (the flatten) → `AddmmBackward0`. The input does not require grad,
@@ -589,6 +764,10 @@ names = [e.name for e in afs.viz.graph_edges(out) if e.name != "AccumulateGrad"]
 print("same graph:", afs.viz.graph_edges(out) == afs.viz.graph_edges(out_t))
 print("operations, breadth first from the output:", ", ".join(names))
 afs.viz.side_by_side(out, out_t, params=(dict(net.named_parameters()), dict(net_t.named_parameters())))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Both graphs, node for node, in the order of the network. The sub-slides show it
+# at a readable size.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Point at the box order: the drawing is of the *backward* graph, but arrows go in the forward direction (inputs at
@@ -606,6 +785,10 @@ afs.viz.side_by_side(out, out_t, params=(dict(net.named_parameters()), dict(net_
 # Write `conv_by_im2col(x, w)` for numpy arrays, `x` of shape $(N, C, H, W)$ and `w` of shape $(O, C, k, k)$, stride 1,
 # no padding: call the package's `im2col`, reshape it to $(C k^2,\; N H_o W_o)$, multiply by $W_2$, and return an array of
 # shape $(N, O, H_o, W_o)$. (Careful with the last step: the columns run over $N$ first, then $H_o$, $W_o$.)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Six minutes: conv_by_im2col with numpy only. The common slip is the reshape order
+# of the weights (out, C * kh * kw).
 
 # %% slideshow={"slide_type": "fragment"}
 def conv_by_im2col(x, w):
@@ -634,6 +817,10 @@ check_conv()
 # A fresh `BatchNorm2d(1)` (running_var $= 1$, momentum $0.1$) sees the two training batches `batches[0]` and `batches[1]`
 # below. Compute its `running_var` afterwards with numpy only (a float).
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Running variance by hand: use the unbiased variance of each batch and momentum
+# 0.1. The check says which batch's update differs.
+
 # %% slideshow={"slide_type": "fragment"}
 batches = [np.random.default_rng(7).standard_normal((2, 1, 3, 3)) * 3, np.random.default_rng(8).standard_normal((2, 1, 3, 3))]
 print("batch shapes:", [b.shape for b in batches])
@@ -659,6 +846,10 @@ check_running_var()
 # ### Exercise 3 · Where does max pooling send the gradient?
 # `MaxPool2d(3, stride=1)` on the $4 \times 4$ input below has four overlapping windows (a $2 \times 2$ output). The upstream
 # gradient is $\begin{pmatrix} 1 & 10 \\ 100 & 1000 \end{pmatrix}$. Without running backward, write `x.grad` as a $4 \times 4$ nested list.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Predict on paper: with overlapping windows some pixels receive the sum of several
+# gradients. Then run the check.
 
 # %% slideshow={"slide_type": "fragment"}
 x_ex3 = np.array([[3.0, 15.0, 2.0, 7.0],
@@ -697,3 +888,7 @@ check_maxpool()
 #   and `gradcheck` passes in both engines.
 #
 # **Next:** [07 · Exclusion from the DAG](07_exclusion_from_the_dag.ipynb)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap with the three formulas for Linear still on the board, and im2col as the
+# one idea of the convolution. Next: leaving things out of the graph.

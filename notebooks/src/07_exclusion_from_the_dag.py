@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -23,7 +25,7 @@
 # and `torch.no_grad()`. Every cell runs in torch and in `autograd_from_scratch` (`afs`); a check
 # cell says whether they agree. The ResNet part takes a few seconds per engine.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% tags=["slide-skip"] slideshow={"slide_type": "subslide"}
 import inspect
 
 import numpy as np
@@ -69,6 +71,10 @@ print(f"Does `a` require gradients? {a.requires_grad}")
 b = x + z
 print(f"Does `b` require gradients? {b.requires_grad}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The rule in one sentence: a result requires grad if at least one input does (and
+# grad mode is on). Ask the class to predict for x + y and x + z before the cell runs.
+
 # %% slideshow={"slide_type": "fragment"}
 afs.manual_seed(0)
 x_ours = afs.rand(5, 5)
@@ -80,6 +86,10 @@ print(f"Does `a` require gradients? {a_ours.requires_grad}")
 b_ours = x_ours + z_ours
 print(f"Does `b` require gradients? {b_ours.requires_grad}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Both engines give the same flags. Point out that a plain tensor plus a tracked
+# one is tracked: requires_grad spreads forward like an OR.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # `a` has no history at all (`grad_fn` is None: a plain tensor); `b` was made by an addition that
 # autograd recorded. In `b`'s node, the edge towards `x` is `None`: no gradient will ever be sent
@@ -90,6 +100,10 @@ for label, t in (("torch", b), ("ours", b_ours)):
     print(f"{label:>5}: a.grad_fn = {name_of((a if label == 'torch' else a_ours).grad_fn)},",
           f"b.grad_fn = {name_of(t.grad_fn)},",
           "next_functions =", [(name_of(n), i) for n, i in t.grad_fn.next_functions])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: a has no history, b has an AddBackward0 node. Likely confusion:
+# requires_grad=False does not mean 'no gradient numerically zero'; it means not recorded at all.
 
 # %% slideshow={"slide_type": "fragment"}
 side_by_side(b_ours, b, params=[("z", z), ("z", z_ours), ("b", b), ("b", b_ours)])
@@ -107,6 +121,10 @@ side_by_side(b_ours, b, params=[("z", z), ("z", z_ours), ("b", b), ("b", b_ours)
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.autograd.Function.apply))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The whole rule is one line of Function.apply: record only if grad mode is on and
+# some input needs a gradient. Show the line; it is the same line as in 03.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `torch.no_grad()`: a block of code outside the graph
 #
@@ -119,6 +137,10 @@ with torch.no_grad():
     c = x + z
 print("inside no_grad:", "c.requires_grad =", c.requires_grad, "| c.grad_fn =", name_of(c.grad_fn))
 print("after the block, grad mode is back on:", torch.is_grad_enabled())
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: no_grad is a mode, not a tensor property: everything computed inside is
+# untracked. Ask where this matters most (evaluation, and the optimizer's update itself).
 
 # %% slideshow={"slide_type": "fragment"}
 with afs.no_grad():
@@ -149,6 +171,10 @@ print("requires_grad:", b_const.requires_grad, "| grad_fn:", name_of(b_const.gra
 (b_const * z).sum().backward()
 print("z.grad == x + z:", torch.allclose(z.grad, x + z), "| == x + 2z:", torch.allclose(z.grad, x + 2 * z))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: detach gives a new leaf with the same values and no history; it shares memory
+# with the original. Use: treating a value as a constant (the target in a loss).
+
 # %% slideshow={"slide_type": "fragment"}
 b_const_ours = b_ours.detach()
 print("requires_grad:", b_const_ours.requires_grad, "| grad_fn:", name_of(b_const_ours.grad_fn),
@@ -157,6 +183,9 @@ print("requires_grad:", b_const_ours.requires_grad, "| grad_fn:", name_of(b_cons
 print("z.grad == x + z:", afs.compare.agree(z_ours.grad, x_ours + z_ours),
       "| == x + 2z:", afs.compare.agree(z_ours.grad, x_ours + 2 * z_ours))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Same in both engines: requires_grad False, grad_fn None, and the values agree.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `model.eval()` is not a grad mode
 #
@@ -164,6 +193,11 @@ print("z.grad == x + z:", afs.compare.agree(z_ours.grad, x_ours + z_ours),
 # which changes what some layers **compute**. Batch norm normalises with the batch's own statistics
 # in training mode, and with the running averages it collected in evaluation mode. But autograd
 # records exactly as before. A batch norm layer over 3 channels, on a batch of 4 small images:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A classic confusion, worth a full minute: model.eval() changes how layers behave
+# (batch norm, dropout); it does not stop autograd. Ask the room which of the two saves memory at
+# inference (no_grad).
 
 # %% slideshow={"slide_type": "fragment"}
 torch.manual_seed(0)
@@ -177,6 +211,10 @@ for mode, out in (("train", out_train), ("eval", out_eval)):
           f"requires_grad {out.requires_grad}, grad_fn {name_of(out.grad_fn)}")
 out_eval.sum().backward()
 print("after backward in eval mode, bn.weight.grad is set:", bn.weight.grad is not None)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: In training mode batch norm uses the batch's statistics, in eval mode its running
+# ones: different outputs from the same input, in both engines.
 
 # %% slideshow={"slide_type": "fragment"}
 bn_ours = afs.nn.BatchNorm2d(3)
@@ -195,6 +233,10 @@ report("train-mode output", out_train_ours, out_train, 1e-5)
 report("eval-mode output", out_eval_ours, out_eval, 1e-5)
 report("bn.weight.grad", bn_ours.weight.grad, bn.weight.grad, 1e-5)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Our BatchNorm2d shows the same two behaviours, and the outputs agree with torch's
+# in both modes.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # In our engine's `BatchNorm2d.forward`, `self.training` only picks which statistics to use and
 # whether to update the running ones; nothing about the graph:
@@ -202,8 +244,16 @@ report("bn.weight.grad", bn_ours.weight.grad, bn.weight.grad, 1e-5)
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.nn.BatchNorm2d.forward))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: self.training only picks which statistics to use and whether to update them; no
+# autograd switch anywhere in the code.
+
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # So for inference, use both: `model.eval()` for the layers, `torch.no_grad()` for autograd.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Rule of thumb to leave on the board: eval() for the layers, no_grad() for
+# autograd, both for inference.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Frozen parameters
@@ -227,6 +277,10 @@ for param in model.parameters():
 n_frozen = sum(not p.requires_grad for p in model.parameters())
 print(f"frozen: {n_frozen} of {len(list(model.parameters()))} parameter tensors")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Freezing is just requires_grad=False on parameters; the graph then has nothing to
+# record for them. Ask what happens to memory and time (both drop).
+
 # %% slideshow={"slide_type": "fragment"}
 ours = afs.models.resnet18()
 ours.load_state_dict(model.state_dict())
@@ -235,6 +289,10 @@ for param in ours.parameters():
     param.requires_grad = False
 n_frozen_ours = sum(not p.requires_grad for p in ours.parameters())
 print(f"frozen: {n_frozen_ours} of {len(list(ours.parameters()))} parameter tensors")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The same loop freezes every parameter of our ResNet18, loaded with torch's
+# weights.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## A new classifier
@@ -255,6 +313,10 @@ trainable_ours = [n for n, p in ours.named_parameters() if p.requires_grad]
 print("require gradients, torch:", trainable)
 print("require gradients, ours: ", trainable_ours)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The new fc layer is created after freezing, so its parameters require grad: only
+# the head will learn.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Before the step, a copy of every entry of both `state_dict`s, to see later what changed:
 
@@ -262,6 +324,10 @@ print("require gradients, ours: ", trainable_ours)
 before = {k: v.clone() for k, v in model.state_dict().items()}
 before_ours = {k: v.clone() for k, v in ours.state_dict().items()}
 print(len(before), "entries in torch's copy,", len(before_ours), "in ours")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The copy lets the class see afterwards exactly which entries of the state_dict
+# changed.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Forward and backward with a frozen backbone
@@ -283,10 +349,18 @@ loss_ours = (prediction_ours - afs.tensor(labels)).sum()
 loss_ours.backward()
 print("ours:  .grad set for", [n for n, p in ours.named_parameters() if p.grad is not None])
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The same step as in 00, with a frozen backbone. Predictions and the head's
+# gradients agree in both engines.
+
 # %% slideshow={"slide_type": "fragment"}
 report("prediction", prediction_ours, prediction, 1e-4)
 report("fc.weight.grad", ours.fc.weight.grad, model.fc.weight.grad, 1e-4)
 report("fc.bias.grad", ours.fc.bias.grad, model.fc.bias.grad, 1e-4)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Point at the gradients: only fc.weight and fc.bias have one; every backbone .grad
+# is None.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## The frozen part is gone from the graph
@@ -295,10 +369,18 @@ report("fc.bias.grad", ours.fc.bias.grad, model.fc.bias.grad, 1e-4)
 # the frozen parameters) don't require gradients. The graph starts at the new classifier. Compare
 # with the 134 nodes of the full step in notebook 00:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The frozen part is gone from the graph: only the head's nodes remain. Ask why the
+# convolution's forward still ran (the head needs its output), yet nothing was recorded.
+
 # %% slideshow={"slide_type": "fragment"}
 side_by_side(loss_ours, loss,
              params=({**dict(ours.named_parameters()), "loss": loss_ours},
                      {**dict(model.named_parameters()), "loss": loss}))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Two small graphs instead of the ResNet's hundreds of nodes: this is where
+# finetuning saves its memory.
 
 # %% slideshow={"slide_type": "fragment"}
 print(len(graph_edges(loss_ours)), "nodes in ours,", len(graph_edges(loss)), "in torch's;",
@@ -326,6 +408,10 @@ optimizer_ours = afs.optim.SGD(ours.parameters(), lr=1e-2, momentum=0.9)
 optimizer_ours.step()
 print("the optimizers hold", len(optimizer.param_groups[0]["params"]), "and",
       len(optimizer_ours.param_groups[0]["params"]), "parameter tensors")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: We give SGD all the parameters, but those without .grad are skipped: only the
+# head moves. The state_dict comparison shows which entries changed.
 
 # %% slideshow={"slide_type": "fragment"}
 def changed(module, copy):
@@ -357,6 +443,10 @@ for label, module, copy in (("torch", model, before), ("ours", ours, before_ours
 # A finetuning recipe that wants a truly fixed backbone also puts it in evaluation mode, where batch
 # norm uses its running statistics and leaves them alone: `model.eval()`, then `model.fc.train()`.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The exception worth knowing: batch norm's running statistics are buffers, updated
+# in train mode even in a frozen network. Freeze them with eval() if needed.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The same exclusion, for inference: `torch.no_grad()`
 #
@@ -379,6 +469,10 @@ print("ours: ", tuple(scores_ours.shape), "| requires_grad", scores_ours.require
       name_of(scores_ours.grad_fn))
 report("inference scores", scores_ours, scores, 1e-4)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: no_grad for inference: same exclusion, for a whole block. The outputs have no
+# grad_fn in both engines.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
@@ -390,6 +484,10 @@ report("inference scores", scores_ours, scores, 1e-4)
 # **1. Predict the flag.** With `x` plain and `z` requiring gradients (as above), which of these
 # results require gradients? Replace each `None` with `True` or `False`, then run the check, which
 # evaluates them in both engines.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Six minutes. Predict each flag on paper, then run the check. The trick case: a
+# result of z under no_grad (False).
 
 # %% slideshow={"slide_type": "fragment"}
 predictions = {
@@ -431,6 +529,10 @@ check_exercise_1()
 # engine: afterwards, only the parameters of its last layer require gradients. The check runs a
 # backward pass in both engines and looks at which `.grad`s were set.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Freeze everything, then set requires_grad back on the last layer's parameters;
+# the check counts trainable parameters in both engines.
+
 # %% slideshow={"slide_type": "fragment"}
 def freeze_all_but_last(model):
     pass  # your code
@@ -459,6 +561,10 @@ check_exercise_2()
 # **3. An inference function.** Write `predict(model, inputs, engine)` (`engine` is `torch` or
 # `afs`) that returns the model's output for inference: batch norm in evaluation mode, and no graph
 # recorded.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Both eval() and no_grad(), and return plain values. The check fails if the result
+# still has a grad_fn.
 
 # %% slideshow={"slide_type": "fragment"}
 def predict(model, inputs, engine):
@@ -507,3 +613,7 @@ check_exercise_3()
 #
 # **Next:** [08 · One SGD step of a ResNet18](08_resnet18_sgd_step.ipynb): the full step of
 # notebook 00, nothing frozen, line by line.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap: requires_grad spreads, no_grad and detach exclude, eval is not a grad
+# mode, freezing is requires_grad=False. Next: the full ResNet18 step, every line.

@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -59,6 +61,11 @@ print("torch", torch.__version__.split("+")[0], "| torchvision", torchvision.__v
 #
 # The optimizer changes the parameters in place, outside the graph: the `no_grad` of notebook 06.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The five lines of notebook 00 again, each now annotated with the notebook that
+# explained it. Ask the class to name, line by line, what happens inside before showing the next
+# slide.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. The model
 #
@@ -74,12 +81,21 @@ print("torch", torch.__version__.split("+")[0], "| torchvision", torchvision.__v
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.models.BasicBlock.forward))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Draw the block on the board: two 3x3 convolutions with batch norm, a ReLU
+# between, the shortcut added before the last ReLU. Everything else in the ResNet is this block
+# repeated.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The shortcut is the identity, except in the first block of `layer2`–`layer4`, which halves the resolution and
 # doubles the channels: there `downsample` is a strided 1×1 convolution with batch norm. The whole network:
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.models.ResNet.forward))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The shortcut is the identity except where the resolution halves (first block of
+# layer2 to layer4): then a 1x1 convolution with stride 2 matches the shapes.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # torchvision's model, seeded (random weights: nothing downloads here, see notebook 00), and ours. The
@@ -96,6 +112,10 @@ ours = afs.models.resnet18()
 ours.load_state_dict(model.state_dict())
 print("afs:  ", type(ours).__name__, "with", len(ours.state_dict()), "state_dict entries")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: No download: seeded random weights in torchvision's model, then load_state_dict
+# into ours. The same attribute names on both sides make it one line.
+
 # %% slideshow={"slide_type": "fragment"}
 params_t, params = dict(model.named_parameters()), dict(ours.named_parameters())
 print("same keys, in the same order:", list(ours.state_dict()) == list(model.state_dict()))
@@ -105,6 +125,10 @@ print(f"parameters: {len(params)} tensors, {sum(p.numel() for p in params.values
       f"{len(params_t)} tensors, {sum(p.numel() for p in params_t.values()):,} values (torch)")
 print("every value copied exactly:", all(np.array_equal(to_numpy(v), to_numpy(start[k]))
                                          for k, v in ours.state_dict().items()))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Same 62 parameter names in the same order, same shapes. Ask why the order matters
+# (the optimizer walks them in order; comparing lists relies on it).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Forward and loss
@@ -126,6 +150,10 @@ prediction = ours(x)
 loss = (prediction - y).sum()
 print("afs:   prediction", tuple(prediction.shape), "made by", prediction.grad_fn.name(),
       "| loss made by", loss.grad_fn.name())
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Forward and loss in both engines from the same weights and data; the printed
+# agreement is the float32 kind (relative, about 1e-6).
 
 # %% slideshow={"slide_type": "fragment"}
 report("prediction", prediction, prediction_t, tol=1e-3)
@@ -154,6 +182,10 @@ print(f"  = {len(edges) - n_leaves} operations + {n_leaves} AccumulateGrad,",
 kinds = sorted({e.name for e in edges} - {"AccumulateGrad"})
 print(textwrap.fill("kinds of operation: " + ", ".join(kinds), width=100, subsequent_indent="  "))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 134 nodes for one ResNet18 step. Ask: how many AccumulateGrad nodes? (62, one per
+# parameter.)
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 134 boxes are too many to read, so we draw one box per part of the network: the stem, the four stages and the
 # head. `cluster_by` maps each parameter's name to its part, and an operation without parameters (a ReLU, the
@@ -173,6 +205,10 @@ def part(name):
 
 named = ({**params, "loss": loss}, {**params_t, "loss": loss_t})
 afs.viz.side_by_side(loss, loss_t, params=named, cluster_by=part, collapse=True)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One box per module: the graph reads top to bottom from the input to the loss. The
+# two sub-slides show it large enough to read; walk from stem to head.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Opening one block
@@ -194,6 +230,10 @@ def opened(block):
 opened_view = afs.viz.side_by_side(loss, loss_t, params=named, cluster_by=opened("layer2.0"), collapse=True)
 opened_view.attr(size="11,11")  # graphviz scales a larger drawing down to 11 x 11 inches: fits the page
 opened_view
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One block opened: the shortcut is the edge that skips the two convolutions. Point
+# at the AddBackward0 where the two paths meet: its gradient goes to both.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One block, every operation
@@ -217,6 +257,10 @@ print("block output", tuple(out_block.shape), "| same graph:",
 block_view = afs.viz.side_by_side(out_block, out_block_t, params=block_names, title="the block layer1.0")
 block_view.attr(size="11,11")
 block_view
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Every operation of one BasicBlock: this is what backward walks 8 times over in
+# the full network. Same nodes in both engines.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # With a running kernel, choose the block to open (the static drawings above show `layer2.0` and `layer1.0`):
@@ -259,10 +303,17 @@ print("torch: every parameter has a .grad:", all(p.grad is not None for p in par
 loss.backward()
 print("afs:   every parameter has a .grad:", all(p.grad is not None for p in params.values()))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One backward call fills all 62 .grad tensors in each engine.
+
 # %% slideshow={"slide_type": "fragment"}
 all_agree = report_grads([(k, params[k].grad, params_t[k].grad) for k in params], tol=1e-3, show=4)
 grads32 = {k: (to_numpy(params[k].grad), to_numpy(params_t[k].grad)) for k in params}  # kept for section 7
 print("all 62 gradients agree:", all_agree)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: All 62 gradients agree to float32 precision; the four shown are from different
+# depths. Section 7 looks at the errors in detail.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. SGD with momentum
@@ -277,6 +328,10 @@ print("all 62 gradients agree:", all_agree)
 # $\eta = 0.01$ and $\mu = 0.9$: a gradient keeps acting, with weights $1, 0.9, 0.81, \dots$, for about
 # $1/(1-\mu) = 10$ steps.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Momentum as the class should remember it: b = mu b + g, theta = theta - eta b.
+# Ask what the buffer is at the first step (g itself).
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **The full rule** (`torch.optim.SGD`'s documentation), with weight decay $\lambda$, dampening $\tau$, and
 # the `nesterov` and `maximize` switches:
@@ -290,6 +345,10 @@ print("all 62 gradients agree:", all_agree)
 # textbook's $b_0 = 0$. Other texts put $\eta$ inside the buffer ($v_t = \mu v_{t-1} + \eta g_t$): the same
 # steps for a constant $\eta$, different ones when $\eta$ changes (exercise 1 tries the options).
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The full rule with weight decay, dampening and Nesterov: torch's documented
+# algorithm, which ours follows line by line. Spend one minute: the exercises use it.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Our optimizer's update, that rule line by line (in place, on the numpy arrays, under `no_grad`). `step()`
 # applies it to each parameter in blocks of 65,536 numbers, so that a block stays in the CPU's cache
@@ -298,7 +357,11 @@ print("all 62 gradients agree:", all_agree)
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.optim.SGD._update_block))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Our update, in place on numpy arrays under no_grad, in cache-sized blocks. Ask
+# why under no_grad (the update must not be recorded in any graph).
+
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
 # ### Step 1
 # We watch four parameters from different depths and keep their values and gradients, in float64 numpy
 # arrays, to redo the update by hand.
@@ -318,13 +381,24 @@ optim_t = torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
 optim_t.step()
 print("torch: stepped;", len(optim_t.state), "momentum buffers")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Part 2: recap where we are (gradients agree, the rule is known), then watch four
+# parameters through two steps.
+
 # %% slideshow={"slide_type": "fragment"}
 optim = afs.optim.SGD(ours.parameters(), lr=1e-2, momentum=0.9)
 optim.step()
 print("afs:   stepped;", len(optim.state), "momentum buffers")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Both optimizers step; each keeps one momentum buffer per parameter.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # By hand, with each engine's own $\theta_0$ and $g_1$: $b_1 = g_1$, $\theta_1 = \theta_0 - \eta b_1$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: By hand: b1 = g1, theta1 = theta0 - eta b1. The hand values and each optimizer's
+# agree.
 
 # %% slideshow={"slide_type": "fragment"}
 engines = {"torch": (params_t, optim_t), "afs": (params, optim)}
@@ -343,6 +417,9 @@ for engine, (named_params, optimizer) in engines.items():
 # %% slideshow={"slide_type": "fragment"}
 updated_agree = report_grads([(k, params[k], params_t[k]) for k in params], tol=1e-3, show=2)
 print("all 62 updated parameters agree between the engines:", updated_agree)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: All 62 updated parameters agree between engines after one step.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Step 2
@@ -366,6 +443,10 @@ before_afs = snapshot(params)
 grads2 = {k: to_numpy(p.grad) for k, p in params.items()}
 optim.step()
 print("afs:   loss went down:", loss2.item() < loss.item())
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Step 2: zero_grad first (gradients accumulate, 02 and 03), then a second forward
+# and backward from theta1. Now b2 = mu b1 + g2.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # By hand: $b_2 = \mu b_1 + g_2$, $\theta_2 = \theta_1 - \eta b_2$.
@@ -403,6 +484,10 @@ print("momentum buffers agree to 1e-3 after step 2:", buffers_agree)
 # at the new parameters the network is so sensitive that the step-1 differences of about $10^{-4}$ grow a hundred
 # times. Section 7 shows how to tell this from a bug.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Each optimizer follows the formula exactly; the engines still agree with each
+# other after two steps, to float32 precision.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. How close are the 62 gradients?
 #
@@ -411,6 +496,10 @@ print("momentum buffers agree to 1e-3 after step 2:", buffers_agree)
 # float32 (the steps above) and in float64 (a fresh pair of models from the same starting weights, cast with
 # `.double()`, taking the same two steps). float64 carries 16 digits instead of 7: if the formulas are the
 # same, the two engines must agree far more closely there.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Relative error per parameter, ours against torch: float32 errors are the size of
+# torch's own float32 error; float64 agrees to about 1e-13.
 
 # %% slideshow={"slide_type": "fragment"}
 model64 = torchvision.models.resnet18(weights=None).double()
@@ -474,6 +563,10 @@ for step in (1, 2):
 print("step 2:  torch's own float32 vs float64, worst > 1e-3:",
       bool(errors[2, "torch float32 vs torch float64"].max() > 1e-3))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Read the plot left to right, input to output: no parameter stands out. The dashed
+# line is float32's rounding level.
+
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # - **Step 1.** In float32 the engines differ by about $10^{-4}$, as much as torch's float32 differs from its
 #   own float64 (grey): the rounding of float32 itself. In float64 they agree to about $10^{-13}$, a few hundred
@@ -496,6 +589,11 @@ print("step 2:  torch's own float32 vs float64, worst > 1e-3:",
 # Same step, same weights, both engines taking turns (forward, backward and the optimizer step timed
 # separately; median of a few rounds). The numbers come from the benchmark in `benchmarks/resnet18_step.py`
 # (`make bench` runs it in full, also on a batch of eight 224×224 images, with peak memory).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Speed: the matrix products run at the same speed in both engines; the rest of our
+# time is numpy's single-threaded elementwise passes and the im2col copies. Timings vary with the
+# machine: read the ratios.
 
 # %% tags=["nbval-ignore-output"] slideshow={"slide_type": "fragment"}
 # Timings depend on the machine and its load: tagged nbval-ignore-output, nbval does not compare them.
@@ -544,6 +642,10 @@ if STORED.exists():
 # section 6. The check runs both optimizers on a small tensor for five settings (momentum, dampening,
 # nesterov, weight decay, maximize), feeding them the same gradients.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Six minutes: all SGD options by hand. Hint: apply weight decay to the gradient
+# first, then the buffer, then Nesterov if asked.
+
 # %% slideshow={"slide_type": "fragment"}
 def sgd_by_hand(theta0, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
     theta = np.array(theta0, dtype=np.float64)
@@ -590,6 +692,10 @@ check_sgd()
 # engine (`nn` is `torch.nn` or `afs.nn`), and return it. The check applies it to the float64 models of
 # section 7, runs forward and backward, and asks which parameters got a gradient.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Freeze, replace fc, step: only fc changes. The check compares state_dicts before
+# and after in both engines.
+
 # %% slideshow={"slide_type": "fragment"}
 def finetune(model, nn):
     ...  # your code: freeze all parameters, then model.fc = a new Linear(512, 10)
@@ -634,6 +740,10 @@ check_finetune()
 # by all the momentum buffers in `optimizer.state` (hint: `buffer.numpy().nbytes` works in both engines). The
 # check asks it of both optimizers of section 6.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Each buffer has its parameter's shape and dtype: the answer is the parameters'
+# bytes again (momentum doubles the optimizer's memory).
+
 # %% slideshow={"slide_type": "fragment"}
 def momentum_bytes(optimizer):
     return None  # your code
@@ -671,3 +781,7 @@ check_bytes()
 #
 # **Next:** [09 · Beyond the basics](09_beyond_the_basics.ipynb): hooks, higher-order gradients, in-place
 # operations and `gradcheck`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap: the tutorial's step is now code we have read end to end. Next lecture:
+# hooks, higher-order gradients and in-place operations.

@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -25,7 +27,7 @@
 # `autograd_from_scratch` (`afs`), and a check cell says whether they agree. All tensors are
 # float64 here: the point of every comparison is exact agreement.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% tags=["slide-skip"] slideshow={"slide_type": "subslide"}
 import inspect
 import textwrap
 import warnings
@@ -73,6 +75,10 @@ print("torch and autograd_from_scratch imported; helpers: rounded, error_of")
 # $\frac{\partial\,\text{loss}}{\partial h} = 2h$ and
 # $\frac{\partial\,\text{loss}}{\partial x} = 2h \cdot 3\,(1 - \tanh^2 x)$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Motivation: after backward only leaves keep .grad (02). A hook lets us look at a
+# non-leaf's gradient as it passes. Ask for a use (debugging exploding gradients).
+
 # %% slideshow={"slide_type": "fragment"}
 x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
 h = 3 * x.tanh()
@@ -83,6 +89,10 @@ loss.backward()
 print(f"dloss/dh seen by the hook: {rounded(seen[0])}")
 print(f"x.grad                   : {rounded(x.grad)}")
 print(f"h is a leaf: {h.is_leaf} | h keeps its .grad: {h.retains_grad}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: torch: register_hook on h records the gradient arriving at h; the handle removes
+# it later.
 
 # %% slideshow={"slide_type": "fragment"}
 x_ours = afs.tensor([0.5, -1.0, 2.0], dtype=afs.float64, requires_grad=True)
@@ -100,6 +110,9 @@ report("dloss/dh (seen by hook)", seen_ours[0], seen[0])
 report("x.grad", x_ours.grad, x.grad)
 print(f"the hook saw 2h, as computed by hand: {agree(seen_ours[0], 2 * h_ours.detach())}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The same in our engine, with the same values seen by the hook.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Where the hook sits
 #
@@ -107,8 +120,15 @@ print(f"the hook saw 2h, as computed by hand: {agree(seen_ours[0], 2 * h_ours.de
 # there from below (from `PowBackward0`), the hook runs, and only then does the node's backward
 # send the gradient on towards $x$.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The hook belongs to h, drawn in orange as the node that made it; it runs when h's
+# gradient is complete, before it flows on to x.
+
 # %% slideshow={"slide_type": "fragment"}
 side_by_side(loss_ours, loss, params=[("x", x_ours), ("x", x)], highlight=[h_ours, h])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Point at the orange node in both drawings: same place in both graphs.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### How our engine runs tensor hooks
@@ -116,6 +136,10 @@ side_by_side(loss_ours, loss, params=[("x", x_ours), ("x", x)], highlight=[h_our
 # `register_hook` files the hook under the node that made the tensor (and which of its outputs the
 # tensor is). When the engine is about to run that node, it passes the arriving gradient through
 # the hooks first; a hook that returns a tensor *replaces* the gradient.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Our engine files the hook under the node that made the tensor and runs it in the
+# backward loop, before send(). Short: the code is on the slide.
 
 # %% slideshow={"slide_type": "fragment"}
 print(textwrap.dedent(inspect.getsource(afs.Tensor.register_hook)))
@@ -150,6 +174,10 @@ h_ours.register_hook(lambda grad: grad.clamp(-1.0, 1.0))
 (h_ours ** 2).sum().backward()
 print(f"x.grad, dloss/dh clipped: {rounded(x_ours.grad)}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A hook that returns a tensor replaces the gradient for everything upstream.
+# Clipping is the classic use; ask what x.grad becomes if the hook halves the gradient (halved).
+
 # %% slideshow={"slide_type": "fragment"}
 t = np.tanh(to_numpy(x))
 by_hand = np.clip(2 * 3 * t, -1, 1) * 3 * (1 - t ** 2)
@@ -178,6 +206,10 @@ w.grad = None
 (w ** 2).sum().backward()
 print(f"hook removed  : {rounded(w.grad)}   (2w)")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: On a leaf, the hook runs just before AccumulateGrad adds into .grad;
+# handle.remove() takes it off. Demo: call backward twice, once with and once without.
+
 # %% slideshow={"slide_type": "fragment"}
 w_ours = afs.tensor([1.0, 2.0], dtype=afs.float64, requires_grad=True)
 handle_ours = w_ours.register_hook(lambda grad: 0.1 * grad)
@@ -188,11 +220,18 @@ w_ours.grad = None
 (w_ours ** 2).sum().backward()
 print(f"hook removed  : {rounded(w_ours.grad)}   (2w)")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Our engine gives the same .grad with and without the hook as torch.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # In our engine the leaf's hooks run inside `AccumulateGrad`, the node in front of every leaf:
 
 # %% slideshow={"slide_type": "fragment"}
 print(textwrap.dedent(inspect.getsource(afs.autograd.AccumulateGrad.accumulate)))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: In our engine leaf hooks live in AccumulateGrad, the node in front of every leaf
+# (02).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · `autograd.grad`: gradients returned, `.grad` untouched
@@ -209,6 +248,11 @@ dx, dh = torch.autograd.grad(loss, [x, h])
 print(f"dloss/dx: {rounded(dx)} | dloss/dh: {rounded(dh)}")
 print(f"x.grad after autograd.grad: {x.grad}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: autograd.grad returns gradients instead of adding them into .grad: nothing
+# accumulates, nothing to reset. Ask when that is the better tool (a gradient used as a value, as in
+# the next section).
+
 # %% slideshow={"slide_type": "fragment"}
 x_ours = afs.tensor([0.5, -1.0, 2.0], dtype=afs.float64, requires_grad=True)
 h_ours = 3 * x_ours.tanh()
@@ -220,6 +264,9 @@ print(f"x.grad after autograd.grad: {x_ours.grad}")
 # %% slideshow={"slide_type": "fragment"}
 report("dloss/dx", dx_ours, dx)
 report("dloss/dh", dh_ours, dh)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Same result in our engine; x.grad stays None in both.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Our `autograd.grad` is the same engine loop as `backward()`; the only difference is the
@@ -254,6 +301,10 @@ f = x ** 3 - 2 * x ** 2
 print(f"f(3) = {f.item():.4f}   f'(3) = {df.item():.4f}   f''(3) = {d2f.item():.4f}")
 print(f"f' has a grad_fn: {df.grad_fn.name()}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: create_graph=True records the backward pass itself, so the derivative has a
+# grad_fn and can be differentiated again.
+
 # %% slideshow={"slide_type": "fragment"}
 x_ours = afs.tensor(3.0, dtype=afs.float64, requires_grad=True)
 f_ours = x_ours ** 3 - 2 * x_ours ** 2
@@ -266,6 +317,10 @@ print(f"f' has a grad_fn: {df_ours.grad_fn.name()}")
 report("f'(3)", df_ours, df)
 report("f''(3)", d2f_ours, d2f)
 print(f"by hand: f'(3) == 15: {df_ours.item() == 15.0} | f''(3) == 14: {d2f_ours.item() == 14.0}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: f(x) = x^3 - 2x^2 at x = 3: f' = 15, f'' = 14, in both engines. Let the class
+# compute them first.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Without `create_graph=True`
@@ -283,6 +338,10 @@ def second_derivative_without_create_graph(lib):
 for name, lib in (("torch", torch), ("afs  ", afs)):
     print(f"{name} -> {error_of(lambda: second_derivative_without_create_graph(lib))}\n")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Without create_graph the first derivative is a constant with no history; asking
+# for its gradient raises, with the same message in both engines.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The backward pass, recorded as a graph
 #
@@ -292,6 +351,10 @@ for name, lib in (("torch", torch), ("afs  ", afs)):
 
 # %% slideshow={"slide_type": "fragment"}
 side_by_side(df_ours, df, params=[("x", x_ours), ("x", x)], title="the graph of f'(x) = 3x² − 4x")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The graph of f'(x) = 3x^2 - 4x: these are the backward pass's own operations,
+# recorded. Ask the class to find 3x^2 in it.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Same numbers, slightly different graphs
@@ -309,6 +372,10 @@ print(f"ours : {[e.name for e in graph_edges(df_ours)]}")
 print(f"torch: {[e.name for e in graph_edges(df)]}")
 print("\nthe backward rule of x ** p in our engine:")
 print(textwrap.dedent(inspect.getsource(afs.ops.elementwise.PowScalar.backward)))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Same numbers, slightly different graphs: torch fuses some steps our engine writes
+# out. The values agree; the node lists differ in a few places.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## As many derivatives as you like: $\tanh$
@@ -335,6 +402,10 @@ curves = tanh_and_derivatives(torch)
 curves_ours = tanh_and_derivatives(afs)
 for k, (ours, theirs) in enumerate(zip(curves_ours, curves)):
     report(f"tanh, derivative {k}", ours, theirs)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Each create_graph level records one more derivative of tanh; the plot shows tanh
+# and its first three derivatives, in both engines on top of each other.
 
 # %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(8, 3.2))
@@ -368,6 +439,10 @@ for i in (20, 30, 40):  # x = -1, 0, 1
 #
 # $$H = 4(x\cdot x)\,I + 8\,x x^\top - \operatorname{diag}\big(2\tanh x_i\,(1 - \tanh^2 x_i)\big).$$
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A Hessian-vector product costs two backward passes and never builds the n x n
+# matrix. Ask why that matters for a network with a million parameters.
+
 # %% slideshow={"slide_type": "fragment"}
 def f(x):
     """The same code runs on a torch tensor and on an afs tensor."""
@@ -389,6 +464,9 @@ v_ours = afs.tensor([1.0, 0.0, -1.0], dtype=afs.float64)
 print(f"∇f(x) = {rounded(g_ours)}")
 print(f"H v   = {rounded(hv_ours)}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The same code runs on both engines' tensors; two autograd.grad calls give Hv.
+
 # %% slideshow={"slide_type": "fragment"}
 xn, vn = to_numpy(x), to_numpy(v)
 tn = np.tanh(xn)
@@ -397,12 +475,20 @@ report("H v", hv_ours, hv)
 report("H v (torch's hvp)", hv_ours, torch.autograd.functional.hvp(f, x.detach(), v)[1])
 print(f"H v equals H_by_hand @ v: {agree(hv_ours, H_by_hand @ vn)}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Checked against the Hessian written by hand for this f: the same vector, to
+# 1e-12.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The whole Hessian, as the Jacobian of the gradient
 #
 # The gradient $\nabla f$ is a function $\mathbb{R}^3 \to \mathbb{R}^3$; its Jacobian is $H$.
 # `functional.jacobian` builds it row by row, one backward pass per row: $n$ passes where $Hv$
 # needed one.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The whole Hessian is the Jacobian of the gradient: functional.jacobian of a
+# create_graph gradient, n backward passes.
 
 # %% slideshow={"slide_type": "fragment"}
 def grad_f(x):
@@ -443,6 +529,10 @@ print(f"version after mul_, add_: {y._version} | y.grad_fn: {y.grad_fn.name()}")
 y.sum().backward()
 print(f"x.grad: {rounded(x.grad)}   (d(6x + 1)/dx = 6)")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: An in-place op bumps a version counter on the tensor. Ask what could go wrong if
+# backward needs a value that was overwritten (next slide).
+
 # %% slideshow={"slide_type": "fragment"}
 x_ours = afs.tensor([0.0, 1.0, 2.0], dtype=afs.float64, requires_grad=True)
 y_ours = x_ours * 2
@@ -452,6 +542,9 @@ y_ours.add_(1)
 print(f"version after mul_, add_: {y_ours._version} | y.grad_fn: {y_ours.grad_fn.name()}")
 y_ours.sum().backward()
 print(f"x.grad: {rounded(x_ours.grad)}   (d(6x + 1)/dx = 6)")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The counter goes 0, 1, 2 with each in-place change, in both engines.
 
 # %% slideshow={"slide_type": "fragment"}
 report("x.grad", x_ours.grad, x.grad)
@@ -463,13 +556,17 @@ side_by_side(y_ours, y, params=[("x", x_ours), ("x", x)], title="y = x * 2;  y.m
 # and the backward of `add` needs nothing, so no node has saved the values that were overwritten.
 # The next slide is the case where a node did save them.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "slide"}
 # ## When backward needs the old values
 #
 # $y = e^x$ saves its *output* for backward, since $\frac{d}{dx}e^x = e^x = y$. If `y.add_(1)`
 # then overwrites $y$, backward would compute $e^x + 1$ instead of $e^x$: a silently wrong gradient.
 # The saved tensor remembers the version it had when it was saved (0); at backward time it is at
 # version 1, and both engines refuse.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Part 2: exp saves its output, so changing y in place after y = x.exp() would
+# corrupt the gradient. Both engines refuse with the same error instead of a wrong number.
 
 # %% slideshow={"slide_type": "fragment"}
 def exp_then_add_(lib):
@@ -482,14 +579,24 @@ def exp_then_add_(lib):
 print(f"torch -> {error_of(lambda: exp_then_add_(torch))}\n")
 print(f"afs   -> {error_of(lambda: exp_then_add_(afs))}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Read the error's last line: it names the tensor's version then and now.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### How the check works
 #
 # `ctx.save_for_backward` wraps each tensor with the version it has now; reading
 # `ctx.saved_tensors` in backward compares it with the current version:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: save_for_backward records each tensor's version; reading saved_tensors compares
+# it. Simple and exactly torch's mechanism.
+
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.autograd.graph.SavedTensor))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: _SavedTensor is the whole check: short enough to read on the slide.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The fix, and the in-place change every optimizer makes
@@ -498,6 +605,10 @@ print(inspect.getsource(afs.autograd.graph.SavedTensor))
 # In-place changes of a *leaf* that requires grad are refused outright (its `.grad` would describe
 # values it no longer holds), except under `no_grad()`: that is how an SGD step updates the
 # parameters (notebook 08), and the version still goes up.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The fix is a copy (clone) before the in-place change. And the in-place change
+# every optimizer makes is safe because it runs under no_grad, after backward.
 
 # %% slideshow={"slide_type": "fragment"}
 def exp_clone_add_(lib):
@@ -522,6 +633,10 @@ for name, lib in (("torch", torch), ("afs  ", afs)):
           f" | under no_grad: x = {rounded(x_after)}, version {x_after._version}\n"
           f"      without no_grad -> {refused}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The clone version gives x.grad = e^x in both engines; the optimizer-style update
+# under no_grad bumps the version without any error.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Your own operation: a custom `Function`
 #
@@ -529,6 +644,10 @@ for name, lib in (("torch", torch), ("afs  ", afs)):
 # derive it, subclass `Function`: a `forward` and a `backward`, static methods, with a `ctx` to
 # save what backward needs. Our example is softplus, $s(x) = \log(1 + e^x)$, with
 # $s'(x) = \sigma(x) = 1/(1 + e^{-x})$. The two classes differ only in their base class.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: A custom Function when an op is not built in or its backward can be written
+# better. Softplus as the example: forward log(1 + e^x), backward sigmoid(x).
 
 # %% slideshow={"slide_type": "fragment"}
 class Softplus(torch.autograd.Function):
@@ -545,6 +664,9 @@ class Softplus(torch.autograd.Function):
 
 softplus = Softplus.apply
 print("torch's Softplus defined")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: torch's class and ours have the same body; only the base class differs.
 
 # %% slideshow={"slide_type": "fragment"}
 class Softplus(afs.autograd.Function):
@@ -583,6 +705,10 @@ report("x.grad vs torch's F.softplus", x_ours.grad,
 print(f"same graph in both engines: {graph_edges(loss_ours) == graph_edges(loss)}")
 side_by_side(loss_ours, loss, params=[("x", x_ours), ("x", x)])
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Values, gradients and the graph (one SoftplusBackward node) agree in both
+# engines.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `gradcheck`: is my backward right?
 #
@@ -598,6 +724,10 @@ side_by_side(loss_ours, loss, params=[("x", x_ours), ("x", x)])
 print(f"torch: {torch.autograd.gradcheck(softplus, (x,))}")
 print(f"afs  : {afs.autograd.gradcheck(softplus_ours, (x_ours,))}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Nothing complains about a wrong backward: training just goes worse. gradcheck is
+# the test to write for every custom op.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Our `gradcheck` builds the analytical Jacobian with `functional.jacobian` (one backward pass per
 # output element) and the numerical one like this, one input element at a time:
@@ -606,6 +736,10 @@ print(f"afs  : {afs.autograd.gradcheck(softplus_ours, (x_ours,))}")
 gradcheck_module = inspect.getmodule(afs.autograd.gradcheck)  # autograd/gradcheck.py
 print(inspect.getsource(gradcheck_module.numerical_jacobian))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Our gradcheck in full: the analytical Jacobian from functional.jacobian, the
+# numerical one from central differences, compared with atol and rtol.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## gradcheck catches a wrong backward
 #
@@ -613,6 +747,10 @@ print(inspect.getsource(gradcheck_module.numerical_jacobian))
 # $\sigma(x) = e^x / (1 + e^x)$. Forward is still right, so the loss looks fine; only the
 # gradient is wrong. Both gradchecks raise (torch's error is a `GradcheckError`, a subclass of
 # `RuntimeError`); with `raise_exception=False` they return `False` instead.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The plausible slip: the inner function's derivative e^x instead of sigmoid(x).
+# Both engines' gradcheck catch it.
 
 # %% slideshow={"slide_type": "fragment"}
 class WrongSoftplus(torch.autograd.Function):
@@ -648,6 +786,9 @@ wrong_softplus_ours = WrongSoftplus.apply
 print(f"afs   -> {error_of(lambda: afs.autograd.gradcheck(wrong_softplus_ours, (x_ours,)), first_line=True)}")
 print(f"afs, raise_exception=False -> {afs.autograd.gradcheck(wrong_softplus_ours, (x_ours,), raise_exception=False)}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The same wrong class in our engine fails gradcheck the same way.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The Jacobian of an elementwise function is diagonal; its diagonal tells the story:
 
@@ -657,6 +798,10 @@ analytical = afs.autograd.grad(wrong_softplus_ours(x_ours).sum(), x_ours)[0]
 print("   x     numerical   wrong backward")
 for xi, ni, ai in zip(rounded(x_ours), rounded(numerical), rounded(analytical)):
     print(f"{xi:+5.1f}   {ni:9.4f}   {ai:9.4f}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The diagonal of the Jacobian tells the story: analytical e^x against numerical
+# sigmoid(x).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Why float64
@@ -672,6 +817,10 @@ with warnings.catch_warnings():
                                        raise_exception=False)
 print(f"correct backward, float32 -> torch: {ok32} | afs: {ok32_ours}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: In float32 even the correct Softplus fails: eps = 1e-6 is below float32's
+# resolution. Always gradcheck in float64.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A custom backward can itself be differentiated
 #
@@ -679,6 +828,10 @@ print(f"correct backward, float32 -> torch: {ok32} | afs: {ok32_ours}")
 # `create_graph=True` it is recorded like any other computation, and a second derivative through
 # `Softplus` works: $s''(x) = \sigma(x)(1 - \sigma(x))$. torch's `gradgradcheck` checks it; we
 # get the same by running `gradcheck` on the gradient function.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Our backward is written with tensor operations, so with create_graph it is itself
+# recorded and can be differentiated again.
 
 # %% slideshow={"slide_type": "fragment"}
 def softplus_grad_ours(x):
@@ -695,6 +848,10 @@ print(f"equals σ(1 - σ): {agree(d2_ours, sig * (1 - sig))}")
 print(f"torch gradgradcheck: {torch.autograd.gradgradcheck(softplus, (x,))}")
 print(f"afs gradcheck of the gradient: {afs.autograd.gradcheck(softplus_grad_ours, (x_ours,))}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The second derivative of softplus through our custom backward agrees with
+# torch's.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A limit of our engine: `once_differentiable`
 #
@@ -704,6 +861,10 @@ print(f"afs gradcheck of the gradient: {afs.autograd.gradcheck(softplus_grad_our
 # (torch has the same decorator, in `torch.autograd.function`, for the same purpose). Their
 # gradients are right, but a `create_graph=True` through them raises a clear error instead of
 # recording anything: second derivatives through a CNN work in torch, not in `afs`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The limit: backwards written on numpy arrays are once_differentiable, and asking
+# for their second derivative raises a clear error naming them, as torch does.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -722,12 +883,19 @@ print(f"afs gradcheck of the gradient: {afs.autograd.gradcheck(softplus_grad_our
 #
 # Each exercise has a stub to fill in, and a check that says whether it is solved.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Three exercises: give six minutes each, or take one in class and two as homework.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 1 · A norm clip as a hook
 #
 # Fill in `clip_to_unit_norm(grad)`. The norm of a tensor `g` of our engine is
 # `(g * g).sum().sqrt()`. The check runs it on a gradient of norm above 1 (to be scaled down) and on one
 # of norm below 1 (to be left as it is).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The norm of g is (g * g).sum().sqrt(); return g scaled by min(1, 1 / norm). The
+# check compares with torch's clip_grad_norm_ on one tensor.
 
 # %% slideshow={"slide_type": "fragment"}
 def clip_to_unit_norm(grad):
@@ -762,6 +930,10 @@ check_exercise_1()
 # Set `third` to $\frac{d^3}{dx^3}\tanh x$ at $x = 0.5$, computed with `afs.autograd.grad`
 # (remember `create_graph=True` on every derivative but the last).
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Three nested autograd.grad calls, each with create_graph=True. The common slip:
+# forgetting create_graph on the second call.
+
 # %% slideshow={"slide_type": "fragment"}
 x2_ours = afs.tensor(0.5, dtype=afs.float64, requires_grad=True)
 print("x2_ours =", x2_ours)
@@ -791,6 +963,10 @@ check_exercise_2()
 # ### Exercise 3 · Softsign's backward
 #
 # The forward is written; fill in `backward`. `x.abs()` exists in our engine.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: d/dx x / (1 + |x|) = 1 / (1 + |x|)^2. Save x in forward; gradcheck runs in the
+# check cell.
 
 # %% slideshow={"slide_type": "fragment"}
 class Softsign(afs.autograd.Function):
@@ -840,3 +1016,8 @@ check_exercise_3()
 #
 # **Next:** [10 · The training loop](10_training_loop.ipynb), where `backward()`, `no_grad()` and
 # in-place parameter updates are repeated until a model learns.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap: hooks see and change gradients, autograd.grad returns them, create_graph
+# gives higher derivatives, the version counter guards saved values, gradcheck tests custom ops.
+# Next: a real training loop.

@@ -1,8 +1,10 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: rise
 #     text_representation: {extension: .py, format_name: percent}
 #   kernelspec: {display_name: Python 3, language: python, name: python3}
+#   rise: {width: 1280, height: 720, scroll: true, theme: white, slideNumber: c/t, transition: none, center: false, enable_chalkboard: false}
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -69,6 +71,10 @@ labels = digits.target.astype(np.int64)          # class indices, as cross_entro
 print(f"images {images.shape} {images.dtype} | labels {labels.shape} {labels.dtype}")
 print(f"pixel range [{images.min()}, {images.max()}] | images per class: {np.bincount(labels).tolist()}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Real data at last, and small enough for CPU: 8x8 grey images, 10 classes. Show
+# the row of sample digits and ask the room to read them.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A fixed split: 1,437 to train on, 360 to test on
 #
@@ -92,6 +98,10 @@ for ax, img, lab in zip(axes, x_train[:12], y_train[:12]):
 fig.suptitle("the first 12 training images and their labels", y=1.15)
 plt.show()
 print(f"shown: 12 images of 8 × 8 pixels, labels {y_train[:12].tolist()}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One seeded permutation, computed once: both engines train and test on exactly the
+# same images.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · The model, written once for both libraries
@@ -123,6 +133,10 @@ our_model = make_cnn(afs.nn).double()
 print(our_model)
 print(f"same printout as torch's: {repr(our_model) == repr(torch_model)}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The model code takes the nn module as an argument: the same function builds the
+# torch and the afs model. This only works because afs.nn uses torch's names.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The same initial weights
 #
@@ -138,6 +152,10 @@ n_params = sum(p.numel() for p in our_model.parameters())
 print(f"{n_params} parameters | equal to torch's:",
       all(agree(p, q, tol=0) for p, q in zip(our_model.parameters(), torch_model.parameters())))
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Each engine drew its own random weights; load_state_dict copies torch's into ours
+# so both start from the same point.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · The batches, the same for both engines
@@ -163,6 +181,10 @@ print(f"{len(sizes)} batches per epoch: {sizes.count(BATCH_SIZE)} of {BATCH_SIZE
 for epoch in (0, 1):
     first_labels = next(batches(x_train, y_train, epoch))[1]
     print(f"epoch {epoch}, first batch labels: {first_labels[:10].tolist()} ...")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The batch order is seeded per epoch and shared, so both engines see the same
+# batches in the same order; otherwise their losses could not be compared step by step.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · One step, slowly
@@ -195,12 +217,20 @@ loss_ours.backward()
 print(f"afs:   logits {tuple(logits_ours.shape)} | loss {loss_ours.item():.4f}"
       f" | grad_fn {loss_ours.grad_fn.name()}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: One step, slowly: zero_grad, forward, cross-entropy loss, backward, then a look
+# before step(). Ask why zero_grad comes first (02: gradients accumulate).
+
 # %% slideshow={"slide_type": "fragment"}
 report("logits", logits_ours, logits_torch, tol=1e-12)
 report("loss", loss_ours, loss_torch, tol=1e-12)
 all_agree = report_grads([(f"{name}.grad", p.grad, q.grad) for (name, p), q
                           in zip(our_model.named_parameters(), torch_model.parameters())], tol=1e-12)
 print(f"all {n_params} gradients agree: {all_agree}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Logits, loss and all gradients agree to 1e-12 in float64: the two engines are
+# doing the same arithmetic.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The graph that `backward()` walked
@@ -216,6 +246,10 @@ graphs = side_by_side(loss_ours, loss_torch,
 graphs.attr(size="10,10")  # graphviz: scale down to at most 10 × 10 inches, to fit a slide
 graphs
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The graph of one training step, framed by layer: each convolution is one
+# ConvolutionBackward0 node, the loss at the bottom. The sub-slides show it at a readable size.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The step
 #
@@ -227,6 +261,9 @@ graphs
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.optim.SGD._update_block))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: step() is the update of notebook 07, in place and outside the graph (no_grad).
+
 # %% slideshow={"slide_type": "fragment"}
 before = to_numpy(our_model.fc.bias).copy()
 optimizer_torch.step()
@@ -235,6 +272,9 @@ print("fc.bias moved by -lr * grad (first step: b = g):",
       agree(to_numpy(our_model.fc.bias) - before, -LR * to_numpy(our_model.fc.bias.grad), tol=1e-12))
 print("after the step, all weights agree with torch's:",
       all(agree(p, q, tol=1e-12) for p, q in zip(our_model.parameters(), torch_model.parameters())))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: fc.bias moved by the same amount in both engines.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · The training loop, written once
@@ -261,6 +301,10 @@ def train(lib, model, x, y, epochs, lr=LR, momentum=MOMENTUM):
 
 print("train(lib, model, x, y, epochs) defined")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The loop is the step repeated for every batch of every epoch, written once for
+# both libraries. Point at the four lines inside: zero_grad, forward and loss, backward, step.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Five epochs in each engine
 #
@@ -282,6 +326,10 @@ losses_ours = train(afs, our_model, x_train, y_train, EPOCHS)
 seconds_ours = time.perf_counter() - start
 print(f"afs:   {len(losses_ours)} steps | loss {losses_ours[0]:.4f} -> {losses_ours[-1]:.4f}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Both models restart from the same initial state; five epochs each. Ask what the
+# class expects of the two loss curves (identical, in float64).
+
 # %% slideshow={"slide_type": "fragment"}
 print(f"max |loss difference| over {len(losses_ours)} steps < 1e-10: "
       f"{max_abs_diff(losses_ours, losses_torch) < 1e-10}")
@@ -292,6 +340,10 @@ print("trained weights agree (tol 1e-10):",
 # Timings depend on the machine and its load: tagged nbval-ignore-output.
 print(f"5 epochs, torch: {seconds_torch:.2f} s | afs: {seconds_ours:.2f} s "
       f"({seconds_ours / seconds_torch:.1f} times torch's time)")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The largest loss difference over all steps is below 1e-10: the curves coincide.
+# Likely question: why not exactly zero? Different summation orders in numpy and torch.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The two loss curves
@@ -326,7 +378,7 @@ print("mean loss per epoch, afs:  ", np.round(means_ours, 4).tolist())
 # rounding errors of two implementations (e.g. a different summation order inside a matrix
 # product), around $10^{-16}$ per operation; section 7 shows how they grow, and why float64.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "slide"}
 # ## 6 · Test accuracy, in `no_grad` mode
 #
 # To evaluate, we only need the forward pass: no graph, no gradients. As in notebook 07, `no_grad()`
@@ -346,6 +398,10 @@ pred_ours, logits_ours = predict(afs, our_model, x_test)
 print(f"graph recorded: torch {logits_torch.grad_fn is not None}, afs {logits_ours.grad_fn is not None}"
       f" | requires_grad: torch {logits_torch.requires_grad}, afs {logits_ours.requires_grad}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Part 2: recap that the two trained models coincide, then evaluate: no graph, no
+# gradients, so no_grad and eval().
+
 # %% slideshow={"slide_type": "fragment"}
 accuracy_torch = (pred_torch == y_test).mean()
 accuracy_ours = (pred_ours == y_test).mean()
@@ -353,6 +409,10 @@ print(f"test accuracy, torch: {accuracy_torch:.4f} ({(pred_torch == y_test).sum(
 print(f"test accuracy, afs:   {accuracy_ours:.4f} ({(pred_ours == y_test).sum()} of {len(y_test)})")
 print(f"equal: {accuracy_torch == accuracy_ours} | the same prediction for every test image: "
       f"{bool(np.all(pred_ours == pred_torch))}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Test accuracy is the same in both engines, and the same images are misclassified.
+# Ask which digits get confused (the plot on the next slides).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A look at the predictions
@@ -393,6 +453,10 @@ print(f"{len(wrong)} mistakes in {len(y_test)} test images")
 # carried along, and can grow. The same five epochs again, in float32, the default of both
 # libraries:
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Why float64 in this notebook: in float32 the engines start a rounding error apart
+# and training amplifies it. This is not a bug in either engine.
+
 # %% slideshow={"slide_type": "fragment"}
 torch_model32 = make_cnn(torch.nn)
 our_model32 = make_cnn(afs.nn)
@@ -407,6 +471,9 @@ gap64 = np.abs(losses_ours - losses_torch).reshape(EPOCHS, -1)
 print(f"float32, epoch 1: max |loss difference| < 1e-4: {gap32[0].max() < 1e-4}")
 print(f"float32, epoch {EPOCHS}: over 10 times larger than in epoch 1: {gap32[-1].max() > 10 * gap32[0].max()}")
 print(f"float64, all {EPOCHS} epochs: max |loss difference| < 1e-10: {gap64.max() < 1e-10}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The same training in float32 in both engines, from the same start.
 
 # %% slideshow={"slide_type": "subslide"}
 fig, (ax_loss, ax_gap) = plt.subplots(1, 2, figsize=(12, 3.6))
@@ -430,6 +497,11 @@ for lib, model in ((torch, torch_model32), (afs, our_model32)):
     correct = (predict(lib, model, x_test32)[0] == y_test).mean()
     print(f"{lib.__name__:<22} float32 model, test accuracy above 90%: {correct > 0.9}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Left, the loss curves still overlap by eye; right, their gap on a log scale grows
+# from float32 rounding (1e-7) by several orders of magnitude. Read only the trend: the exact
+# numbers depend on the machine.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What the plots say
 #
@@ -445,6 +517,10 @@ for lib, model in ((torch, torch_model32), (afs, our_model32)):
 #   coincide. A difference above $10^{-10}$ there would mean a bug, not rounding.
 #
 # That is why the comparisons of this series, and the training run above, are in float64.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The summary of the plots: float32 differences grow, float64 ones stay at rounding
+# level. The models still learn equally well.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -463,6 +539,9 @@ for lib, model in ((torch, torch_model32), (afs, our_model32)):
 #
 # Each check trains for a few steps in both engines from `initial_state` and says whether your
 # code is right.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Three exercises; give six minutes each, or assign two for home.
 
 # %% slideshow={"slide_type": "skip"}
 def fresh_model(lib):
@@ -495,6 +574,10 @@ print("helpers for the checks: fresh_model, few_steps")
 # Fill in `manual_step(lib, model, lr)`: for every parameter `p`, $p \leftarrow p - \eta\,$`p.grad`,
 # in place and outside the graph (what does notebook 07 say to use?). The check trains 8 steps
 # with it, in our engine, and compares with `torch.optim.SGD(lr=0.1)` without momentum.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Plain gradient descent in place, under no_grad, for either engine. The common
+# slip: p = p - lr * p.grad makes a new tensor instead of updating the parameter.
 
 # %% slideshow={"slide_type": "fragment"}
 def manual_step(lib, model, lr):
@@ -532,6 +615,10 @@ check_exercise_1()
 # An optimizer reads its learning rate from `optimizer.param_groups[0]["lr"]` at every step.
 # Fill in `set_learning_rate(optimizer, epoch)` so that epoch 0 uses 0.1, epoch 1 uses 0.05,
 # epoch 2 uses 0.025, ... The check trains 3 epochs of 8 steps with momentum in both engines.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The learning rate lives in optimizer.param_groups[0]['lr']; a schedule just
+# writes it before each step. The check compares with torch's own scheduler.
 
 # %% slideshow={"slide_type": "fragment"}
 def set_learning_rate(optimizer, epoch):
@@ -575,6 +662,10 @@ check_exercise_2()
 # exist in both libraries). The check uses `max_norm=0.25` (the first gradients have norms
 # between 0.2 and 0.35) and compares with torch's `clip_grad_norm_` (which divides by
 # $\lVert g \rVert + 10^{-6}$: the check's tolerance accepts either).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Clip by the global norm of all gradients at once, not per tensor. The check
+# compares with torch.nn.utils.clip_grad_norm_.
 
 # %% slideshow={"slide_type": "fragment"}
 def clip_gradients(lib, model, max_norm):
@@ -628,6 +719,10 @@ check_exercise_3()
 # - A CNN of 1,898 parameters, trained for five epochs, gets about 97% of unseen digits right, in
 #   an engine of numpy code you have read.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Recap: a training loop is the step of 07 in a loop, and the two engines coincide
+# on real data. Then the whole series in one page.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The series in one page
 #
@@ -644,6 +739,10 @@ check_exercise_3()
 # | 08 | [One SGD step of a ResNet18](08_resnet18_sgd_step.ipynb) | the update rule, 62 gradients checked |
 # | 09 | [Beyond the basics](09_beyond_the_basics.ipynb) | hooks, higher order, in place, `gradcheck` |
 # | 10 | The training loop (this one) | a CNN trained in both engines, step for step |
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: The series in one table: each notebook's row names what it built. A good moment
+# to ask which notebook the class found hardest.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Where to go next
@@ -669,3 +768,7 @@ check_exercise_3()
 # `torch.autograd`](https://pytorch.org/tutorials/beginner/blitz/autograd_tutorial.html).
 #
 # **Back to the start:** [00 · The training step](00_the_training_step.ipynb).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Where to go next: micrograd for the smallest engine, minitorch to build one with
+# tensors, then torch's own autograd source. Back to notebook 00: every line is now explained.

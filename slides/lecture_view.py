@@ -1,0 +1,754 @@
+"""The lecture view of a notebook: the cells a room should see, cut into slides that fit 1280x720.
+
+The slides are a view of the notebook, not its pages (as d2l's slides are): scripts/build_slides.py
+passes every notebook through `lecture_decks` before nbconvert turns it into reveal.js. The notebook
+itself is never changed. What the view does, in order:
+
+1. Leaves out what a room need not read: cells whose slide_type is `skip`, cells tagged `slide-skip`,
+   setup cells (imports and seeds only), and the code of an exercise section (from an "Exercises" heading to "What we saw"): an exercise
+   slide shows the task only.
+2. Shows the output alone (no code) for cells tagged `slide-hide-input`, and by itself for cells that
+   draw a plot (a PNG output), build a widget or lay out the backward-pass frames (`frames.strip`).
+   `slide-hide-output` drops a cell's outputs.
+3. An error shows its last line (`RuntimeError: ...`), never the traceback or a file's path.
+4. Engine source printed with `inspect.getsource` shows its key lines on the slide (the code without
+   docstrings, comments and blank lines, as much as fits) and the whole source on the vertical
+   sub-slides below it, each marked `afs-reference`.
+5. The backward-pass frames (`afs.frames.strip`) become one frame per fragment, each at full size.
+6. A code block, an output or a paragraph run taller than a slide is cut into pieces that fit, on
+   successive sub-slides; a graph too big to show with labels of at least 16 px is shown in
+   overlapping windows, one per sub-slide.
+7. A slide whose cells together are taller than the screen continues on a new vertical sub-slide at
+   the cell that does not fit (the tag `slide-break` forces a break before a cell).
+8. A notebook with a cell tagged `lecture-break` becomes two lectures (two decks). Each deck opens
+   with its title slide, an agenda and "last time" (the previous deck's "What we saw"), and ends with
+   "what we saw" and "next"; the first slide's speaker notes carry a timing plan.
+
+Heights are estimated from the template's CSS (the constants below); tests/test_slides_browser.py
+measures every slide in Chromium and fails on one that still overflows.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass, field
+
+# -- the slide's geometry: keep in step with slides/templates/offline_reveal/index.html.j2 ------------
+SLIDE_W, SLIDE_H = 1280, 720
+PAD_X, PAD_Y = 40, 16              # the slide's padding
+TEXT_W = SLIDE_W - 2 * PAD_X       # 1200 px for text and code
+BUDGET = SLIDE_H - 2 * PAD_Y - 12 - 14  # less the last cell's margin and a margin for error
+PROSE_PX, PROSE_LINE, PROSE_CHARS = 26, 34, 84   # prose: font size, line height, characters a line
+CODE_PX, CODE_LINE, CODE_CHARS = 20, 26, 94      # code and output, monospace
+H1, H2, H3 = 66, 56, 46                          # a heading's height, with its margin
+CELL_GAP = 12                                    # between two cells
+BLOCK_PAD = 16                                   # a code block's or output's padding
+MIN_LABEL_PX = 16                                # a graph's smallest label on the screen
+KEY_LINES = 16                                   # engine source: at most this many key lines
+MINUTES_PER = {"slide": 1.5, "code": 2.0, "exercise": 6.0, "reference": 0.5}
+
+EXERCISE_RE = re.compile(r"^\s{0,3}#{1,3}\s+Exercises?\b", re.I | re.M)
+SUMMARY_RE = re.compile(r"^\s{0,3}#{1,3}\s+What we saw\b", re.I | re.M)
+HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+PATH_RE = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.+-]+)+/([\w.+-]+\.py)")
+
+
+def source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def slide_type(cell: dict) -> str:
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-") or "-"
+
+
+def set_slide_type(cell: dict, kind: str) -> None:
+    cell.setdefault("metadata", {}).setdefault("slideshow", {})["slide_type"] = kind
+
+
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def output_text(output: dict) -> str:
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+    else:
+        text = output.get("data", {}).get("text/plain", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def md_cell(text: str, kind: str = "-") -> dict:
+    return {"cell_type": "markdown", "metadata": {"slideshow": {"slide_type": kind}}, "source": text}
+
+
+def output_cell(outputs: list[dict], kind: str, classes: str = "") -> dict:
+    """A code cell that shows only these outputs (no code)."""
+    meta = {"slideshow": {"slide_type": kind}, "transient": {"remove_source": True}}
+    if classes:
+        meta["tags"] = classes.split()
+    return {"cell_type": "code", "execution_count": None, "metadata": meta, "outputs": outputs,
+            "source": ""}
+
+
+def stream(text: str) -> dict:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+# -- heights ---------------------------------------------------------------------------------------------
+def wrapped(line: str, chars: int) -> int:
+    return max(1, math.ceil(len(line.expandtabs(4)) / chars))
+
+
+def code_height(text: str) -> int:
+    lines = text.rstrip("\n").split("\n") if text.strip() else []
+    return BLOCK_PAD + CODE_LINE * sum(wrapped(line, CODE_CHARS) for line in lines) if lines else 0
+
+
+def prose_text(line: str) -> str:
+    """A markdown line as it reads: links, emphasis and HTML tags out, math about its printed width."""
+    line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)
+    line = re.sub(r"\$([^$]*)\$", lambda m: "x" * max(1, len(re.sub(r"\\[a-zA-Z]+|[{}^_]", "", m[1])) + 1), line)
+    return re.sub(r"\*\*|__|<[^>]+>", "", line)
+
+
+def math_height(tex: str) -> int:
+    tall = re.search(r"\\(frac|xrightarrow|sum|prod|begin|partial|int)", tex)
+    rows = tex.count("\\\\") + 1  # \\ ends a row of an aligned block
+    return (84 if tall else 62) * rows
+
+
+def markdown_height(text: str) -> int:
+    """The height of a markdown cell as the template shows it: paragraphs, items, headings, math, code."""
+    height, math_lines, fence, paragraph = 0, None, None, []
+
+    def flush():
+        nonlocal height, paragraph
+        if paragraph:
+            words = prose_text(" ".join(paragraph))
+            item = re.match(r"\s*([-*+]|\d+\.)\s", paragraph[0])
+            line = PROSE_LINE + (6 if "\\frac" in words else 0)
+            height += line * wrapped(words, PROSE_CHARS - (4 if item else 0)) + (4 if item else 12)
+            paragraph = []
+
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if fence is not None:
+            if line.startswith("```"):
+                height += BLOCK_PAD + CODE_LINE * fence + 12
+                fence = None
+            else:
+                fence += wrapped(raw, CODE_CHARS)
+            continue
+        if math_lines is not None:
+            math_lines.append(line)
+            if line.endswith("$$"):
+                height += math_height(" ".join(math_lines)) + 12
+                math_lines = None
+            continue
+        if line.startswith("```"):
+            flush()
+            fence = 0
+            continue
+        if line.startswith("$$"):
+            flush()
+            if line.endswith("$$") and len(line) > 4:
+                height += math_height(line) + 12
+            else:
+                math_lines = [line]
+            continue
+        heading = HEADING_RE.match(raw)
+        if heading:
+            flush()
+            level = len(heading[1])
+            height += H1 if level == 1 else H2 if level == 2 else H3
+            continue
+        if not line:
+            flush()
+            continue
+        if line.startswith("|"):
+            flush()
+            if not re.match(r"^\|[\s:|-]+\|$", line):
+                cells = [prose_text(c) for c in line.strip("|").split("|")]
+                widest = max((len(c) for c in cells), default=1)
+                height += 14 + PROSE_LINE * wrapped("x" * widest, max(PROSE_CHARS // max(len(cells), 1), 8))
+            continue
+        if re.match(r"([-*+]|\d+\.)\s", line) and not raw.startswith("  "):
+            flush()  # a new list item
+        paragraph.append(line)
+    flush()
+    return height
+
+
+def svg_size(svg: str) -> tuple[float, float] | None:
+    match = re.search(r'viewBox="\s*([-\d.]+)[\s,]+([-\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)', svg)
+    return (float(match[3]), float(match[4])) if match else None
+
+
+def svg_min_font(svg: str) -> float:
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+    return min(sizes) if sizes else 14.0
+
+
+def graph_scale(svg: str) -> float:
+    """Pixels per SVG unit at which the graph's smallest label is MIN_LABEL_PX."""
+    return MIN_LABEL_PX / svg_min_font(svg)
+
+
+def png_size(b64: str) -> tuple[int, int] | None:
+    import base64
+    import struct
+
+    head = base64.b64decode(b64[:64])
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def output_height(output: dict) -> int:
+    kind = output.get("output_type")
+    if kind == "stream":
+        return code_height(output_text(output))
+    if kind == "error":
+        return code_height("\n".join(output.get("traceback", [])))
+    data = output.get("data", {})
+    if "application/vnd.jupyter.widget-view+json" in data:
+        return 90
+    if "image/svg+xml" in data:
+        svg = "".join(data["image/svg+xml"])
+        size = svg_size(svg)
+        if size:
+            return int(size[1] * graph_scale(svg)) + 8
+        return 400
+    if "image/png" in data:
+        size = png_size("".join(data["image/png"]) if isinstance(data["image/png"], list) else data["image/png"])
+        if size:  # shown at its size, or shrunk to the width
+            return int(size[1] * min(1.0, TEXT_W / size[0])) + 8
+        return 400
+    if "text/html" in data and "afs-frames" in "".join(data["text/html"]):  # the frames: the tallest
+        svgs = re.findall(r"<svg\b.*?</svg>", "".join(data["text/html"]), flags=re.S)
+        return max(int(svg_size(svg)[1] * graph_scale(svg)) for svg in svgs) + 8
+    if "text/html" in data:
+        text = re.sub(r"<[^>]+>", "", "".join(data["text/html"]))
+        return code_height(text)
+    if "text/markdown" in data:
+        return markdown_height("".join(data["text/markdown"]))
+    if "text/latex" in data:
+        return 80
+    return code_height(output_text(output))
+
+
+def cell_height(cell: dict) -> int:
+    if cell["cell_type"] == "markdown":
+        return markdown_height(source(cell))
+    height = 0
+    if not cell.get("metadata", {}).get("transient", {}).get("remove_source"):
+        height += code_height(source(cell))
+    height += sum(output_height(o) + 4 for o in cell.get("outputs", []))
+    return height
+
+
+# -- the transformations, cell by cell ----------------------------------------------------------------------
+def short_error(output: dict) -> dict:
+    """An error output reduced to its last line, `Name: message`, with file paths cut to the file name."""
+    message = ANSI_RE.sub("", f"{output.get('ename', 'Error')}: {output.get('evalue', '')}")
+    message = PATH_RE.sub(r"\1", message)
+    return {**output, "traceback": [message]}
+
+
+SETUP_LINE = re.compile(r"(import\s|from\s+\S+\s+import\s|\w+\.manual_seed\(|print\(|\)$|\s)")
+
+
+def is_setup_cell(cell: dict) -> bool:
+    """A code cell of imports and seeds (and a print saying they ran): nothing for a room to read."""
+    lines = [l for l in source(cell).split("\n") if l.strip() and not l.lstrip().startswith("#")]
+    return bool(lines) and any(l.startswith(("import ", "from ")) for l in lines) and \
+        all(SETUP_LINE.match(l) for l in lines)
+
+
+def is_engine_source(cell: dict) -> bool:
+    return cell["cell_type"] == "code" and "getsource" in source(cell)
+
+
+def key_lines(code: str) -> list[str]:
+    """The lines of Python source that carry the logic: no docstrings, comments or blank lines."""
+    out, in_doc, quote = [], False, ""
+    lines = code.split("\n")
+    for k, line in enumerate(lines):
+        stripped = line.strip()
+        if in_doc:
+            if quote in stripped:
+                in_doc = False
+            continue
+        prev = lines[k - 1].strip() if k else ""
+        starts_doc = stripped[:3] in ('"""', "'''") and (prev.endswith(":") or not out)
+        if starts_doc:
+            quote = stripped[:3]
+            if not (stripped.count(quote) >= 2 and len(stripped) > 3):
+                in_doc = True
+            continue
+        if not stripped or stripped.startswith("#"):
+            continue
+        out.append(line)
+    return out
+
+
+def chunks(lines: list[str], max_height: int) -> list[list[str]]:
+    """Cut lines into pieces whose code_height fits max_height, preferring to cut at a blank line."""
+    pieces, current = [], []
+    for line in lines:
+        if current and code_height("\n".join(current + [line])) > max_height:
+            cut = len(current)
+            for back in range(len(current) - 1, max(len(current) // 2, 0), -1):
+                if not current[back].strip() or re.match(r"\s*(def|class|@)\b", current[back]):
+                    cut = back
+                    break
+            pieces.append(current[:cut])
+            current = current[cut:]
+        current.append(line)
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if any(line.strip() for line in p)]
+
+
+def engine_source_cells(cell: dict) -> list[dict]:
+    """The engine-source cell: its key lines on the slide, the whole source on sub-slides below."""
+    text = "".join(output_text(o) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+    lines = text.rstrip("\n").split("\n")
+    keys = key_lines(text)
+    room = BUDGET - CODE_LINE - 2 * BLOCK_PAD - H3
+    if code_height(text) <= room:
+        return [cell]
+    shown = keys
+    while code_height("\n".join(shown)) > room or len(shown) > KEY_LINES:
+        shown = shown[:-1]
+    more = len(keys) - len(shown)
+    marker = (f"# ... {more} more key lines" if more else "# ... the key lines") + \
+        "; the whole source is on the sub-slides below (down arrow)"
+    head = copy.deepcopy(cell)
+    head["outputs"] = [stream("\n".join(shown + [marker]) + "\n")]
+    pieces = chunks(lines, BUDGET - H3 - CELL_GAP - 8)
+    cells = [head]
+    for k, piece in enumerate(pieces):
+        title = md_cell(f"### The whole source ({k + 1}/{len(pieces)})", "subslide")
+        title["metadata"]["tags"] = ["afs-reference"]
+        cells += [title, output_cell([stream("\n".join(piece) + "\n")], "-", "afs-reference")]
+    return cells
+
+
+def split_code_cell(cell: dict) -> list[dict]:
+    """A code cell taller than a slide: its source in pieces on successive sub-slides, outputs last."""
+    hidden = cell.get("metadata", {}).get("transient", {}).get("remove_source")
+    src = source(cell)
+    if hidden or code_height(src) <= BUDGET - 60:
+        return split_outputs(cell)
+    pieces = chunks(src.rstrip("\n").split("\n"), BUDGET - 60)
+    cells = []
+    for k, piece in enumerate(pieces):
+        part = copy.deepcopy(cell)
+        part["source"] = "\n".join(piece)
+        part["outputs"] = cell.get("outputs", []) if k == len(pieces) - 1 else []
+        if k:
+            set_slide_type(part, "subslide")
+        cells += split_outputs(part) if k == len(pieces) - 1 else [part]
+    return cells
+
+
+def split_outputs(cell: dict) -> list[dict]:
+    """Outputs that do not fit below their code go on the next sub-slide(s); a long print is cut up."""
+    shown = not cell.get("metadata", {}).get("transient", {}).get("remove_source")
+    used = code_height(source(cell)) if shown else 0
+    groups: list[list[dict]] = [[]]
+    for output in cell.get("outputs", []):
+        pieces = [output]
+        if output.get("output_type") == "stream" and code_height(output_text(output)) > BUDGET - 60:
+            lines = output_text(output).rstrip("\n").split("\n")
+            pieces = [{**output, "text": "\n".join(piece) + "\n"} for piece in chunks(lines, BUDGET - 60)]
+        for piece in pieces:
+            height = output_height(piece) + 4
+            if used and used + CELL_GAP + height > BUDGET:
+                groups.append([])
+                used = 0
+            groups[-1].append(piece)
+            used += height + (CELL_GAP if used else 0)
+    if len(groups) == 1:
+        return [cell]
+    first = copy.deepcopy(cell)
+    first["outputs"] = groups[0]
+    return [first] + [output_cell(group, "subslide") for group in groups[1:]]
+
+
+def split_table(block: str) -> list[str]:
+    """A markdown table taller than a slide: its rows in pieces, each under the table's header."""
+    lines = block.strip("\n").split("\n")
+    if markdown_height(block) <= BUDGET or len(lines) < 4 or not all(l.lstrip().startswith("|") for l in lines):
+        return [block]
+    header, rows, pieces = lines[:2], lines[2:], [[]]
+    for row in rows:
+        if pieces[-1] and markdown_height("\n".join(header + pieces[-1] + [row])) > BUDGET - H2:
+            pieces.append([])
+        pieces[-1].append(row)
+    return ["\n".join(header + piece) for piece in pieces]
+
+
+def split_markdown(cell: dict) -> list[dict]:
+    """A markdown cell taller than a slide: its paragraphs on successive sub-slides."""
+    text = source(cell)
+    if markdown_height(text) <= BUDGET:
+        return [cell]
+    paragraphs = [piece for para in re.split(r"\n\s*\n", text) for piece in split_table(para)]
+    cells, current = [], []
+    for para in paragraphs:
+        if current and markdown_height("\n\n".join(current + [para])) > BUDGET:
+            cells.append("\n\n".join(current))
+            current = []
+        current.append(para)
+    cells.append("\n\n".join(current))
+    result = []
+    for k, part in enumerate(cells):
+        piece = copy.deepcopy(cell)
+        piece["source"] = part
+        if k:
+            set_slide_type(piece, "subslide")
+        result.append(piece)
+    return result
+
+
+def frames_cells(cell: dict) -> list[dict]:
+    """The backward-pass strip: one frame per fragment, stacked, each at full size."""
+    for output in cell.get("outputs", []):
+        page = "".join(output.get("data", {}).get("text/html", ""))
+        svgs = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+        if svgs:
+            break
+    else:
+        return [cell]
+    frames = []
+    for k, svg in enumerate(svgs):
+        svg = re.sub(r'\sstyle="[^"]*"', "", svg, count=1)
+        kind = "fragment current-visible" if k else "afs-frame-first"
+        frames.append(f'<div class="afs-frame {kind}" data-fragment-index="{k}">{svg}</div>')
+    view = copy.deepcopy(cell)
+    view["metadata"].setdefault("transient", {})["remove_source"] = True
+    view["outputs"] = [{"output_type": "display_data", "metadata": {},
+                        "data": {"text/html": '<div class="afs-frames r-stack">' + "".join(frames) + "</div>",
+                                 "text/plain": f"<{len(svgs)} frames>"}}]
+    return [view]
+
+
+def graph_windows(cell: dict) -> list[dict]:
+    """A graph whose labels would be smaller than MIN_LABEL_PX on a whole slide: overlapping windows."""
+    result = [cell]
+    for k, output in enumerate(cell.get("outputs", [])):
+        svg = "".join(output.get("data", {}).get("image/svg+xml", ""))
+        size = svg_size(svg) if svg else None
+        if not size:
+            continue
+        scale = graph_scale(svg)
+        # the room under a title, in SVG units, less a little for the estimate's error
+        room_h, room_w = 0.94 * (BUDGET - H3 - CELL_GAP) / scale, 0.98 * TEXT_W / scale
+        rows = max(1, math.ceil((size[1] - 0.1 * room_h) / (0.9 * room_h))) if size[1] > room_h else 1
+        cols = max(1, math.ceil((size[0] - 0.1 * room_w) / (0.9 * room_w))) if size[0] > room_w else 1
+        if rows == cols == 1:
+            continue
+        win_h, win_w = min(size[1], room_h), min(size[0], room_w)
+        x0, y0 = re.search(r'viewBox="\s*([-\d.]+)[\s,]+([-\d.]+)', svg).groups()
+        x0, y0 = float(x0), float(y0)
+        views = []
+        for r in range(rows):
+            for c in range(cols):
+                top = y0 + (size[1] - win_h) * (r / (rows - 1) if rows > 1 else 0)
+                left = x0 + (size[0] - win_w) * (c / (cols - 1) if cols > 1 else 0)
+                box = f'viewBox="{left:.2f} {top:.2f} {win_w:.2f} {win_h:.2f}"'
+                window = re.sub(r'viewBox="[^"]*"', box, svg, count=1)
+                where = ("top", "bottom")[r] if rows == 2 else f"row {r + 1} of {rows}"
+                if cols > 1:
+                    where += f", {'left' if c == 0 else 'right' if c == cols - 1 else 'middle'}"
+                views.append((where, {**output, "data": {**output["data"], "image/svg+xml": window}}))
+        base = copy.deepcopy(cell)
+        base["outputs"] = cell["outputs"][:k]
+        result = [base] if base["outputs"] or not base["metadata"].get("transient", {}).get("remove_source") else []
+        for n, (where, view) in enumerate(views):
+            title = md_cell(f"### The graph, {where} ({n + 1}/{len(views)})", "subslide")
+            result += [title, output_cell([view], "-")]
+        rest = cell["outputs"][k + 1:]
+        if rest:
+            result.append(output_cell(rest, "-"))
+        break
+    return result
+
+
+def view_cell(cell: dict, in_exercises: bool) -> list[dict]:
+    """One notebook cell as the lecture shows it: no cell, or one or more cells."""
+    kind, cell_tags = slide_type(cell), tags(cell)
+    if kind == "skip" or "slide-skip" in cell_tags:
+        return []
+    if kind == "notes":
+        return [cell]
+    if cell["cell_type"] == "code" and (in_exercises or is_setup_cell(cell)):
+        return []
+    cell = copy.deepcopy(cell)
+    if "slide-break" in cell_tags and kind not in ("slide", "subslide"):
+        set_slide_type(cell, "subslide")
+    if cell["cell_type"] != "code":
+        return split_markdown(cell) if cell["cell_type"] == "markdown" else [cell]
+    src = source(cell)
+    data_kinds = {k for o in cell.get("outputs", []) for k in o.get("data", {})}
+    if "slide-hide-output" in cell_tags:
+        cell["outputs"] = []
+    output_only = ("slide-hide-input" in cell_tags
+                   or "image/png" in data_kinds
+                   or "application/vnd.jupyter.widget-view+json" in data_kinds)
+    if output_only and cell.get("outputs"):
+        cell["metadata"].setdefault("transient", {})["remove_source"] = True
+    cell["outputs"] = [short_error(o) if o.get("output_type") == "error" else o for o in cell.get("outputs", [])]
+    if "frames.strip(" in src:
+        return frames_cells(cell)
+    if is_engine_source(cell):
+        cells = engine_source_cells(cell)
+        return [c for head in cells[:1] for c in split_code_cell(head)] + cells[1:]
+    return [c for part in split_code_cell(cell) for c in graph_windows(part)]
+
+
+def paginate(cells: list[dict]) -> list[dict]:
+    """Start a new vertical sub-slide wherever the cells of one slide would pass the screen's height."""
+    used = None
+    for cell in cells:
+        kind = slide_type(cell)
+        if kind in ("notes", "skip"):
+            continue
+        height = cell_height(cell)
+        if used is None or kind in ("slide", "subslide"):
+            used = height
+            continue
+        if used + CELL_GAP + height > BUDGET:
+            set_slide_type(cell, "subslide")
+            used = height
+        else:
+            used += CELL_GAP + height
+    return cells
+
+
+# -- lectures -----------------------------------------------------------------------------------------------
+@dataclass
+class Deck:
+    """One lecture: its cells (in the notebook's format) and what the opening and closing slides say."""
+
+    name: str            # the file name of the deck, without .html
+    notebook: str        # the notebook's stem
+    part: int            # 1, or 1 and 2 for a notebook given as two lectures
+    parts: int
+    title: str
+    cells: list[dict] = field(default_factory=list)
+    minutes: float = 0.0
+    sections: list[tuple[str, float]] = field(default_factory=list)
+
+
+def heading_of(cell: dict) -> str | None:
+    if cell["cell_type"] != "markdown":
+        return None
+    for line in source(cell).split("\n"):
+        match = HEADING_RE.match(line)
+        if match:
+            return match[2]
+    return None
+
+
+def plain(text: str) -> str:
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"\*\*|__|<[^>]+>", "", text).strip()
+
+
+def unnumbered(name: str) -> str:
+    """A section's name for a list: "2 · The model" -> "The model" (the list numbers it)."""
+    return re.sub(r"^\d+\s*[.·:)]\s*", "", name)
+
+
+def summary_items(cells: list[dict]) -> list[str]:
+    """The bullet points of a "What we saw" cell."""
+    for cell in cells:
+        if cell["cell_type"] == "markdown" and SUMMARY_RE.search(source(cell)):
+            items, current = [], None
+            for line in source(cell).split("\n"):
+                if re.match(r"^\s{0,2}[-*]\s", line):
+                    current = line.strip()[2:]
+                    items.append(current)
+                elif line.startswith("  ") and items and line.strip():
+                    items[-1] += " " + line.strip()
+                elif not line.strip() or line.startswith("**"):
+                    current = None
+            return items
+    return []
+
+
+def goals_of(cells: list[dict]) -> list[str]:
+    """The "You will learn" bullets of a notebook's first cell."""
+    text = source(cells[0]) if cells else ""
+    match = re.search(r"\*\*You will learn\*\*\s*\n(.*?)(?:\n\s*\n|\Z)", text, re.S)
+    if not match:
+        return []
+    return [line.strip()[2:] for line in match[1].split("\n") if line.strip().startswith(("- ", "* "))]
+
+
+def lecture_parts(nb: dict) -> list[list[dict]]:
+    """The notebook's cells, cut at each cell tagged `lecture-break`."""
+    parts = [[]]
+    for cell in nb["cells"]:
+        if "lecture-break" in tags(cell) and parts[-1]:
+            parts.append([])
+        parts[-1].append(cell)
+    return parts
+
+
+def plan_minutes(cells: list[dict]) -> list[tuple[str, float]]:
+    """Minutes per section (a `slide` cell starts one): 1.5 a slide, 2 with code, 5 an exercise,
+    0.5 a sub-slide of reference source (shown on demand)."""
+    sections: list[list] = []
+    in_exercise, kind_of_slide = False, None
+    for cell in cells:
+        kind = slide_type(cell)
+        if kind in ("notes", "skip"):
+            continue
+        heading = heading_of(cell)
+        if kind == "slide" or not sections:
+            if cell["cell_type"] == "markdown":
+                in_exercise = bool(EXERCISE_RE.search(source(cell)))
+            sections.append([plain(heading or "Start"), 0.0])
+        if kind in ("slide", "subslide") or kind_of_slide is None:
+            if "afs-reference" in tags(cell):
+                kind_of_slide = "reference"
+            elif in_exercise and heading and heading.lower().startswith("exercise"):
+                kind_of_slide = "exercise"
+            else:
+                kind_of_slide = "slide"
+            sections[-1][1] += MINUTES_PER[kind_of_slide]
+        if cell["cell_type"] == "code" and kind_of_slide == "slide":
+            sections[-1][1] += MINUTES_PER["code"] - MINUTES_PER["slide"]
+            kind_of_slide = "code"
+    return [(name, minutes) for name, minutes in sections]
+
+
+def notes_cell(text: str) -> dict:
+    return md_cell("Instructor note: " + text, "notes")
+
+
+def agenda_cells(deck: Deck) -> list[dict]:
+    items = [unnumbered(name) for name, _ in deck.sections[1:]]
+    text = "## Agenda\n\n" + "\n".join(f"{k + 1}. {name}" for k, name in enumerate(items))
+    return [md_cell(text, "slide"), notes_cell(
+        "say where the lecture goes and where it stops; point at the section the class will find hardest. "
+        "The timing plan is in the first slide's notes.")]
+
+
+def opening_cells(deck: Deck, previous: Deck | None, previous_summary: list[str]) -> list[dict]:
+    cells = []
+    if previous is not None:
+        items = previous_summary or [unnumbered(name) for name, _ in previous.sections[1:]]
+        text = f"## Last time: {plain(previous.title)}\n\n" + "\n".join(f"- {item}" for item in items)
+        cells += [md_cell(text, "slide"), notes_cell(
+            "ask the room to recall one item before showing the list; two minutes at most, then move on.")]
+    return cells
+
+
+def closing_cells(deck: Deck, summary_present: bool, following: Deck | None, goals_next: list[str]) -> list[dict]:
+    cells = []
+    if not summary_present:
+        items = [unnumbered(name) for name, _ in deck.sections[1:]]
+        cells += [md_cell("## What we saw\n\n" + "\n".join(f"- {item}" for item in items), "slide"),
+                  notes_cell("recap in one sentence per item; ask which one to repeat next time.")]
+    if following is not None:
+        text = f"## Next: {plain(following.title)}\n\n" + "\n".join(f"- {goal}" for goal in goals_next)
+        if following.notebook != deck.notebook:
+            text += f"\n\n[Open the next deck]({following.name}.html)"
+        cells += [md_cell(text, "slide"), notes_cell(
+            "one minute: say what question the next lecture answers, and what to read or try before it.")]
+    return cells
+
+
+def timing_note(deck: Deck) -> dict:
+    lines = [(f"Timing plan, {deck.minutes:.0f} minutes in all "
+              "(1.5 min a slide, 2 with code, 6 an exercise done in class, 0.5 a reference sub-slide):")]
+    clock = 0.0
+    for name, minutes in deck.sections:
+        lines.append(f"- {clock:4.0f}-{clock + minutes:.0f} min: {name} ({minutes:.0f} min)")
+        clock += minutes
+    return notes_cell("\n".join(lines))
+
+
+def lecture_decks(nbs: list[tuple[str, dict]], index: int) -> list[Deck]:
+    """The lecture deck(s) of notebook `index` of the series `nbs` [(stem, notebook)], in order.
+
+    The neighbours are needed for the "last time" and "next" slides.
+    """
+    def plain_decks(k: int) -> list[Deck]:
+        stem, nb = nbs[k]
+        parts = lecture_parts(nb)
+        title = plain(heading_of(nb["cells"][0]) or stem) if nb["cells"] else stem
+        decks = []
+        for p, cells in enumerate(parts):
+            name = stem if len(parts) == 1 else f"{stem}-{p + 1}"
+            deck_title = title if len(parts) == 1 else f"{title} ({p + 1}/{len(parts)})"
+            deck = Deck(name, stem, p + 1, len(parts), deck_title, cells)
+            deck.sections = plan_minutes(cells)
+            deck.minutes = sum(m for _, m in deck.sections)
+            decks.append(deck)
+        return decks
+
+    mine = plain_decks(index)
+    before = plain_decks(index - 1)[-1] if index > 0 else None
+    after = plain_decks(index + 1)[0] if index + 1 < len(nbs) else None
+    series = ([before] if before else []) + mine + ([after] if after else [])
+    result = []
+    for deck in mine:
+        k = series.index(deck)
+        previous = series[k - 1] if k > 0 else None
+        following = series[k + 1] if k + 1 < len(series) else None
+        result.append(assemble(deck, previous, following))
+    return result
+
+
+def assemble(deck: Deck, previous: Deck | None, following: Deck | None) -> Deck:
+    cells = deck.cells
+    if deck.part == 1:  # the notebook's first slide is the title slide
+        first = next((i for i, c in enumerate(cells) if slide_type(c) not in ("notes", "skip")), 0)
+        head, body = cells[:first + 1], cells[first + 1:]
+    else:  # a second lecture opens with its own title slide
+        head, body = [md_cell(f"# {deck.title}", "slide")], cells
+    previous_summary = summary_items(previous.cells) if previous else []
+    goals_next = goals_of(following.cells) if following and following.part == 1 else \
+        [name for name, _ in following.sections[1:]] if following else []
+    summary_present = any(c["cell_type"] == "markdown" and SUMMARY_RE.search(source(c)) for c in cells)
+    # The opening: title (the notebook's first slide), agenda, last time; the timing plan goes in the
+    # title slide's notes once the slides are known.
+    opening = agenda_cells(deck) + opening_cells(deck, previous, previous_summary)
+    k = 0  # notes of the title slide stay on it; the opening slides come after them
+    while k < len(body) and slide_type(body[k]) == "notes":
+        k += 1
+    body = body[:k] + opening + body[k:]
+    # The closing: "what we saw" (the notebook's own, if this lecture has it) and "next".
+    closing = closing_cells(deck, summary_present, following, goals_next)
+    in_exercises, view, main_end = False, [], 0
+    for cell in head + body:
+        if cell["cell_type"] == "markdown" and slide_type(cell) in ("slide", "subslide"):
+            text = source(cell)
+            if EXERCISE_RE.search(text):
+                in_exercises = True
+            elif SUMMARY_RE.search(text) or (slide_type(cell) == "slide" and not text.lstrip().startswith("###")):
+                in_exercises = False
+        cells = view_cell(cell, in_exercises)
+        if slide_type(cell) == "notes":  # a cell's notes stay with it, not with its reference sub-slides
+            view[main_end:main_end] = cells
+            main_end += len(cells)
+            continue
+        reference = next((k for k, c in enumerate(cells) if "afs-reference" in tags(c)), len(cells))
+        main_end = len(view) + reference
+        view += cells
+    view = paginate(view + closing)
+    deck.sections = plan_minutes(view)
+    deck.minutes = sum(m for _, m in deck.sections)
+    title_at = next(i for i, c in enumerate(view) if slide_type(c) not in ("notes", "skip"))
+    view.insert(title_at + 1, timing_note(deck))
+    deck.cells = view
+    return deck
