@@ -84,6 +84,16 @@ def test_glossary_has_the_terms_of_the_issue():
     assert {name: chinese.get(name) for name in expected} == expected
 
 
+def test_glossary_terms_are_used_by_the_series():
+    """Each term (one of its English forms) occurs in the English notebooks' sources or README."""
+    english = " ".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "notebooks" / "src").glob("*.py")))
+    english = (english + README_EN.read_text(encoding="utf-8")).lower()
+    unused = [row["English"] for row in glossary_rows()
+              if not any(re.search(rf"\b{re.escape(form)}\b", english)
+                         for form in english_forms(row) or [row["English"].lower()])]
+    assert unused == []
+
+
 def markdown_prose(path: Path) -> list[str]:
     """The lines of a Markdown file outside fenced code blocks, with inline code and URLs removed."""
     lines, fenced = [], False
@@ -212,3 +222,4 @@ def test_without_the_helper_chinese_labels_are_missing(matplotlib_agg, tmp_path)
     matplotlib_agg.rcParams["font.family"] = ["DejaVu Sans"]
     missing = render(tmp_path / "tofu.png")
     assert missing and all("DejaVu Sans" in message for message in missing)
+
