@@ -3,6 +3,8 @@
 #   - Python's venv module (Debian/Ubuntu split it into the python3-venv package)  required
 #   - graphviz's `dot`, which renders the autograd graphs                              required
 #   - Chromium, for the browser tests                                   optional: those tests skip
+#   - a CJK font (Debian's fonts-noto-cjk), for Chinese text in Chromium, the PDFs and matplotlib
+#     figures                                                  optional: without it, empty boxes
 # As root on Debian/Ubuntu this runs `apt-get update` once and `apt-get install -y` what is missing;
 # otherwise it says which command to run. When everything is present it does nothing (milliseconds).
 set -euo pipefail
@@ -12,6 +14,10 @@ PYTHON="${PYTHON:-python3}"
 have() { command -v "$1" >/dev/null 2>&1; }
 have_venv() { "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; }
 have_chromium() { have chromium || have chromium-browser || have google-chrome || have google-chrome-stable; }
+# fontconfig's list (what Chromium uses) when there is one, else Debian's file of Noto Sans CJK.
+have_cjk_font() {
+    if have fc-list; then [ -n "$(fc-list :lang=zh family)" ]; else [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; fi
+}
 
 if ! have "$PYTHON"; then
     echo "error: $PYTHON not found. Install Python 3.11 or newer, or run: make PYTHON=/path/to/python3.11 ..." >&2
@@ -22,6 +28,7 @@ missing=()
 have_venv || missing+=(python3-venv)
 have dot || missing+=(graphviz)
 have_chromium || missing+=(chromium)
+have_cjk_font || missing+=(fonts-noto-cjk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && have apt-get; then
@@ -33,6 +40,8 @@ if [ "$(id -u)" -eq 0 ] && have apt-get; then
         # in a container): a failure here is only a warning, the browser tests will skip.
         if [ "$pkg" = chromium ]; then
             apt-get install -y -qq chromium || apt-get install -y -qq chromium-browser || true
+        elif [ "$pkg" = fonts-noto-cjk ]; then
+            apt-get install -y -qq fonts-noto-cjk || true    # optional, like Chromium
         else
             apt-get install -y -qq "$pkg"
         fi
@@ -64,6 +73,14 @@ if ! have_chromium; then
 note: Chromium not found, so the browser tests will be skipped. To run them install it with
     sudo apt-get install chromium    # Debian (Ubuntu: chromium-browser)
     brew install --cask chromium     # macOS
+EOF
+fi
+if ! have_cjk_font; then
+    cat >&2 <<'EOF'
+note: no CJK font found, so Chinese text (the zh notebooks, slides and figures) shows as empty boxes.
+Install Noto Sans CJK with
+    sudo apt-get install fonts-noto-cjk                # Debian/Ubuntu
+    brew install --cask font-noto-sans-cjk-sc          # macOS (or use its own PingFang SC)
 EOF
 fi
 exit $status
