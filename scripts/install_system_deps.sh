@@ -5,6 +5,7 @@
 #   - Chromium, for the browser tests                                   optional: those tests skip
 #   - a CJK font (Debian's fonts-noto-cjk), for Chinese text in Chromium, the PDFs and matplotlib
 #     figures                                                  optional: without it, empty boxes
+#   - poppler's pdftoppm, with which the handout test looks for blank pages    optional: it skips
 # As root on Debian/Ubuntu this runs `apt-get update` once and `apt-get install -y` what is missing;
 # otherwise it says which command to run. When everything is present it does nothing (milliseconds).
 set -euo pipefail
@@ -29,6 +30,7 @@ have_venv || missing+=(python3-venv)
 have dot || missing+=(graphviz)
 have_chromium || missing+=(chromium)
 have_cjk_font || missing+=(fonts-noto-cjk)
+have pdftoppm || missing+=(poppler-utils)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && have apt-get; then
@@ -40,8 +42,8 @@ if [ "$(id -u)" -eq 0 ] && have apt-get; then
         # in a container): a failure here is only a warning, the browser tests will skip.
         if [ "$pkg" = chromium ]; then
             apt-get install -y -qq chromium || apt-get install -y -qq chromium-browser || true
-        elif [ "$pkg" = fonts-noto-cjk ]; then
-            apt-get install -y -qq fonts-noto-cjk || true    # optional, like Chromium
+        elif [ "$pkg" = fonts-noto-cjk ] || [ "$pkg" = poppler-utils ]; then
+            apt-get install -y -qq "$pkg" || true    # optional, like Chromium
         else
             apt-get install -y -qq "$pkg"
         fi
