@@ -3,6 +3,7 @@
     python benchmarks/resnet18_step.py                     # both sizes, a table on stdout
     python benchmarks/resnet18_step.py --json results.json # also write the numbers as JSON
     python benchmarks/resnet18_step.py --json r.json --readme README.md  # and the README's table
+    python benchmarks/resnet18_step.py --profile --sizes 8x3x224x224  # where afs's time goes, per op
 
 The step is the tutorial's: `prediction = model(data)`, `loss = (prediction - labels).sum()`,
 `loss.backward()`, `SGD(lr=1e-2, momentum=0.9).step()`, in float32 and training mode. Both
@@ -27,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
@@ -131,6 +133,116 @@ def measure_memory(engine: str, shape: tuple[int, ...]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# -- --profile: where the time goes, op by op ----------------------------------------------------
+class OpProfiler:
+    """Times every afs op's forward and backward (and the helpers in HELPERS) while it is active.
+
+    Each `Function` subclass's `forward`/`backward`, and `AccumulateGrad.accumulate`, is wrapped
+    by a timer that records its *self* time under the step's current `phase`: time spent in a
+    timed callee (im2col inside the convolution, the multiplication inside ReLU's backward) is
+    counted for the callee, not twice. What a phase spends outside every timed function is Python
+    between the ops: module calls and `Function.apply` in forward, the engine's loop in backward.
+    """
+
+    HELPERS = {"im2col": ("ops.conv", "im2col"), "col2im": ("ops.conv", "col2im")}
+
+    def __init__(self) -> None:
+        self.phase = ""
+        self.seconds: dict[tuple[str, str], float] = defaultdict(float)
+        self.calls: dict[tuple[str, str], int] = defaultdict(int)
+        self._children = [0.0]  # time of timed callees, one accumulator per running timer
+        self._undo: list[Callable[[], None]] = []
+
+    def _timed(self, name: str, fn: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            self._children.append(0.0)
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - t0
+                self.seconds[self.phase, name] += elapsed - self._children.pop()
+                self.calls[self.phase, name] += 1
+                self._children[-1] += elapsed
+        return timed
+
+    def _patch(self, owner: object, attr: str, name: str, static: bool) -> None:
+        original = owner.__dict__[attr]
+        wrapped = self._timed(name, original.__func__ if static else original)
+        setattr(owner, attr, staticmethod(wrapped) if static else wrapped)
+        self._undo.append(lambda: setattr(owner, attr, original))
+
+    def __enter__(self) -> "OpProfiler":
+        import importlib
+
+        function = afs.autograd.function
+        todo = list(function.Function.__subclasses__())
+        while todo:
+            cls = todo.pop()
+            todo += cls.__subclasses__()
+            for method in ("forward", "backward"):
+                if method in cls.__dict__:
+                    self._patch(cls, method, f"{cls.node_name or cls.__name__}.{method}", static=True)
+        self._patch(function.AccumulateGrad, "accumulate", "AccumulateGrad", static=False)
+        for name, (module, attr) in self.HELPERS.items():
+            self._patch(importlib.import_module("autograd_from_scratch." + module), attr, name, False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for undo in reversed(self._undo):
+            undo()
+
+    def outside(self) -> float:
+        """Seconds of the current phase not inside any timer so far (the top-level accumulator)."""
+        return self._children[0]
+
+
+def profile_size(shape: tuple[int, ...], rounds: int) -> None:
+    """Print afs's time per op and phase (mean over `rounds` steps after a warm-up), then torch's."""
+    engines = make_pair(shape)
+    model, data, labels, optimizer = engines["ours"]
+    timed_step(model, data, labels, optimizer)  # warm-up
+    phase_seconds: dict[str, float] = defaultdict(float)
+    timed_seconds: dict[str, float] = defaultdict(float)
+
+    def run(prof: OpProfiler, phase: str, fn: Callable) -> object:
+        prof.phase, before = phase, prof.outside()
+        t0 = time.perf_counter()
+        result = fn()
+        phase_seconds[phase] += time.perf_counter() - t0
+        timed_seconds[phase] += prof.outside() - before
+        return result
+
+    with OpProfiler() as prof:
+        for _ in range(rounds):
+            time.sleep(SETTLE_SECONDS)
+            loss = run(prof, "forward", lambda: (model(data) - labels).sum())
+            run(prof, "backward", loss.backward)
+            run(prof, "step", optimizer.step)
+            optimizer.zero_grad()
+    total = sum(phase_seconds.values()) / rounds
+    print(f"\nafs, input {'x'.join(map(str, shape))}: {total * 1e3:.1f} ms per step, mean of {rounds} "
+          "profiled steps (the timers add a little); self time of each op, by phase")
+    for phase in PHASES:
+        spent = phase_seconds[phase] / rounds
+        print(f"{phase:44s}{spent * 1e3:10.1f} ms{spent / total:8.1%}{'calls':>8s}")
+        rows = {name: t / rounds for (ph, name), t in prof.seconds.items() if ph == phase}
+        rows["(Python outside the ops)"] = spent - timed_seconds[phase] / rounds
+        for name, seconds in sorted(rows.items(), key=lambda kv: -kv[1]):
+            if seconds >= 0.0005 * total:
+                calls = prof.calls.get((phase, name))
+                print(f"    {name:40s}{seconds * 1e3:10.1f} ms{seconds / total:8.1%}"
+                      + ("" if calls is None else f"{calls / rounds:8.0f}"))
+
+    model, data, labels, optimizer = engines["torch"]
+    timed_step(model, data, labels, optimizer)
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as torch_prof:
+        for _ in range(rounds):
+            timed_step(model, data, labels, optimizer)
+    print(f"\ntorch, input {'x'.join(map(str, shape))}: its own profiler, {rounds} steps")
+    print(torch_prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
+
+
 # -- the report ----------------------------------------------------------------------------------
 def print_table(result: dict, memory: dict) -> None:
     shape = "x".join(map(str, result["shape"]))
@@ -205,12 +317,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readme", type=Path, default=None,
                         help="also write the table into this README, between its benchmark markers")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory children")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead of the comparison, print afs's time per op (and torch's profile)")
     parser.add_argument("--memory-child", nargs=2, metavar=("ENGINE", "SHAPE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.memory_child:
         engine, shape = args.memory_child
         print(json.dumps(measure_memory_child(engine, tuple(int(n) for n in shape.split("x")))))
+        return
+
+    if args.profile:
+        for size in args.sizes:
+            profile_size(tuple(int(n) for n in size.split("x")), args.rounds or 3)
         return
 
     results = []
