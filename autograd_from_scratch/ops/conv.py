@@ -21,9 +21,16 @@ Backward is the same product transposed. With G = dL/dY (as a matrix, like Y):
 and col2im sends dL/dcols back to the input, adding each kernel offset's slice into the place
 im2col copied it from (a pixel seen by several patches receives the sum of their gradients).
 `groups` splits the channels into independent convolutions: one matrix product per group.
+
+What backward keeps: x, not `cols`. `cols` is kh·kw times larger than x (9× for a 3x3 kernel;
+keeping it made ResNet18's step at 8×3×224×224 take twice torch's memory), and rebuilding it in
+backward costs one more copy, a fraction of the matrix products it feeds. torch keeps x too.
+Both `cols` and dL/dcols live in a `workspace` that every call reuses (see there why).
 """
 from __future__ import annotations
 
+import threading
+from math import prod
 from typing import Optional, Union
 
 import numpy as np
@@ -65,13 +72,33 @@ def channels_first(x: np.ndarray, padding: Pair) -> np.ndarray:
     return xp
 
 
+_workspaces = threading.local()  # per thread, so that two threads' convolutions never share one
+
+
+def workspace(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised array of `shape`, in memory that every call with this `name` reuses.
+
+    Why: `cols` is large (55 MiB for a 3x3 convolution of 64 channels at 56x56, batch 8), and a
+    fresh array that large is new memory: the kernel hands it out page by page, zeroing each page
+    at its first write, which made im2col about twice as slow as the same copies into memory used
+    before. Only `cols` and dL/dcols live here: each is used up within the call that fills it
+    (never saved, never returned), so the next call may overwrite it. The buffer keeps the size
+    of the largest request (two of them per dtype for ResNet18, about 60 MiB each at 224x224).
+    """
+    buffers = _workspaces.__dict__
+    buf = buffers.get((name, dtype))
+    if buf is None or buf.size < prod(shape):
+        buf = buffers[name, dtype] = np.empty(prod(shape), dtype=dtype)
+    return buf[:prod(shape)].reshape(shape)
+
+
 def im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> np.ndarray:
-    """cols[c, i, j, n, oh, ow] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw]."""
+    """cols[c, i, j, n, oh, ow] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw], in the workspace."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n, c, h, w = x.shape
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
     xp = channels_first(x, padding)
-    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    cols = workspace("cols", (c, kh, kw, n, ho, wo), x.dtype)
     for i in range(kh):
         for j in range(kw):
             cols[:, i, j] = xp[:, :, window(i, dh, sh, ho), window(j, dw, sw, wo)]
@@ -114,23 +141,26 @@ class Convolution(Function):
         if defined(bias):
             out += bias.data.reshape(o, 1, 1, 1)
         ctx.geometry = (stride, padding, dilation, groups)
-        ctx.save_for_backward(x, weight, Tensor(cols))
+        ctx.save_for_backward(x, weight)
         return np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # images first again: (N, O, Ho, Wo)
 
     @once_differentiable
     def backward(ctx, grad: Tensor) -> tuple:
-        x, weight, cols = ctx.saved_tensors
+        x, weight = ctx.saved_tensors
         stride, padding, dilation, groups = ctx.geometry
         n, c, h, w = x.shape
         o, c_g, kh, kw = weight.shape
+        ho, wo = grad.shape[2:]
         g = _images_last(grad.data, groups)  # G, per group (O/g, N·Ho·Wo)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
-            d_cols = np.matmul(weight.data.reshape(groups, o // groups, -1).swapaxes(1, 2), g)
-            ho, wo = grad.shape[2:]
+            d_cols = workspace("d_cols", (groups, c_g * kh * kw, n * ho * wo), g.dtype)
+            np.matmul(weight.data.reshape(groups, o // groups, -1).swapaxes(1, 2), g, out=d_cols)
             grad_x = col2im(d_cols.reshape(c, kh, kw, n, ho, wo), (h, w), stride, padding, dilation)
         if ctx.needs_input_grad[1]:
-            grad_w = np.matmul(g, cols.data.swapaxes(1, 2)).reshape(weight.shape)
+            cols = im2col(x.data, (kh, kw), stride, padding, dilation)  # rebuilt: see the docstring
+            grad_w = np.matmul(g, cols.reshape(groups, c_g * kh * kw, -1).swapaxes(1, 2))
+            grad_w = grad_w.reshape(weight.shape)
         if ctx.needs_input_grad[2]:
             grad_b = g.sum(axis=2).reshape(o)
         return grad_x, grad_w, grad_b, None, None, None, None
