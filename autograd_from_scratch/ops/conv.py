@@ -192,19 +192,37 @@ def _check_conv_input(x: Tensor, weight: Tensor, bias: Optional[Tensor], groups:
             )
 
 
-def _string_padding(padding: str, kernel: Pair, stride: Pair, dilation: Pair) -> Pair:
-    """'valid' is no padding; 'same' pads so that the output has the input's size (stride 1)."""
+class ConstantPadNd(Function):
+    """y = x with `extra` = (rows, cols) zeros appended at the bottom and right;  dL/dx = dL/dy cropped."""
+
+    node_name = "ConstantPadNdBackward0"
+
+    @staticmethod
+    def forward(ctx, x: Tensor, extra: Pair) -> np.ndarray:
+        ctx.size = x.shape[-2:]
+        return np.pad(x.data, [(0, 0)] * (x.ndim - 2) + [(0, extra[0]), (0, extra[1])])
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        h, w = ctx.size
+        return grad[..., :h, :w], None
+
+
+def _string_padding(padding: str, kernel: Pair, stride: Pair, dilation: Pair) -> tuple[Pair, Pair]:
+    """(padding on both sides, extra padding at the bottom/right) for 'valid' or 'same'.
+
+    'same' pads so that the output has the input's size (stride 1): d·(k - 1) in all. When that
+    is odd, torch pads ⌊d·(k - 1)/2⌋ on both sides and the one left over at the bottom/right, as a
+    separate zero-padding op of the input (`ConstantPadNdBackward0` in its graph): so do we.
+    """
     if padding == "valid":
-        return (0, 0)
+        return (0, 0), (0, 0)
     if padding != "same":
         raise ValueError(f"Invalid padding string '{padding}', should be one of ('valid', 'same')")
     if stride != (1, 1):
         raise ValueError("padding='same' is not supported for strided convolutions")
     total = [d * (k - 1) for k, d in zip(kernel, dilation)]
-    if any(t % 2 for t in total):
-        raise NotImplementedError("padding='same' with an even effective kernel size needs "
-                                  "uneven padding, which this conv2d does not implement")
-    return (total[0] // 2, total[1] // 2)
+    return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntPair = 1,
@@ -214,8 +232,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
     if input.ndim == 3:  # unbatched, as torch: a batch of one, squeezed afterwards
         return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     stride, dilation = pair(stride), pair(dilation)
-    padding = (_string_padding(padding, weight.shape[2:], stride, dilation)
-               if isinstance(padding, str) else pair(padding))
+    if isinstance(padding, str):
+        padding, extra = _string_padding(padding, weight.shape[2:], stride, dilation)
+        if extra != (0, 0):
+            input = ConstantPadNd.apply(input, extra)
+    else:
+        padding = pair(padding)
     kh, kw = weight.shape[2:]
     h, w = input.shape[2:]
     if min(output_size(h, kh, stride[0], padding[0], dilation[0]),
