@@ -478,3 +478,43 @@ def test_parameter_repr_and_sharing():
 def test_module_without_forward_says_so():
     with pytest.raises(NotImplementedError, match='missing the required "forward" function'):
         afs.nn.Module()(afs.ones(1))
+
+
+# -- second derivatives (create_graph=True through the layers), against torch's -------------------
+def second_derivatives(lib, fn, arrays, seed: int = 0):
+    """Gradients of s = Σ u·(dL/dinputs), with L = Σ v·fn(inputs), w.r.t. the inputs and v.
+
+    s is what gradgradcheck differentiates: it reaches the inputs and v only through the backward
+    pass recorded with create_graph=True, so it checks the backward's own backward.
+    """
+    rng = np.random.default_rng(seed)
+    inputs = [lib.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(lib, *inputs)
+    v = lib.tensor(rng.standard_normal(tuple(out.shape)), requires_grad=True)
+    grads = lib.autograd.grad((out * v).sum(), inputs, create_graph=True)
+    s = sum((g * lib.tensor(rng.standard_normal(tuple(g.shape)))).sum() for g in grads)
+    names = [g.grad_fn.name() if g.grad_fn is not None else None for g in grads]
+    return names, lib.autograd.grad(s, inputs + [v], allow_unused=True)
+
+
+SECOND_ORDER = [
+    Layer("conv2d", lambda lib, x, w, b: F(lib).conv2d(x, w, b), (2, 3, 6, 5), ((4, 3, 3, 3), (4,))),
+    Layer("conv2d_stride_pad", lambda lib, x, w: F(lib).conv2d(x, w, None, stride=2, padding=1),
+          (2, 3, 7, 6), ((4, 3, 3, 3),)),
+    Layer("conv2d_dilation_groups", lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding=2, dilation=2,
+                                                                      groups=2),
+          (1, 4, 6, 6), ((6, 2, 3, 3), (6,))),
+]
+
+
+@pytest.mark.parametrize("layer", SECOND_ORDER, ids=[layer.name for layer in SECOND_ORDER])
+def test_second_derivatives_match_torch(layer):
+    arrays = make_arrays(layer, "float64")
+    a_names, ours = second_derivatives(afs, layer.fn, arrays)
+    t_names, theirs = second_derivatives(torch, layer.fn, arrays)
+    assert a_names == [n.replace("torch::autograd::", "") for n in t_names]
+    for a, t in zip(ours, theirs):
+        if t is None or not t.detach().numpy().any():  # no path, or second derivative zero
+            assert a is None or not a.data.any()
+        else:
+            assert_close(a, t, "float64")

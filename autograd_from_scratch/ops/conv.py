@@ -35,7 +35,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from ..autograd.function import Function, once_differentiable
+from ..autograd.function import Function
 from ..tensor import Tensor
 from .optional import defined, optional
 
@@ -144,26 +144,73 @@ class Convolution(Function):
         ctx.save_for_backward(x, weight)
         return np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # images first again: (N, O, Ho, Wo)
 
-    @once_differentiable
+    @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
+        # Its own op, so that with create_graph=True the backward is recorded (second derivatives).
         x, weight = ctx.saved_tensors
-        stride, padding, dilation, groups = ctx.geometry
+        needed = ctx.needs_input_grad[:3]
+        grads = iter(ConvolutionBackward.apply(grad, x, weight, ctx.geometry, needed))
+        return tuple(next(grads) if n else None for n in needed) + (None,) * 4
+
+
+class ConvolutionBackward(Function):
+    """(dL/dx, dL/dW, dL/db) of a convolution from G = dL/dy: the formulas of the module docstring.
+
+    Its outputs are linear in G, in W (dL/dx) and in x (dL/dW), so its own backward is made of
+    convolutions again. With upstream gradients Gx, GW, Gb of the three outputs:
+
+        d/dG = conv2d(Gx, W) + conv2d(x, GW) + Gb      d/dx, d/dW = ConvolutionBackward(G, Gx, GW)
+
+    (the second: dL/dx computed with weights GW, and dL/dW computed with input Gx).
+    """
+
+    node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad: Tensor, x: Tensor, weight: Tensor, geometry: tuple,
+                needed: tuple[bool, bool, bool]) -> tuple:
+        stride, padding, dilation, groups = geometry
         n, c, h, w = x.shape
         o, c_g, kh, kw = weight.shape
         ho, wo = grad.shape[2:]
         g = _images_last(grad.data, groups)  # G, per group (O/g, N·Ho·Wo)
-        grad_x = grad_w = grad_b = None
-        if ctx.needs_input_grad[0]:
+        grads = []
+        if needed[0]:
             d_cols = workspace("d_cols", (groups, c_g * kh * kw, n * ho * wo), g.dtype)
             np.matmul(weight.data.reshape(groups, o // groups, -1).swapaxes(1, 2), g, out=d_cols)
-            grad_x = col2im(d_cols.reshape(c, kh, kw, n, ho, wo), (h, w), stride, padding, dilation)
-        if ctx.needs_input_grad[1]:
+            grads.append(col2im(d_cols.reshape(c, kh, kw, n, ho, wo), (h, w), stride, padding,
+                                dilation))
+        if needed[1]:
             cols = im2col(x.data, (kh, kw), stride, padding, dilation)  # rebuilt: see the docstring
             grad_w = np.matmul(g, cols.reshape(groups, c_g * kh * kw, -1).swapaxes(1, 2))
-            grad_w = grad_w.reshape(weight.shape)
-        if ctx.needs_input_grad[2]:
-            grad_b = g.sum(axis=2).reshape(o)
-        return grad_x, grad_w, grad_b, None, None, None, None
+            grads.append(grad_w.reshape(weight.shape))
+        if needed[2]:
+            grads.append(g.sum(axis=2).reshape(o))
+        ctx.geometry, ctx.needed = geometry, needed
+        ctx.save_for_backward(grad, x, weight)
+        return tuple(grads)
+
+    @staticmethod
+    def backward(ctx, *upstream: Tensor) -> tuple:
+        grad, x, weight = ctx.saved_tensors
+        up = iter(upstream)  # one per output computed: the engine sends zeros for unused ones
+        gx, gw, gb = (next(up) if n else None for n in ctx.needed)
+        terms = []
+        if gx is not None:
+            terms.append(conv2d(gx, weight, None, *ctx.geometry))
+        if gw is not None:
+            terms.append(conv2d(x, gw, None, *ctx.geometry))
+        if gb is not None:
+            terms.append(gb.reshape(1, -1, 1, 1).expand(grad.shape))
+        d_grad = sum(terms[1:], terms[0])
+        want = (ctx.needs_input_grad[1] and gw is not None, ctx.needs_input_grad[2] and gx is not None)
+        d_x = d_w = None
+        if any(want):  # one call: dL/dx with the weights gw, dL/dW with the input gx
+            outs = iter(ConvolutionBackward.apply(grad, x if gx is None else gx,
+                                                  weight if gw is None else gw, ctx.geometry,
+                                                  want + (False,)))
+            d_x, d_w = (next(outs) if w else None for w in want)
+        return d_grad, d_x, d_w, None, None
 
 
 def _check_conv_input(x: Tensor, weight: Tensor, bias: Optional[Tensor], groups: int) -> None:
