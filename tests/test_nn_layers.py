@@ -504,6 +504,10 @@ SECOND_ORDER = [
     Layer("conv2d_dilation_groups", lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding=2, dilation=2,
                                                                       groups=2),
           (1, 4, 6, 6), ((6, 2, 3, 3), (6,))),
+    Layer("max_pool2d", lambda lib, x: F(lib).max_pool2d(x, 3, 2, 1), (2, 2, 7, 6)),
+    Layer("max_pool2d_dilation_ceil",
+          lambda lib, x: F(lib).max_pool2d(x, 2, 2, 1, dilation=2, ceil_mode=True), (1, 2, 7, 6)),
+    Layer("max_pool2d_unbatched", lambda lib, x: F(lib).max_pool2d(x, 2), (2, 4, 4)),
 ]
 
 

@@ -240,19 +240,19 @@ def _check_conv_input(x: Tensor, weight: Tensor, bias: Optional[Tensor], groups:
 
 
 class ConstantPadNd(Function):
-    """y = x with `extra` = (rows, cols) zeros appended at the bottom and right;  dL/dx = dL/dy cropped."""
+    """y = x with zero borders: `pad` = ((top, bottom), (left, right));  dL/dx = dL/dy cropped."""
 
     node_name = "ConstantPadNdBackward0"
 
     @staticmethod
-    def forward(ctx, x: Tensor, extra: Pair) -> np.ndarray:
-        ctx.size = x.shape[-2:]
-        return np.pad(x.data, [(0, 0)] * (x.ndim - 2) + [(0, extra[0]), (0, extra[1])])
+    def forward(ctx, x: Tensor, pad: tuple[Pair, Pair]) -> np.ndarray:
+        ctx.size, ctx.pad = x.shape[-2:], pad
+        return np.pad(x.data, [(0, 0)] * (x.ndim - 2) + list(pad))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        h, w = ctx.size
-        return grad[..., :h, :w], None
+        (h, w), ((top, _), (left, _)) = ctx.size, ctx.pad
+        return grad[..., top:top + h, left:left + w], None
 
 
 def _string_padding(padding: str, kernel: Pair, stride: Pair, dilation: Pair) -> tuple[Pair, Pair]:
@@ -282,7 +282,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
     if isinstance(padding, str):
         padding, extra = _string_padding(padding, weight.shape[2:], stride, dilation)
         if extra != (0, 0):
-            input = ConstantPadNd.apply(input, extra)
+            input = ConstantPadNd.apply(input, ((0, extra[0]), (0, extra[1])))
     else:
         padding = pair(padding)
     kh, kw = weight.shape[2:]

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..autograd.function import Function, once_differentiable
 from ..tensor import Tensor
-from .conv import IntPair, Pair, pair, window
+from .conv import ConstantPadNd, IntPair, Pair, pair, window
 
 
 def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int,
@@ -103,11 +103,26 @@ class MaxPool2d(Function):
         cols = np.arange(wo) * sw - pw + (winner % kw) * dw
         return values, (rows * w + cols).astype(np.int64).reshape(values.shape)
 
-    @once_differentiable
+    @staticmethod
     def backward(ctx, grad: Tensor, grad_indices: Optional[Tensor] = None) -> tuple:
         x, winner = ctx.saved_tensors
-        (kh, kw), (sh, sw), rows, cols, (dh, dw) = ctx.geometry
-        g, winner = _as_batch(grad.data), winner.data
+        dx = MaxPool2DBackward.apply(grad, x, winner.data, ctx.geometry)
+        return dx, None, None, None, None, None, None
+
+
+class MaxPool2DBackward(Function):
+    """dL/dx of max pooling: each window's gradient added onto its winner's pixel.
+
+    Linear in G = dL/dy, so its own backward (second derivatives) is the reverse: each window
+    takes the upstream gradient at its winner's pixel (a gather).
+    """
+
+    node_name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad: Tensor, x: Tensor, winner: np.ndarray, geometry: tuple) -> np.ndarray:
+        (kh, kw), (sh, sw), rows, cols, (dh, dw) = geometry
+        g = _as_batch(grad.data)
         n, c, h, w = _as_batch(x.data).shape
         ho, wo = g.shape[2:]
         hp, wp = h + sum(rows), w + sum(cols)
@@ -116,12 +131,20 @@ class MaxPool2d(Function):
         start = (np.arange(n * c)[:, None, None] * hp + np.arange(ho)[:, None] * sh) * wp \
             + np.arange(wo) * sw
         offset = np.array([i * dh * wp + j * dw for i, j in np.ndindex(kh, kw)])
+        positions = (start + np.take(offset, winner.reshape(n * c, ho, wo))).ravel()
         dxp = np.zeros(n * c * hp * wp, dtype=g.dtype)
         # A pixel that won several windows gets the sum: add.at adds every one (fancy-index `+=`
         # would keep only the last), and since numpy 1.25 it is a fast scatter-add.
-        np.add.at(dxp, (start + np.take(offset, winner.reshape(n * c, ho, wo))).ravel(), g.ravel())
+        np.add.at(dxp, positions, g.ravel())
+        ctx.positions, ctx.pad, ctx.shapes = positions, (rows, cols), ((n, c, h, w), grad.shape)
         dx = dxp.reshape(n, c, hp, wp)[:, :, rows[0]:rows[0] + h, cols[0]:cols[0] + w]
-        return dx.reshape(x.shape), None, None, None, None, None, None
+        return dx.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, upstream: Tensor) -> tuple:
+        batch_shape, grad_shape = ctx.shapes
+        padded = ConstantPadNd.apply(upstream.reshape(batch_shape), ctx.pad)
+        return padded.reshape(-1)[ctx.positions].reshape(grad_shape), None, None, None
 
 
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None,
