@@ -508,6 +508,10 @@ SECOND_ORDER = [
     Layer("max_pool2d_dilation_ceil",
           lambda lib, x: F(lib).max_pool2d(x, 2, 2, 1, dilation=2, ceil_mode=True), (1, 2, 7, 6)),
     Layer("max_pool2d_unbatched", lambda lib, x: F(lib).max_pool2d(x, 2), (2, 4, 4)),
+    Layer("adaptive_avg_pool2d_2x3", lambda lib, x: F(lib).adaptive_avg_pool2d(x, (2, 3)),
+          (2, 3, 5, 7)),
+    Layer("adaptive_avg_pool2d_upsample", lambda lib, x: F(lib).adaptive_avg_pool2d(x, 4),
+          (1, 2, 3, 3)),
 ]
 
 

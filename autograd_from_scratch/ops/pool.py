@@ -26,7 +26,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from ..autograd.function import Function, once_differentiable
+from ..autograd.function import Function
 from ..tensor import Tensor
 from .conv import ConstantPadNd, IntPair, Pair, pair, window
 
@@ -182,17 +182,35 @@ class AdaptiveAvgPool2d(Function):
         by_rows = np.stack([x.data[..., a:b, :].mean(axis=-2) for a, b in ctx.bins[0]], axis=-2)
         return np.stack([by_rows[..., a:b].mean(axis=-1) for a, b in ctx.bins[1]], axis=-1)
 
-    @once_differentiable
+    @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        row_bins, col_bins = ctx.bins
-        g = grad.data
-        by_rows = np.zeros(g.shape[:-1] + (ctx.shape[-1],), dtype=g.dtype)
+        return AdaptiveAvgPool2DBackward.apply(grad, ctx.bins, ctx.shape), None
+
+
+class AdaptiveAvgPool2DBackward(Function):
+    """dL/dx of adaptive average pooling: each bin's gradient spread evenly over its pixels.
+
+    Linear in G = dL/dy, and the transpose of the pooling: so its own backward is the pooling of
+    the upstream gradient.
+    """
+
+    node_name = "AdaptiveAvgPool2DBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad: Tensor, bins: tuple, shape: tuple) -> np.ndarray:
+        (row_bins, col_bins), g = bins, grad.data
+        ctx.size = (len(row_bins), len(col_bins))
+        by_rows = np.zeros(g.shape[:-1] + (shape[-1],), dtype=g.dtype)
         for j, (a, b) in enumerate(col_bins):
             by_rows[..., a:b] += g[..., j, None] / (b - a)
-        dx = np.zeros(ctx.shape, dtype=g.dtype)
+        dx = np.zeros(shape, dtype=g.dtype)
         for i, (a, b) in enumerate(row_bins):
             dx[..., a:b, :] += by_rows[..., i, None, :] / (b - a)
-        return dx, None
+        return dx
+
+    @staticmethod
+    def backward(ctx, upstream: Tensor) -> tuple:
+        return AdaptiveAvgPool2d.apply(upstream, ctx.size), None, None
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Union[int, None, Sequence[Optional[int]]]) -> Tensor:
