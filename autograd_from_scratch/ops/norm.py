@@ -67,30 +67,30 @@ class BatchNorm(Function):
             mean, var = running_mean, running_var
             centered = x3 - _per_channel(mean)
         invstd = 1 / np.sqrt(var + eps)
-        x_hat = centered  # normalised in place: x̂ = (x - μ)/√(σ² + ε)
-        x_hat *= _per_channel(invstd)
-        out = x_hat * _per_channel(weight.data) if defined(weight) else x_hat.copy()
+        scale = invstd * weight.data if defined(weight) else invstd
+        out = centered * _per_channel(scale)  # y = (x - μ)·γ/√(σ² + ε) + β
         if defined(bias):
             out += _per_channel(bias.data)
-        # Backward needs x̂, not x: x itself is not kept (which frees the convolution's output).
+        # Backward needs x̂ = (x - μ)/√(σ² + ε): keeping x - μ (and 1/√(σ² + ε)) instead of x̂
+        # saves forward a pass over the data. x itself is not kept (that frees the conv's output).
         ctx.training, ctx.invstd, ctx.shape = training, invstd, x.shape
-        ctx.save_for_backward(weight, Tensor(x_hat))
+        ctx.save_for_backward(weight, Tensor(centered))
         return out.reshape(x.shape)
 
     @once_differentiable
     def backward(ctx, grad: Tensor) -> tuple:
-        weight, x_hat = ctx.saved_tensors
-        x_hat = x_hat.data
+        weight, centered = ctx.saved_tensors
+        centered, invstd = centered.data, ctx.invstd  # x̂ = centered · invstd
         n, c = ctx.shape[:2]
         g = grad.data.reshape(n, c, -1)
         m = g.size // c
         sum_g = g.sum(axis=(0, 2))
-        sum_g_xhat = np.einsum("ncl,ncl->c", g, x_hat)
-        scale = ctx.invstd * weight.data if defined(weight) else ctx.invstd
+        sum_g_xhat = np.einsum("ncl,ncl->c", g, centered) * invstd
+        scale = invstd * weight.data if defined(weight) else invstd
         grad_x = None
         if ctx.needs_input_grad[0]:
             if ctx.training:  # γ/√(σ²+ε) · (g - mean(g) - x̂ · mean(g x̂)), in place
-                grad_x = x_hat * _per_channel(-sum_g_xhat / m)
+                grad_x = centered * _per_channel(-sum_g_xhat / m * invstd)
                 grad_x += g
                 grad_x -= _per_channel(sum_g / m)
                 grad_x *= _per_channel(scale)
