@@ -512,6 +512,16 @@ SECOND_ORDER = [
           (2, 3, 5, 7)),
     Layer("adaptive_avg_pool2d_upsample", lambda lib, x: F(lib).adaptive_avg_pool2d(x, 4),
           (1, 2, 3, 3)),
+    Layer("batch_norm_train", lambda lib, x, w, b: F(lib).batch_norm(x, None, None, w, b, True),
+          (3, 4, 3, 2), ((4,), (4,))),
+    Layer("batch_norm_train_no_affine", lambda lib, x: F(lib).batch_norm(x, None, None, None, None,
+                                                                          True), (2, 3, 2, 2)),
+    Layer("batch_norm_train_3d", lambda lib, x, w: F(lib).batch_norm(x, None, None, w, None, True),
+          (4, 3, 5), ((3,),)),
+    Layer("batch_norm_eval",
+          lambda lib, x, w, b: F(lib).batch_norm(x, const(lib, np.array([.1, -.2, .3]), x),
+                                                 const(lib, np.array([.5, 1.5, 2.]), x), w, b, False),
+          (2, 3, 2, 2), ((3,), (3,))),
 ]
 
 
