@@ -268,6 +268,17 @@ def test_relu_inplace_flag_gives_torchs_node():
     np.testing.assert_array_equal(y.data, np.maximum(x.data, 0))
 
 
+def test_im2col_result_is_not_overwritten_by_later_convolutions():
+    from autograd_from_scratch.ops.conv import im2col
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6))
+    cols = im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
+    before = cols.copy()
+    conv = afs.nn.Conv2d(3, 4, 3, padding=1).double()
+    conv(afs.tensor(x, requires_grad=True)).sum().backward()
+    np.testing.assert_array_equal(cols, before)
+
+
 def test_conv2d_bad_input_says_what_was_expected():
     conv = afs.nn.Conv2d(3, 8, 3)
     with pytest.raises(RuntimeError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to "
