@@ -4,6 +4,7 @@
     python benchmarks/resnet18_step.py --json results.json # also write the numbers as JSON
     python benchmarks/resnet18_step.py --json r.json --readme README.md  # and the README's table
     python benchmarks/resnet18_step.py --profile --sizes 8x3x224x224  # where afs's time goes, per op
+    python benchmarks/resnet18_step.py --single-thread --no-memory    # the work, in CPU time
 
 The step is the tutorial's: `prediction = model(data)`, `loss = (prediction - labels).sum()`,
 `loss.backward()`, `SGD(lr=1e-2, momentum=0.9).step()`, in float32 and training mode. Both
@@ -43,6 +44,7 @@ import autograd_from_scratch as afs  # noqa: E402
 PHASES = ("forward", "backward", "step")
 DEFAULT_SIZES = ["1x3x64x64", "8x3x224x224"]
 SETTLE_SECONDS = 0.3
+clock = time.perf_counter  # --single-thread: time.process_time (CPU time of this process)
 
 
 def make_pair(shape: tuple[int, ...], seed: int = 0) -> dict:
@@ -62,14 +64,14 @@ def make_pair(shape: tuple[int, ...], seed: int = 0) -> dict:
 
 def timed_step(model, data, labels, optimizer) -> dict[str, float]:
     """One training step; seconds spent in each phase."""
-    t0 = time.perf_counter()
+    t0 = clock()
     prediction = model(data)
     loss = (prediction - labels).sum()
-    t1 = time.perf_counter()
+    t1 = clock()
     loss.backward()
-    t2 = time.perf_counter()
+    t2 = clock()
     optimizer.step()
-    t3 = time.perf_counter()
+    t3 = clock()
     optimizer.zero_grad()
     return {"forward": t1 - t0, "backward": t2 - t1, "step": t3 - t2}
 
@@ -156,11 +158,11 @@ class OpProfiler:
     def _timed(self, name: str, fn: Callable) -> Callable:
         def timed(*args, **kwargs):
             self._children.append(0.0)
-            t0 = time.perf_counter()
+            t0 = clock()
             try:
                 return fn(*args, **kwargs)
             finally:
-                elapsed = time.perf_counter() - t0
+                elapsed = clock() - t0
                 self.seconds[self.phase, name] += elapsed - self._children.pop()
                 self.calls[self.phase, name] += 1
                 self._children[-1] += elapsed
@@ -207,9 +209,9 @@ def profile_size(shape: tuple[int, ...], rounds: int) -> None:
 
     def run(prof: OpProfiler, phase: str, fn: Callable) -> object:
         prof.phase, before = phase, prof.outside()
-        t0 = time.perf_counter()
+        t0 = clock()
         result = fn()
-        phase_seconds[phase] += time.perf_counter() - t0
+        phase_seconds[phase] += clock() - t0
         timed_seconds[phase] += prof.outside() - before
         return result
 
@@ -317,6 +319,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readme", type=Path, default=None,
                         help="also write the table into this README, between its benchmark markers")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory children")
+    parser.add_argument("--single-thread", action="store_true",
+                        help="both engines on one thread, timed in CPU time: the work each does, "
+                        "which other load on a shared machine barely disturbs (not in the README)")
     parser.add_argument("--profile", action="store_true",
                         help="instead of the comparison, print afs's time per op (and torch's profile)")
     parser.add_argument("--memory-child", nargs=2, metavar=("ENGINE", "SHAPE"), help=argparse.SUPPRESS)
@@ -327,6 +332,14 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(measure_memory_child(engine, tuple(int(n) for n in shape.split("x")))))
         return
 
+    if args.single_thread:
+        global clock
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)  # numpy's BLAS
+        torch.set_num_threads(1)
+        afs.optim.sgd.THREADS = 1
+        clock = time.process_time
     if args.profile:
         for size in args.sizes:
             profile_size(tuple(int(n) for n in size.split("x")), args.rounds or 3)
