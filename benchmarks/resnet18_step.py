@@ -283,8 +283,11 @@ def markdown_table(data: dict) -> str:
             lines.append(f"| {shape} | {label} | {times} | {ratio} | {mem} |")
     m = data["machine"]
     lines.append("")
+    load = (f" (load average {m['load_average'][0]:.1f} when the run began, "
+            f"{m['load_average'][1]:.1f} when it ended: the machine is shared)"
+            if "load_average" in m else "")
     lines.append(f"Measured with torch {m['torch']} ({m['torch_threads']} threads) and numpy "
-                 f"{m['numpy']} on {m['cpu_count']} CPU cores; median of "
+                 f"{m['numpy']} on {m['cpu_count']} CPU cores{load}; median of "
                  + " and ".join(f"{r['rounds']}" for r in data["results"])
                  + " rounds after a warm-up; peak memory is the growth of the resident set over one step.")
     return "\n".join(lines)
@@ -302,11 +305,12 @@ def write_readme_table(readme: Path, data: dict) -> None:
     readme.write_text(text[:start] + "\n" + markdown_table(data) + "\n" + text[end:])
 
 
-def machine() -> dict:
+def machine(load_at_start: float) -> dict:
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads()}
+            "torch_threads": torch.get_num_threads(),
+            "load_average": [load_at_start, os.getloadavg()[0]]}  # 1-minute, at start and end
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -345,6 +349,7 @@ def main(argv: list[str] | None = None) -> None:
             profile_size(tuple(int(n) for n in size.split("x")), args.rounds or 3)
         return
 
+    load_at_start = os.getloadavg()[0]
     results = []
     for size in args.sizes:
         shape = tuple(int(n) for n in size.split("x"))
@@ -360,7 +365,7 @@ def main(argv: list[str] | None = None) -> None:
         result["memory"] = memory
         print_table(result, memory)
         results.append(result)
-    data = {"machine": machine(), "results": results}
+    data = {"machine": machine(load_at_start), "results": results}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(data, indent=1))
