@@ -9,8 +9,8 @@ For each parameter p with gradient g (negated when maximize=True):
     p ← p - lr g
 
 The update runs in place on the numpy arrays: the parameter keeps its identity (and memory),
-its version counter is bumped, and the products `lr·g` go to a reusable scratch buffer so that a
-step allocates no new arrays. It goes through each parameter in blocks of `BLOCK` numbers: the
+its version counter is bumped, and the products `lr·g` go to a scratch buffer that is reused
+from block to block, so that a step allocates no arrays as large as the parameters. It goes through each parameter in blocks of `BLOCK` numbers: the
 rule's few numpy passes then run over a block while it sits in the CPU's cache, and memory is
 read and written once, not once per pass (about a third faster on ResNet18's 11.7M parameters).
 The blocks are independent, so `THREADS` threads share them out (see `step` for why).
@@ -81,6 +81,7 @@ class SGD(Optimizer):
                 for start in range(0, p.numel(), BLOCK)]
 
     def _update_blocks(self, blocks: list[tuple]) -> None:
+        """Update these blocks one after the other (one thread's share of the step)."""
         scratch: dict[np.dtype, np.ndarray] = {}  # one per thread: reused from block to block
         for p, g, buf, group, first_step in blocks:
             self._update_block(p, g, buf, scratch, group=group, first_step=first_step)
