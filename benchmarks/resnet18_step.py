@@ -144,6 +144,9 @@ class OpProfiler:
     timed callee (im2col inside the convolution, the multiplication inside ReLU's backward) is
     counted for the callee, not twice. What a phase spends outside every timed function is Python
     between the ops: module calls and `Function.apply` in forward, the engine's loop in backward.
+    A layer whose backward is an op of its own (so that it can be differentiated again) shows its
+    backward's work as that op's forward: `ConvolutionBackwardBackward0.forward` is the
+    convolution's backward.
     """
 
     HELPERS = {"im2col": ("ops.conv", "im2col"), "col2im": ("ops.conv", "col2im")}
