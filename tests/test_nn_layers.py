@@ -268,6 +268,17 @@ def test_relu_inplace_flag_gives_torchs_node():
     np.testing.assert_array_equal(y.data, np.maximum(x.data, 0))
 
 
+def test_conv2d_and_batch_norm_keep_what_torch_keeps():
+    # Backward rebuilds cols (kh·kw times larger than x) and x̂ instead of keeping them alive.
+    x = afs.randn(2, 3, 8, 8, requires_grad=True)
+    conv, bn = afs.nn.Conv2d(3, 4, 3, padding=1, bias=False), afs.nn.BatchNorm2d(4)
+    y = conv(x)
+    z = bn(y)
+    assert [t.shape for t in y.grad_fn.saved_tensors] == [x.shape, conv.weight.shape]
+    assert y.grad_fn.saved_tensors[0] is x
+    assert z.grad_fn.saved_tensors[0] is y
+
+
 def test_im2col_result_is_not_overwritten_by_later_convolutions():
     from autograd_from_scratch.ops.conv import im2col
 
