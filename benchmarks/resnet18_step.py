@@ -3,6 +3,8 @@
     python benchmarks/resnet18_step.py                     # both sizes, a table on stdout
     python benchmarks/resnet18_step.py --json results.json # also write the numbers as JSON
     python benchmarks/resnet18_step.py --json r.json --readme README.md  # and the README's table
+    python benchmarks/resnet18_step.py --profile --sizes 8x3x224x224  # where afs's time goes, per op
+    python benchmarks/resnet18_step.py --single-thread --no-memory    # the work, in CPU time
 
 The step is the tutorial's: `prediction = model(data)`, `loss = (prediction - labels).sum()`,
 `loss.backward()`, `SGD(lr=1e-2, momentum=0.9).step()`, in float32 and training mode. Both
@@ -27,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
@@ -41,6 +44,7 @@ import autograd_from_scratch as afs  # noqa: E402
 PHASES = ("forward", "backward", "step")
 DEFAULT_SIZES = ["1x3x64x64", "8x3x224x224"]
 SETTLE_SECONDS = 0.3
+clock = time.perf_counter  # --single-thread: time.process_time (CPU time of this process)
 
 
 def make_pair(shape: tuple[int, ...], seed: int = 0) -> dict:
@@ -60,14 +64,14 @@ def make_pair(shape: tuple[int, ...], seed: int = 0) -> dict:
 
 def timed_step(model, data, labels, optimizer) -> dict[str, float]:
     """One training step; seconds spent in each phase."""
-    t0 = time.perf_counter()
+    t0 = clock()
     prediction = model(data)
     loss = (prediction - labels).sum()
-    t1 = time.perf_counter()
+    t1 = clock()
     loss.backward()
-    t2 = time.perf_counter()
+    t2 = clock()
     optimizer.step()
-    t3 = time.perf_counter()
+    t3 = clock()
     optimizer.zero_grad()
     return {"forward": t1 - t0, "backward": t2 - t1, "step": t3 - t2}
 
@@ -131,6 +135,119 @@ def measure_memory(engine: str, shape: tuple[int, ...]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# -- --profile: where the time goes, op by op ----------------------------------------------------
+class OpProfiler:
+    """Times every afs op's forward and backward (and the helpers in HELPERS) while it is active.
+
+    Each `Function` subclass's `forward`/`backward`, and `AccumulateGrad.accumulate`, is wrapped
+    by a timer that records its *self* time under the step's current `phase`: time spent in a
+    timed callee (im2col inside the convolution, the multiplication inside ReLU's backward) is
+    counted for the callee, not twice. What a phase spends outside every timed function is Python
+    between the ops: module calls and `Function.apply` in forward, the engine's loop in backward.
+    A layer whose backward is an op of its own (so that it can be differentiated again) shows its
+    backward's work as that op's forward: `ConvolutionBackwardBackward0.forward` is the
+    convolution's backward.
+    """
+
+    HELPERS = {"im2col": ("ops.conv", "im2col"), "col2im": ("ops.conv", "col2im")}
+
+    def __init__(self) -> None:
+        self.phase = ""
+        self.seconds: dict[tuple[str, str], float] = defaultdict(float)
+        self.calls: dict[tuple[str, str], int] = defaultdict(int)
+        self._children = [0.0]  # time of timed callees, one accumulator per running timer
+        self._undo: list[Callable[[], None]] = []
+
+    def _timed(self, name: str, fn: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            self._children.append(0.0)
+            t0 = clock()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = clock() - t0
+                self.seconds[self.phase, name] += elapsed - self._children.pop()
+                self.calls[self.phase, name] += 1
+                self._children[-1] += elapsed
+        return timed
+
+    def _patch(self, owner: object, attr: str, name: str, static: bool) -> None:
+        original = owner.__dict__[attr]
+        wrapped = self._timed(name, original.__func__ if static else original)
+        setattr(owner, attr, staticmethod(wrapped) if static else wrapped)
+        self._undo.append(lambda: setattr(owner, attr, original))
+
+    def __enter__(self) -> "OpProfiler":
+        import importlib
+
+        function = afs.autograd.function
+        todo = list(function.Function.__subclasses__())
+        while todo:
+            cls = todo.pop()
+            todo += cls.__subclasses__()
+            for method in ("forward", "backward"):
+                if method in cls.__dict__:
+                    self._patch(cls, method, f"{cls.node_name or cls.__name__}.{method}", static=True)
+        self._patch(function.AccumulateGrad, "accumulate", "AccumulateGrad", static=False)
+        for name, (module, attr) in self.HELPERS.items():
+            self._patch(importlib.import_module("autograd_from_scratch." + module), attr, name, False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for undo in reversed(self._undo):
+            undo()
+
+    def outside(self) -> float:
+        """Seconds of the current phase not inside any timer so far (the top-level accumulator)."""
+        return self._children[0]
+
+
+def profile_size(shape: tuple[int, ...], rounds: int) -> None:
+    """Print afs's time per op and phase (mean over `rounds` steps after a warm-up), then torch's."""
+    engines = make_pair(shape)
+    model, data, labels, optimizer = engines["ours"]
+    timed_step(model, data, labels, optimizer)  # warm-up
+    phase_seconds: dict[str, float] = defaultdict(float)
+    timed_seconds: dict[str, float] = defaultdict(float)
+
+    def run(prof: OpProfiler, phase: str, fn: Callable) -> object:
+        prof.phase, before = phase, prof.outside()
+        t0 = clock()
+        result = fn()
+        phase_seconds[phase] += clock() - t0
+        timed_seconds[phase] += prof.outside() - before
+        return result
+
+    with OpProfiler() as prof:
+        for _ in range(rounds):
+            time.sleep(SETTLE_SECONDS)
+            loss = run(prof, "forward", lambda: (model(data) - labels).sum())
+            run(prof, "backward", loss.backward)
+            run(prof, "step", optimizer.step)
+            optimizer.zero_grad()
+    total = sum(phase_seconds.values()) / rounds
+    print(f"\nafs, input {'x'.join(map(str, shape))}: {total * 1e3:.1f} ms per step, mean of {rounds} "
+          "profiled steps (the timers add a little); self time of each op, by phase")
+    for phase in PHASES:
+        spent = phase_seconds[phase] / rounds
+        print(f"{phase:44s}{spent * 1e3:10.1f} ms{spent / total:8.1%}{'calls':>8s}")
+        rows = {name: t / rounds for (ph, name), t in prof.seconds.items() if ph == phase}
+        rows["(Python outside the ops)"] = spent - timed_seconds[phase] / rounds
+        for name, seconds in sorted(rows.items(), key=lambda kv: -kv[1]):
+            if seconds >= 0.0005 * total:
+                calls = prof.calls.get((phase, name))
+                print(f"    {name:40s}{seconds * 1e3:10.1f} ms{seconds / total:8.1%}"
+                      + ("" if calls is None else f"{calls / rounds:8.0f}"))
+
+    model, data, labels, optimizer = engines["torch"]
+    timed_step(model, data, labels, optimizer)
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as torch_prof:
+        for _ in range(rounds):
+            timed_step(model, data, labels, optimizer)
+    print(f"\ntorch, input {'x'.join(map(str, shape))}: its own profiler, {rounds} steps")
+    print(torch_prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
+
+
 # -- the report ----------------------------------------------------------------------------------
 def print_table(result: dict, memory: dict) -> None:
     shape = "x".join(map(str, result["shape"]))
@@ -169,8 +286,11 @@ def markdown_table(data: dict) -> str:
             lines.append(f"| {shape} | {label} | {times} | {ratio} | {mem} |")
     m = data["machine"]
     lines.append("")
+    load = (f" (load average {m['load_average'][0]:.1f} when the run began, "
+            f"{m['load_average'][1]:.1f} when it ended: the machine is shared)"
+            if "load_average" in m else "")
     lines.append(f"Measured with torch {m['torch']} ({m['torch_threads']} threads) and numpy "
-                 f"{m['numpy']} on {m['cpu_count']} CPU cores; median of "
+                 f"{m['numpy']} on {m['cpu_count']} CPU cores{load}; median of "
                  + " and ".join(f"{r['rounds']}" for r in data["results"])
                  + " rounds after a warm-up; peak memory is the growth of the resident set over one step.")
     return "\n".join(lines)
@@ -188,11 +308,12 @@ def write_readme_table(readme: Path, data: dict) -> None:
     readme.write_text(text[:start] + "\n" + markdown_table(data) + "\n" + text[end:])
 
 
-def machine() -> dict:
+def machine(load_at_start: float) -> dict:
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads()}
+            "torch_threads": torch.get_num_threads(),
+            "load_average": [load_at_start, os.getloadavg()[0]]}  # 1-minute, at start and end
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -205,6 +326,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readme", type=Path, default=None,
                         help="also write the table into this README, between its benchmark markers")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory children")
+    parser.add_argument("--single-thread", action="store_true",
+                        help="both engines on one thread, timed in CPU time: the work each does, "
+                        "which other load on a shared machine barely disturbs (not in the README)")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead of the comparison, print afs's time per op (and torch's profile)")
     parser.add_argument("--memory-child", nargs=2, metavar=("ENGINE", "SHAPE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -213,6 +339,20 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(measure_memory_child(engine, tuple(int(n) for n in shape.split("x")))))
         return
 
+    if args.single_thread:
+        global clock
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)  # numpy's BLAS
+        torch.set_num_threads(1)
+        afs.optim.sgd.THREADS = 1
+        clock = time.process_time
+    if args.profile:
+        for size in args.sizes:
+            profile_size(tuple(int(n) for n in size.split("x")), args.rounds or 3)
+        return
+
+    load_at_start = os.getloadavg()[0]
     results = []
     for size in args.sizes:
         shape = tuple(int(n) for n in size.split("x"))
@@ -228,7 +368,7 @@ def main(argv: list[str] | None = None) -> None:
         result["memory"] = memory
         print_table(result, memory)
         results.append(result)
-    data = {"machine": machine(), "results": results}
+    data = {"machine": machine(load_at_start), "results": results}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(data, indent=1))

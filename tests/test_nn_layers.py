@@ -59,6 +59,12 @@ LAYERS = [
     Layer("conv2d_padding_same", lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding="same",
                                                                      dilation=(1, 2)),
           (1, 2, 5, 6), ((3, 2, 3, 3), (3,))),
+    Layer("conv2d_padding_same_even_kernel",
+          lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding="same"), (1, 2, 5, 6),
+          ((3, 2, 2, 4), (3,))),
+    Layer("conv2d_padding_same_even_dilated",
+          lambda lib, x, w: F(lib).conv2d(x, w, None, padding="same", dilation=(3, 1)), (2, 2, 7, 5),
+          ((3, 2, 2, 3),)),
     Layer("conv2d_unbatched", lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding=1),
           (3, 4, 4), ((2, 3, 3, 3), (2,))),
     Layer("batch_norm_train", lambda lib, x, w, b: F(lib).batch_norm(x, None, None, w, b, True),
@@ -260,6 +266,28 @@ def test_relu_inplace_flag_gives_torchs_node():
     y = afs.nn.ReLU(inplace=True)(x * 1)
     assert y.grad_fn.name() == "ReluBackward0"
     np.testing.assert_array_equal(y.data, np.maximum(x.data, 0))
+
+
+def test_conv2d_and_batch_norm_keep_what_torch_keeps():
+    # Backward rebuilds cols (kh·kw times larger than x) and x̂ instead of keeping them alive.
+    x = afs.randn(2, 3, 8, 8, requires_grad=True)
+    conv, bn = afs.nn.Conv2d(3, 4, 3, padding=1, bias=False), afs.nn.BatchNorm2d(4)
+    y = conv(x)
+    z = bn(y)
+    assert [t.shape for t in y.grad_fn.saved_tensors] == [x.shape, conv.weight.shape]
+    assert y.grad_fn.saved_tensors[0] is x
+    assert z.grad_fn.saved_tensors[0] is y
+
+
+def test_im2col_result_is_not_overwritten_by_later_convolutions():
+    from autograd_from_scratch.ops.conv import im2col
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6))
+    cols = im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
+    before = cols.copy()
+    conv = afs.nn.Conv2d(3, 4, 3, padding=1).double()
+    conv(afs.tensor(x, requires_grad=True)).sum().backward()
+    np.testing.assert_array_equal(cols, before)
 
 
 def test_conv2d_bad_input_says_what_was_expected():
@@ -472,3 +500,61 @@ def test_parameter_repr_and_sharing():
 def test_module_without_forward_says_so():
     with pytest.raises(NotImplementedError, match='missing the required "forward" function'):
         afs.nn.Module()(afs.ones(1))
+
+
+# -- second derivatives (create_graph=True through the layers), against torch's -------------------
+def second_derivatives(lib, fn, arrays, seed: int = 0):
+    """Gradients of s = Σ u·(dL/dinputs), with L = Σ v·fn(inputs), w.r.t. the inputs and v.
+
+    s is what gradgradcheck differentiates: it reaches the inputs and v only through the backward
+    pass recorded with create_graph=True, so it checks the backward's own backward.
+    """
+    rng = np.random.default_rng(seed)
+    inputs = [lib.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(lib, *inputs)
+    v = lib.tensor(rng.standard_normal(tuple(out.shape)), requires_grad=True)
+    grads = lib.autograd.grad((out * v).sum(), inputs, create_graph=True)
+    s = sum((g * lib.tensor(rng.standard_normal(tuple(g.shape)))).sum() for g in grads)
+    names = [g.grad_fn.name() if g.grad_fn is not None else None for g in grads]
+    return names, lib.autograd.grad(s, inputs + [v], allow_unused=True)
+
+
+SECOND_ORDER = [
+    Layer("conv2d", lambda lib, x, w, b: F(lib).conv2d(x, w, b), (2, 3, 6, 5), ((4, 3, 3, 3), (4,))),
+    Layer("conv2d_stride_pad", lambda lib, x, w: F(lib).conv2d(x, w, None, stride=2, padding=1),
+          (2, 3, 7, 6), ((4, 3, 3, 3),)),
+    Layer("conv2d_dilation_groups", lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding=2, dilation=2,
+                                                                      groups=2),
+          (1, 4, 6, 6), ((6, 2, 3, 3), (6,))),
+    Layer("max_pool2d", lambda lib, x: F(lib).max_pool2d(x, 3, 2, 1), (2, 2, 7, 6)),
+    Layer("max_pool2d_dilation_ceil",
+          lambda lib, x: F(lib).max_pool2d(x, 2, 2, 1, dilation=2, ceil_mode=True), (1, 2, 7, 6)),
+    Layer("max_pool2d_unbatched", lambda lib, x: F(lib).max_pool2d(x, 2), (2, 4, 4)),
+    Layer("adaptive_avg_pool2d_2x3", lambda lib, x: F(lib).adaptive_avg_pool2d(x, (2, 3)),
+          (2, 3, 5, 7)),
+    Layer("adaptive_avg_pool2d_upsample", lambda lib, x: F(lib).adaptive_avg_pool2d(x, 4),
+          (1, 2, 3, 3)),
+    Layer("batch_norm_train", lambda lib, x, w, b: F(lib).batch_norm(x, None, None, w, b, True),
+          (3, 4, 3, 2), ((4,), (4,))),
+    Layer("batch_norm_train_no_affine", lambda lib, x: F(lib).batch_norm(x, None, None, None, None,
+                                                                          True), (2, 3, 2, 2)),
+    Layer("batch_norm_train_3d", lambda lib, x, w: F(lib).batch_norm(x, None, None, w, None, True),
+          (4, 3, 5), ((3,),)),
+    Layer("batch_norm_eval",
+          lambda lib, x, w, b: F(lib).batch_norm(x, const(lib, np.array([.1, -.2, .3]), x),
+                                                 const(lib, np.array([.5, 1.5, 2.]), x), w, b, False),
+          (2, 3, 2, 2), ((3,), (3,))),
+]
+
+
+@pytest.mark.parametrize("layer", SECOND_ORDER, ids=[layer.name for layer in SECOND_ORDER])
+def test_second_derivatives_match_torch(layer):
+    arrays = make_arrays(layer, "float64")
+    a_names, ours = second_derivatives(afs, layer.fn, arrays)
+    t_names, theirs = second_derivatives(torch, layer.fn, arrays)
+    assert a_names == [n.replace("torch::autograd::", "") for n in t_names]
+    for a, t in zip(ours, theirs):
+        if t is None or not t.detach().numpy().any():  # no path, or second derivative zero
+            assert a is None or not a.data.any()
+        else:
+            assert_close(a, t, "float64")

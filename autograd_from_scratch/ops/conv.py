@@ -21,14 +21,21 @@ Backward is the same product transposed. With G = dL/dY (as a matrix, like Y):
 and col2im sends dL/dcols back to the input, adding each kernel offset's slice into the place
 im2col copied it from (a pixel seen by several patches receives the sum of their gradients).
 `groups` splits the channels into independent convolutions: one matrix product per group.
+
+What backward keeps: x, not `cols`. `cols` is kh·kw times larger than x (9× for a 3x3 kernel;
+keeping it made ResNet18's step at 8×3×224×224 take twice torch's memory), and rebuilding it in
+backward costs one more copy, a fraction of the matrix products it feeds. torch keeps x too.
+Both `cols` and dL/dcols live in a `workspace` that every call reuses (see there why).
 """
 from __future__ import annotations
 
+import threading
+from math import prod
 from typing import Optional, Union
 
 import numpy as np
 
-from ..autograd.function import Function, once_differentiable
+from ..autograd.function import Function
 from ..tensor import Tensor
 from .optional import defined, optional
 
@@ -65,13 +72,39 @@ def channels_first(x: np.ndarray, padding: Pair) -> np.ndarray:
     return xp
 
 
-def im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> np.ndarray:
-    """cols[c, i, j, n, oh, ow] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw]."""
+_workspaces = threading.local()  # per thread, so that two threads' convolutions never share one
+
+
+def workspace(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised array of `shape`, in memory that every call with this `name` reuses.
+
+    Why: `cols` is large (55 MiB for a 3x3 convolution of 64 channels at 56x56, batch 8), and a
+    fresh array that large is new memory: the kernel hands it out page by page, zeroing each page
+    at its first write, which made im2col about twice as slow as the same copies into memory used
+    before. Only `cols` and dL/dcols live here: each is used up within the call that fills it
+    (never saved, never returned), so the next call may overwrite it. The buffer keeps the size
+    of the largest request (two of them per dtype for ResNet18, about 55 MiB each at 224x224).
+    """
+    buffers = _workspaces.__dict__
+    buf = buffers.get((name, dtype))
+    if buf is None or buf.size < prod(shape):
+        buf = buffers[name, dtype] = np.empty(prod(shape), dtype=dtype)
+    return buf[:prod(shape)].reshape(shape)
+
+
+def im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
+           scratch: bool = False) -> np.ndarray:
+    """cols[c, i, j, n, oh, ow] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw].
+
+    In a new array, or with `scratch=True` (as the convolution calls it) in the workspace, where
+    the next such call overwrites it.
+    """
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n, c, h, w = x.shape
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
     xp = channels_first(x, padding)
-    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    shape = (c, kh, kw, n, ho, wo)
+    cols = workspace("cols", shape, x.dtype) if scratch else np.empty(shape, dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
             cols[:, i, j] = xp[:, :, window(i, dh, sh, ho), window(j, dw, sw, wo)]
@@ -106,7 +139,7 @@ class Convolution(Function):
                 dilation: Pair, groups: int) -> np.ndarray:
         n = x.shape[0]
         o, c_g, kh, kw = weight.shape
-        cols = im2col(x.data, (kh, kw), stride, padding, dilation)
+        cols = im2col(x.data, (kh, kw), stride, padding, dilation, scratch=True)
         ho, wo = cols.shape[-2:]
         # Per group: Y (O/g, N·Ho·Wo) = W₂ (O/g, K) @ cols (K, N·Ho·Wo), with K = C/g·kh·kw.
         cols = cols.reshape(groups, c_g * kh * kw, n * ho * wo)
@@ -114,26 +147,77 @@ class Convolution(Function):
         if defined(bias):
             out += bias.data.reshape(o, 1, 1, 1)
         ctx.geometry = (stride, padding, dilation, groups)
-        ctx.save_for_backward(x, weight, Tensor(cols))
+        ctx.save_for_backward(x, weight)
         return np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # images first again: (N, O, Ho, Wo)
 
-    @once_differentiable
+    @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        x, weight, cols = ctx.saved_tensors
-        stride, padding, dilation, groups = ctx.geometry
+        # Its own op, so that with create_graph=True the backward is recorded (second derivatives).
+        x, weight = ctx.saved_tensors
+        needed = ctx.needs_input_grad[:3]
+        grads = iter(ConvolutionBackward.apply(grad, x, weight, ctx.geometry, needed))
+        return tuple(next(grads) if n else None for n in needed) + (None,) * 4
+
+
+class ConvolutionBackward(Function):
+    """(dL/dx, dL/dW, dL/db) of a convolution from G = dL/dy: the formulas of the module docstring.
+
+    Its outputs are linear in G, in W (dL/dx) and in x (dL/dW), so its own backward is made of
+    convolutions again. With upstream gradients Gx, GW, Gb of the three outputs:
+
+        d/dG = conv2d(Gx, W) + conv2d(x, GW) + Gb      d/dx, d/dW = ConvolutionBackward(G, Gx, GW)
+
+    (the second: dL/dx computed with weights GW, and dL/dW computed with input Gx).
+    """
+
+    node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad: Tensor, x: Tensor, weight: Tensor, geometry: tuple,
+                needed: tuple[bool, bool, bool]) -> tuple:
+        stride, padding, dilation, groups = geometry
         n, c, h, w = x.shape
         o, c_g, kh, kw = weight.shape
+        ho, wo = grad.shape[2:]
         g = _images_last(grad.data, groups)  # G, per group (O/g, N·Ho·Wo)
-        grad_x = grad_w = grad_b = None
-        if ctx.needs_input_grad[0]:
-            d_cols = np.matmul(weight.data.reshape(groups, o // groups, -1).swapaxes(1, 2), g)
-            ho, wo = grad.shape[2:]
-            grad_x = col2im(d_cols.reshape(c, kh, kw, n, ho, wo), (h, w), stride, padding, dilation)
-        if ctx.needs_input_grad[1]:
-            grad_w = np.matmul(g, cols.data.swapaxes(1, 2)).reshape(weight.shape)
-        if ctx.needs_input_grad[2]:
-            grad_b = g.sum(axis=2).reshape(o)
-        return grad_x, grad_w, grad_b, None, None, None, None
+        grads = []
+        if needed[0]:
+            d_cols = workspace("d_cols", (groups, c_g * kh * kw, n * ho * wo), g.dtype)
+            np.matmul(weight.data.reshape(groups, o // groups, -1).swapaxes(1, 2), g, out=d_cols)
+            grads.append(col2im(d_cols.reshape(c, kh, kw, n, ho, wo), (h, w), stride, padding,
+                                dilation))
+        if needed[1]:
+            # cols is rebuilt, not kept from forward: see the module docstring.
+            cols = im2col(x.data, (kh, kw), stride, padding, dilation, scratch=True)
+            grad_w = np.matmul(g, cols.reshape(groups, c_g * kh * kw, -1).swapaxes(1, 2))
+            grads.append(grad_w.reshape(weight.shape))
+        if needed[2]:
+            grads.append(g.sum(axis=2).reshape(o))
+        ctx.geometry, ctx.needed = geometry, needed
+        ctx.save_for_backward(grad, x, weight)
+        return tuple(grads)
+
+    @staticmethod
+    def backward(ctx, *upstream: Tensor) -> tuple:
+        grad, x, weight = ctx.saved_tensors
+        up = iter(upstream)  # one per output computed: the engine sends zeros for unused ones
+        gx, gw, gb = (next(up) if n else None for n in ctx.needed)
+        terms = []
+        if gx is not None:
+            terms.append(conv2d(gx, weight, None, *ctx.geometry))
+        if gw is not None:
+            terms.append(conv2d(x, gw, None, *ctx.geometry))
+        if gb is not None:
+            terms.append(gb.reshape(1, -1, 1, 1).expand(grad.shape))
+        d_grad = sum(terms[1:], terms[0])
+        want = (ctx.needs_input_grad[1] and gw is not None, ctx.needs_input_grad[2] and gx is not None)
+        d_x = d_w = None
+        if any(want):  # one call: dL/dx with the weights gw, dL/dW with the input gx
+            outs = iter(ConvolutionBackward.apply(grad, x if gx is None else gx,
+                                                  weight if gw is None else gw, ctx.geometry,
+                                                  want + (False,)))
+            d_x, d_w = (next(outs) if w else None for w in want)
+        return d_grad, d_x, d_w, None, None
 
 
 def _check_conv_input(x: Tensor, weight: Tensor, bias: Optional[Tensor], groups: int) -> None:
@@ -162,19 +246,37 @@ def _check_conv_input(x: Tensor, weight: Tensor, bias: Optional[Tensor], groups:
             )
 
 
-def _string_padding(padding: str, kernel: Pair, stride: Pair, dilation: Pair) -> Pair:
-    """'valid' is no padding; 'same' pads so that the output has the input's size (stride 1)."""
+class ConstantPadNd(Function):
+    """y = x with zero borders: `pad` = ((top, bottom), (left, right));  dL/dx = dL/dy cropped."""
+
+    node_name = "ConstantPadNdBackward0"
+
+    @staticmethod
+    def forward(ctx, x: Tensor, pad: tuple[Pair, Pair]) -> np.ndarray:
+        ctx.size, ctx.pad = x.shape[-2:], pad
+        return np.pad(x.data, [(0, 0)] * (x.ndim - 2) + list(pad))
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        (h, w), ((top, _), (left, _)) = ctx.size, ctx.pad
+        return grad[..., top:top + h, left:left + w], None
+
+
+def _string_padding(padding: str, kernel: Pair, stride: Pair, dilation: Pair) -> tuple[Pair, Pair]:
+    """(padding on both sides, extra padding at the bottom/right) for 'valid' or 'same'.
+
+    'same' pads so that the output has the input's size (stride 1): d·(k - 1) in all. When that
+    is odd, torch pads ⌊d·(k - 1)/2⌋ on both sides and the one left over at the bottom/right, as a
+    separate zero-padding op of the input (`ConstantPadNdBackward0` in its graph): so do we.
+    """
     if padding == "valid":
-        return (0, 0)
+        return (0, 0), (0, 0)
     if padding != "same":
         raise ValueError(f"Invalid padding string '{padding}', should be one of ('valid', 'same')")
     if stride != (1, 1):
         raise ValueError("padding='same' is not supported for strided convolutions")
     total = [d * (k - 1) for k, d in zip(kernel, dilation)]
-    if any(t % 2 for t in total):
-        raise NotImplementedError("padding='same' with an even effective kernel size needs "
-                                  "uneven padding, which this conv2d does not implement")
-    return (total[0] // 2, total[1] // 2)
+    return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntPair = 1,
@@ -184,8 +286,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
     if input.ndim == 3:  # unbatched, as torch: a batch of one, squeezed afterwards
         return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     stride, dilation = pair(stride), pair(dilation)
-    padding = (_string_padding(padding, weight.shape[2:], stride, dilation)
-               if isinstance(padding, str) else pair(padding))
+    if isinstance(padding, str):
+        padding, extra = _string_padding(padding, weight.shape[2:], stride, dilation)
+        if extra != (0, 0):
+            input = ConstantPadNd.apply(input, ((0, extra[0]), (0, extra[1])))
+    else:
+        padding = pair(padding)
     kh, kw = weight.shape[2:]
     h, w = input.shape[2:]
     if min(output_size(h, kh, stride[0], padding[0], dilation[0]),

@@ -30,7 +30,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..autograd.function import Function, once_differentiable
+from ..autograd.function import Function
 from ..tensor import Tensor
 from .optional import defined, optional
 
@@ -56,50 +56,129 @@ class BatchNorm(Function):
         m = x3.size // c
         if training:
             mean = x3.mean(axis=(0, 2))
-            centered = x3 - _per_channel(mean)
-            var = np.einsum("ncl,ncl->c", centered, centered) / m
+            out = x3 - _per_channel(mean)
+            var = np.einsum("ncl,ncl->c", out, out) / m
             if running_mean is not None:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
                 running_var *= 1 - momentum
                 running_var += momentum * var * (m / (m - 1))
         else:
-            mean, var = running_mean, running_var
-            centered = x3 - _per_channel(mean)
+            mean, var = running_mean.copy(), running_var
+            out = x3 - _per_channel(mean)
         invstd = 1 / np.sqrt(var + eps)
-        x_hat = centered  # normalised in place: x̂ = (x - μ)/√(σ² + ε)
-        x_hat *= _per_channel(invstd)
-        out = x_hat * _per_channel(weight.data) if defined(weight) else x_hat.copy()
-        if defined(bias):
+        out *= _per_channel(invstd * weight.data if defined(weight) else invstd)  # in place:
+        if defined(bias):  # y = (x - μ)·γ/√(σ² + ε) + β in the one new array
             out += _per_channel(bias.data)
-        # Backward needs x̂, not x: x itself is not kept (which frees the convolution's output).
-        ctx.training, ctx.invstd, ctx.shape = training, invstd, x.shape
-        ctx.save_for_backward(weight, Tensor(x_hat))
+        # As torch: x, μ and 1/√(σ² + ε) are kept; backward rebuilds x̂ = (x - μ)/√(σ² + ε).
+        ctx.statistics = (mean, invstd, training, eps)
+        ctx.save_for_backward(x, weight)
         return out.reshape(x.shape)
 
-    @once_differentiable
+    @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        weight, x_hat = ctx.saved_tensors
-        x_hat = x_hat.data
-        n, c = ctx.shape[:2]
+        # Its own op, so that with create_graph=True the backward is recorded (second derivatives).
+        x, weight = ctx.saved_tensors
+        needed = ctx.needs_input_grad[:3]
+        grads = iter(BatchNormBackward.apply(grad, x, weight, ctx.statistics, needed))
+        return tuple(next(grads) if n else None for n in needed) + (None,) * 5
+
+
+class BatchNormBackward(Function):
+    """(dL/dx, dL/dγ, dL/dβ) of batch norm from g = dL/dy: the formulas of the module docstring.
+
+    Its own backward (second derivatives), with upstream gradients Gx, Gγ, Gβ of its three
+    outputs, per channel (means over the channel's M values; with Q = mean(Gx x̂), R = mean(g x̂),
+    P = mean(Gx (g - mean(g))), and s = 1/√(σ² + ε)):
+
+        d/dg = γ s (Gx - mean(Gx) - x̂ Q) + Gγ x̂ + Gβ
+        d/dγ = s Σ Gx (g - mean(g) - x̂ R)
+        d/dx = Gγ s (g - mean(g) - x̂ R) + γ s² (x̂ (3QR - P) - R (Gx - mean(Gx)) - Q (g - mean(g)))
+
+    (in evaluation mode, with μ and σ² constants: γ s Gx + Gγ x̂ + Gβ,  s Σ Gx g,  and Gγ s g).
+    It is written with tensor operations, so it is differentiable in turn.
+    """
+
+    node_name = "NativeBatchNormBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad: Tensor, x: Tensor, weight: Tensor, statistics: tuple,
+                needed: tuple[bool, bool, bool]) -> tuple:
+        mean, invstd, training, _ = statistics
+        n, c = x.shape[:2]
         g = grad.data.reshape(n, c, -1)
         m = g.size // c
+        centered = x.data.reshape(n, c, -1) - _per_channel(mean)  # x̂ = centered · invstd
         sum_g = g.sum(axis=(0, 2))
-        sum_g_xhat = np.einsum("ncl,ncl->c", g, x_hat)
-        scale = ctx.invstd * weight.data if defined(weight) else ctx.invstd
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            if ctx.training:  # γ/√(σ²+ε) · (g - mean(g) - x̂ · mean(g x̂)), in place
-                grad_x = x_hat * _per_channel(-sum_g_xhat / m)
+        sum_g_xhat = np.einsum("ncl,ncl->c", g, centered) * invstd
+        scale = invstd * weight.data if defined(weight) else invstd
+        grads = []
+        if needed[0]:
+            if training:  # γ/√(σ²+ε) · (g - mean(g) - x̂ · mean(g x̂)), in place
+                grad_x = centered
+                grad_x *= _per_channel(-sum_g_xhat / m * invstd)
                 grad_x += g
                 grad_x -= _per_channel(sum_g / m)
                 grad_x *= _per_channel(scale)
             else:
                 grad_x = g * _per_channel(scale)
-            grad_x = grad_x.reshape(ctx.shape)
-        grad_w = sum_g_xhat if ctx.needs_input_grad[1] else None
-        grad_b = sum_g if ctx.needs_input_grad[2] else None
-        return grad_x, grad_w, grad_b, None, None, None, None, None
+            grads.append(grad_x.reshape(x.shape))
+        if needed[1]:
+            grads.append(sum_g_xhat)
+        if needed[2]:
+            grads.append(sum_g)
+        ctx.statistics, ctx.needed = statistics, needed
+        ctx.save_for_backward(grad, x, weight)
+        return tuple(grads)
+
+    @staticmethod
+    def backward(ctx, *upstream: Tensor) -> tuple:
+        g, x, weight = ctx.saved_tensors
+        mean, invstd, training, eps = ctx.statistics
+        up = iter(upstream)  # one per output computed: the engine sends zeros for unused ones
+        gx, gw, gb = (next(up) if n else None for n in ctx.needed)
+        dims = (0,) + tuple(range(2, x.ndim))
+        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+        def channel_mean(t: Tensor) -> Tensor:
+            return t.mean(dims, keepdim=True)
+
+        def per_channel(v: Tensor) -> Tensor:
+            return v.reshape(shape)
+
+        if training:  # x̂ as a function of x: μ and σ² are the batch's
+            centered = x - channel_mean(x)
+            s = (channel_mean(centered * centered) + eps) ** -0.5
+        else:
+            centered, s = x - Tensor(mean.reshape(shape)), Tensor(invstd.reshape(shape))
+        x_hat = centered * s
+        gamma = per_channel(weight) if defined(weight) else 1.0
+        terms_g, terms_x, d_w = [], [], None
+        if training:
+            g_c = g - channel_mean(g)
+            r = channel_mean(g * x_hat)
+            if gx is not None:
+                gx_c = gx - channel_mean(gx)
+                q = channel_mean(gx * x_hat)
+                p = channel_mean(gx * g_c)
+                terms_g.append(gamma * s * (gx_c - x_hat * q))
+                terms_x.append(gamma * s * s * (x_hat * (3 * q * r - p) - r * gx_c - q * g_c))
+                d_w = (s * gx * (g_c - x_hat * r)).sum(dims)
+            if gw is not None:
+                terms_g.append(per_channel(gw) * x_hat)
+                terms_x.append(per_channel(gw) * s * (g_c - x_hat * r))
+        else:
+            if gx is not None:
+                terms_g.append(gamma * s * gx)
+                d_w = (s * gx * g).sum(dims)
+            if gw is not None:
+                terms_g.append(per_channel(gw) * x_hat)
+                terms_x.append(per_channel(gw) * s * g)
+        if gb is not None:
+            terms_g.append(per_channel(gb).expand(x.shape))
+        d_g = sum(terms_g[1:], terms_g[0])
+        d_x = sum(terms_x[1:], terms_x[0]) if terms_x else None
+        return d_g, d_x, d_w if defined(weight) else None, None, None
 
 
 def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
