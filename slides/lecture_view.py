@@ -127,9 +127,10 @@ def markdown_height(text: str) -> int:
     def flush():
         nonlocal height, paragraph
         if paragraph:
-            words = prose_text(" ".join(paragraph))
+            raw = " ".join(paragraph)
+            words = prose_text(raw)
             item = re.match(r"\s*([-*+]|\d+\.)\s", paragraph[0])
-            line = PROSE_LINE + (6 if "\\frac" in words else 0)
+            line = PROSE_LINE + (12 if "\\frac" in raw else 0)  # an inline fraction makes its line taller
             height += line * wrapped(words, PROSE_CHARS - (4 if item else 0)) + (4 if item else 12)
             paragraph = []
 

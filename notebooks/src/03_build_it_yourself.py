@@ -49,6 +49,12 @@ print("numpy, torch and the course helpers imported")
 # only, and every gradient flows to the tensors that `requires_grad`. That is enough to train a
 # network.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Show one check failing on purpose first (run a check before writing anything)
+# so the class sees what a message looks like: the missing piece, then expected against got. Tell
+# them the solutions exist and how to load one, and ask them not to before trying for five
+# minutes.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Step 1 · The tensor
 #
@@ -56,6 +62,11 @@ print("numpy, torch and the course helpers imported")
 # fills it) and `grad_fn` (the node that made it; None for a leaf you created). `shape` is the
 # data's shape. The operators are written for you: they call the ops of step 3 and the backward
 # pass of step 6 (Python looks those names up when an operator runs, so they can come later).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 5 minutes. Five attributes and a property; the point is that a tensor is just
+# data plus bookkeeping. Ask: why does a leaf have grad_fn None? (Nothing made it: it is where the
+# graph starts.)
 
 # %% slideshow={"slide_type": "fragment"}
 class Tensor:
@@ -123,6 +134,12 @@ check_step_1()
 # `apply(*inputs)` makes the node, runs `forward` on the inputs' data (an input that is not a
 # Tensor, such as the exponent of `x ** 2`, is passed as it is), wraps the result in a Tensor and,
 # **if any input requires grad**, records the node as the result's `grad_fn`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 8 minutes. The key idea of the lab: one object is the ctx, the node and the
+# record of the inputs, exactly as in afs and torch. Common mistake: recording the node even when
+# no input requires grad; the check names it. Ask what `apply` must do when grad mode is off
+# (nothing here: we have no no_grad yet).
 
 # %% slideshow={"slide_type": "fragment"}
 class Function:
@@ -202,6 +219,12 @@ print("sum_to defined")
 # | `Sum` | $\sum_i x_i$ (a number) | $g$ copied to $x$'s shape |
 # | `Relu` | $\max(x, 0)$ | $g$ where $x > 0$, else 0 |
 # | `Mm` | $A B$ (matrices) | $g B^T$, $A^T g$ |
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 15 minutes, the longest step. Have students write Mul first (it saves both
+# inputs), then let the table guide the rest. Typical errors the checks catch: returning a bare
+# gradient instead of a tuple, Pow's derivative written as a**(p-1) without the factor p, Relu's
+# mask taken from the output's sign at exactly zero, Mm's transposes swapped (check the shapes).
 
 # %% slideshow={"slide_type": "fragment"}
 class Add(Function):
@@ -284,6 +307,11 @@ check_step_3()
 # (through `inputs` and their `grad_fn`), **each before the nodes of its inputs**, each once. A
 # depth-first walk that appends a node after visiting its inputs' nodes, reversed, does it.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 10 minutes. Draw x * x + x on the board and ask in which order the nodes must
+# run; then why a node must not run before all its users. Typical mistake: appending before
+# visiting the inputs (a pre-order), which the check reports as the first node out of place.
+
 # %% slideshow={"slide_type": "fragment"}
 def topological_order(root):
     order, seen = [], set()
@@ -310,6 +338,11 @@ check_step_4()
 # torch **adds** them into `.grad` (notebook 02's accumulation; the first tinygrad assigned instead,
 # and was wrong for reused tensors). Write `accumulate(leaf, grad)`: `leaf.grad` becomes `grad` if
 # it was None, else the sum, as a new array (never changed in place: someone may hold the old one).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 3 minutes. One line, one trap: `leaf.grad += grad` on the first gradient fails
+# (None), and an in-place += on an array someone else holds changes their copy. Link back to
+# notebook 02's accumulation demo.
 
 # %% slideshow={"slide_type": "fragment"}
 def accumulate(leaf, grad):
@@ -346,6 +379,12 @@ check_step_5()
 # with a `grad_fn` adds it to that node's pending sum, a leaf that requires grad `accumulate`s it,
 # anything else (a constant, a None) is skipped. About ten lines.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 12 minutes. The heart of the engine, about ten lines. Ask students to say the
+# loop aloud before writing it: seed, order, take the summed gradient, call backward, send each
+# gradient on. Typical mistakes: assigning instead of adding into the pending sum (a reused tensor
+# loses a path), and forgetting leaves that do not require grad.
+
 # %% slideshow={"slide_type": "fragment"}
 def run_backward(root):
     pending = {root.grad_fn: np.ones_like(root.data)}  # node -> the gradient summed for it so far
@@ -371,6 +410,12 @@ check_step_6()
 # Write `sgd_step(params, lr)`: for each parameter, $p \leftarrow p - \eta\, g$ on its data, then
 # clear its `.grad` (None) for the next step. The check trains 150 steps in your engine and in
 # torch from the same weights and compares the losses.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 7 minutes, the reward. The check trains the same MLP in torch and in the
+# students' engine from the same weights and compares every loss. If the curves agree to 1e-9,
+# everything above is right. Ask: where is the graph rebuilt each step? (Every forward pass:
+# graphs are dynamic.)
 
 # %% slideshow={"slide_type": "fragment"}
 def sgd_step(params, lr):
@@ -448,6 +493,12 @@ print("your engine's curve drawn:", losses is not None)
 # broadcasting undone in one place, and errors that say what went wrong. Same names: here is its
 # backward pass, the function `loss.backward()` calls (notebook 04 reads it piece by piece).
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 5 minutes. Put afs's run_backward beside the students' loop and point at the
+# same four lines: the order, the buffers, the backward call, the accumulation. Everything else in
+# afs is what a real engine needs besides (gradient=, retain_graph, create_graph, hooks); notebook
+# 04 reads it.
+
 # %% slideshow={"slide_type": "subslide"}
 from autograd_from_scratch.autograd import engine  # noqa: E402
 
@@ -455,6 +506,10 @@ print(inspect.getsource(engine.run_backward))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Yours, side by side:
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: Leave this slide up while students compare; ask them to name one thing afs does
+# that their engine does not (non-scalar roots, freeing saved tensors, hooks...).
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(topological_order))
@@ -472,3 +527,7 @@ print(inspect.getsource(run_backward))
 #
 # **Next:** [04 · Inside the engine](04_inside_the_engine.ipynb): afs's `Function`, saved tensors,
 # the topological order and the backward pass, frame by frame.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: 2 minutes. The whole engine fits on a slide; everything in the rest of the
+# series is a refinement of these seven steps.
