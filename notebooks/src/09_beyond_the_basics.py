@@ -853,18 +853,40 @@ print(f"afs gradcheck of the gradient: {afs.autograd.gradcheck(softplus_grad_our
 # torch's.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### A limit of our engine: `once_differentiable`
+# ### Through the layers too: a gradient penalty
 #
-# Not every backward in our engine is written with tensor operations. The heavy layers of
-# a ResNet (convolution in `ops/conv.py`, batch norm in `ops/norm.py`, pooling in `ops/pool.py`)
-# compute their backward directly in numpy, for speed, and are marked `@once_differentiable`
-# (torch has the same decorator, in `torch.autograd.function`, for the same purpose). Their
-# gradients are right, but a `create_graph=True` through them raises a clear error instead of
-# recording anything: second derivatives through a CNN work in torch, not in `afs`.
+# The heavy layers of a ResNet (convolution in `ops/conv.py`, batch norm in `ops/norm.py`, pooling
+# in `ops/pool.py`) compute their backward with a few numpy calls, for speed. Each such backward is
+# itself an op with a backward of its own, as in torch (`ConvolutionBackwardBackward0`, ...), so
+# `create_graph=True` goes through a whole CNN: here the gradient of a gradient penalty
+# $\lVert \partial L / \partial x \rVert^2$ with respect to every weight.
+
+# %% slideshow={"slide_type": "fragment"}
+def penalty_grads(lib, x_values, net):
+    """d/dθ ‖∂L/∂x‖²: a second derivative through every layer of `net`."""
+    x = lib.tensor(x_values, requires_grad=True)
+    (g,) = lib.autograd.grad(net(x).sum(), x, create_graph=True)
+    (g * g).sum().backward()
+    return [p.grad for p in net.parameters()]
+
+
+def small_cnn(nn):
+    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Tanh(), nn.MaxPool2d(2)).double()
+
+
+torch.manual_seed(0)
+net_t, net_ours = small_cnn(torch.nn), small_cnn(afs.nn)
+net_ours.load_state_dict(net_t.state_dict())
+x_values = np.random.default_rng(0).standard_normal((2, 1, 6, 6))
+ours, theirs = penalty_grads(afs, x_values, net_ours), penalty_grads(torch, x_values, net_t)
+print("second derivatives through conv, batch norm and max pool agree with torch's:",
+      all(agree(a, b, 1e-10) for a, b in zip(ours, theirs)))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: The limit: backwards written on numpy arrays are once_differentiable, and asking
-# for their second derivative raises a clear error naming them, as torch does.
+# Instructor note: A gradient penalty (as in WGAN-GP) needs a second derivative through every layer.
+# torch writes a backward for each layer's backward; so does afs, and `gradgradcheck` in its tests
+# checks each against finite differences. A backward written on plain arrays without such an op would
+# be `@once_differentiable`: usable under create_graph, but raising when differentiated again.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
