@@ -46,7 +46,7 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 	touch $@
 
 lint: setup
-	$(VENV)/bin/ruff check autograd_from_scratch tests benchmarks scripts
+	$(VENV)/bin/ruff check autograd_from_scratch tests benchmarks scripts slides
 	$(VENV)/bin/mypy
 
 test: system-deps setup lint

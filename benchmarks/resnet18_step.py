@@ -35,11 +35,11 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torchvision  # noqa: E402
+import numpy as np
+import torch
+import torchvision
 
-import autograd_from_scratch as afs  # noqa: E402
+import autograd_from_scratch as afs
 
 PHASES = ("forward", "backward", "step")
 DEFAULT_SIZES = ["1x3x64x64", "8x3x224x224"]

@@ -178,7 +178,8 @@ def copy_vendor(out: Path, state: dict) -> None:
     os.replace(tmp, vendor)
     shutil.rmtree(old, ignore_errors=True)
     state["vendor"] = wanted
-    log("copied reveal.js, MathJax, require.js and jQuery to " + str(vendor.relative_to(ROOT) if vendor.is_relative_to(ROOT) else vendor))
+    where = vendor.relative_to(ROOT) if vendor.is_relative_to(ROOT) else vendor
+    log(f"copied reveal.js, MathJax, require.js and jQuery to {where}")
 
 
 # -- one deck per notebook ---------------------------------------------------------------------------
@@ -413,7 +414,8 @@ def build(notebooks: list[Path], out: Path, force: bool = False, jobs: int | Non
             if jobs == 1:
                 results = [build_decks(args[0], k, str(out), first_decks) for _, k, _ in stale]
             else:
-                fork = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+                forks = "fork" in multiprocessing.get_all_start_methods()
+                fork = multiprocessing.get_context("fork") if forks else None
                 with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
                     results = list(pool.map(build_decks, [args[0]] * len(stale), [k for _, k, _ in stale],
                                             [str(out)] * len(stale), [first_decks] * len(stale)))

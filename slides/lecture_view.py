@@ -5,8 +5,8 @@ passes every notebook through `lecture_decks` before nbconvert turns it into rev
 itself is never changed. What the view does, in order:
 
 1. Leaves out what a room need not read: cells whose slide_type is `skip`, cells tagged `slide-skip`,
-   setup cells (imports and seeds only), and the code of an exercise section (from an "Exercises" heading to "What we saw"): an exercise
-   slide shows the task only.
+   setup cells (imports and seeds only), and the code of an exercise section (from an "Exercises"
+   heading to "What we saw"): an exercise slide shows the task only.
 2. Shows the output alone (no code) for cells tagged `slide-hide-input`, and by itself for cells that
    draw a plot (a PNG output), build a widget or lay out the backward-pass frames (`frames.strip`).
    `slide-hide-output` drops a cell's outputs.
@@ -264,9 +264,9 @@ SETUP_LINE = re.compile(r"(import\s|from\s+\S+\s+import\s|\w+\.manual_seed\(|pri
 
 def is_setup_cell(cell: dict) -> bool:
     """A code cell of imports and seeds (and a print saying they ran): nothing for a room to read."""
-    lines = [l for l in source(cell).split("\n") if l.strip() and not l.lstrip().startswith("#")]
-    return bool(lines) and any(l.startswith(("import ", "from ")) for l in lines) and \
-        all(SETUP_LINE.match(l) for l in lines)
+    lines = [ln for ln in source(cell).split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(lines) and any(ln.startswith(("import ", "from ")) for ln in lines) and \
+        all(SETUP_LINE.match(ln) for ln in lines)
 
 
 def is_engine_source(cell: dict) -> bool:
@@ -384,7 +384,7 @@ def split_outputs(cell: dict) -> list[dict]:
 def split_table(block: str) -> list[str]:
     """A markdown table taller than a slide: its rows in pieces, each under the table's header."""
     lines = block.strip("\n").split("\n")
-    if markdown_height(block) <= BUDGET or len(lines) < 4 or not all(l.lstrip().startswith("|") for l in lines):
+    if markdown_height(block) <= BUDGET or len(lines) < 4 or not all(ln.lstrip().startswith("|") for ln in lines):
         return [block]
     header, rows, pieces = lines[:2], lines[2:], [[]]
     for row in rows:

@@ -99,7 +99,7 @@ def run(program: Program, lib: Any) -> list:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 exec(line, env)
-        except Exception as e:  # noqa: BLE001  (the class is what is compared)
+        except Exception as e:
             trace.append((f"statement {k}: {line}", ("raises", _builtin_class(e))))
             return trace
         trace.append((f"warnings of statement {k}: {line}",
@@ -117,7 +117,7 @@ def run(program: Program, lib: Any) -> list:
         warnings.simplefilter("ignore")
         try:
             _backward(program, lib, values, trace)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             trace.append(("backward", ("raises", _builtin_class(e))))
     return trace
 
@@ -177,7 +177,7 @@ def disagreement(program: Program) -> Optional[str]:
     theirs = run(program, torch)
     try:
         ours = run(program, afs)
-    except Exception as e:  # noqa: BLE001  (an error escaping the trace is a disagreement too)
+    except Exception as e:
         return f"afs crashed outside a statement: {type(e).__name__}: {e}"
     tol = _tolerance(program)
     for (label, t), (label2, o) in zip(theirs, ours):
@@ -207,7 +207,7 @@ def _valid(program: Program) -> bool:
     """A program whose statements all name what they use (a shrink can orphan a name)."""
     try:
         run(program, torch)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     env: dict = {"lib": torch, "np": np, **program.data}
     for line in program.lines:
@@ -215,7 +215,7 @@ def _valid(program: Program) -> bool:
             exec(line, env)
         except NameError:
             return False
-        except Exception:  # noqa: BLE001
+        except Exception:
             return True
     return True
 
@@ -252,7 +252,7 @@ class Generator:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 exec(line, self.env)
-        except Exception:  # noqa: BLE001
+        except Exception:
             self.failed = True
             return False
         return True

@@ -176,7 +176,7 @@ def test_notebook_opens_with_its_pictures(lab, browser, path):
         page.goto(f"{lab}/lab/workspaces/{path.stem}/tree/{path.name}?reset&token={TOKEN}")
         try:
             page.wait_for_function(READY, arg=len(expected))
-        except Exception as error:  # noqa: BLE001  (playwright's TimeoutError: say what the page shows)
+        except Exception as error:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"open_{path.stem}.png"))
             found = page.evaluate(f"() => {IN_VIEW}?.querySelectorAll('.jp-CodeCell').length")

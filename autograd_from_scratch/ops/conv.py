@@ -85,7 +85,7 @@ def workspace(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     (never saved, never returned), so the next call may overwrite it. The buffer keeps the size
     of the largest request (two of them per dtype for ResNet18, about 55 MiB each at 224x224).
     """
-    buffers = _workspaces.__dict__
+    buffers: dict = _workspaces.__dict__
     buf = buffers.get((name, dtype))
     if buf is None or buf.size < prod(shape):
         buf = buffers[name, dtype] = np.empty(prod(shape), dtype=dtype)

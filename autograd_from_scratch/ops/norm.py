@@ -58,12 +58,13 @@ class BatchNorm(Function):
             mean = x3.mean(axis=(0, 2))
             out = x3 - _per_channel(mean)
             var = np.einsum("ncl,ncl->c", out, out) / m
-            if running_mean is not None:
+            if running_mean is not None and running_var is not None:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
                 running_var *= 1 - momentum
                 running_var += momentum * var * (m / (m - 1))
         else:
+            assert running_mean is not None and running_var is not None  # batch_norm checks it
             mean, var = running_mean.copy(), running_var
             out = x3 - _per_channel(mean)
         invstd = 1 / np.sqrt(var + eps)
@@ -202,7 +203,7 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
                           None if running_mean is None else running_mean.data,
                           None if running_var is None else running_var.data,
                           training, momentum, eps)
-    if training and running_mean is not None:
-        running_mean._bump_version()
-        running_var._bump_version()
+    for stat in (running_mean, running_var) if training else ():
+        if stat is not None:
+            stat._bump_version()
     return out

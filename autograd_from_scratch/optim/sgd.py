@@ -10,9 +10,10 @@ For each parameter p with gradient g (negated when maximize=True):
 
 The update runs in place on the numpy arrays: the parameter keeps its identity (and memory),
 its version counter is bumped, and the products `lr·g` go to a scratch buffer that is reused
-from block to block, so that a step allocates no arrays as large as the parameters. It goes through each parameter in blocks of `BLOCK` numbers: the
-rule's few numpy passes then run over a block while it sits in the CPU's cache, and memory is
-read and written once, not once per pass (about a third faster on ResNet18's 11.7M parameters).
+from block to block, so that a step allocates no arrays as large as the parameters. It goes
+through each parameter in blocks of `BLOCK` numbers: the rule's few numpy passes then run over
+a block while it sits in the CPU's cache, and memory is read and written once, not once per pass
+(about a third faster on ResNet18's 11.7M parameters).
 The blocks are independent, so `THREADS` threads share them out (see `step` for why).
 """
 from __future__ import annotations
@@ -68,6 +69,7 @@ class SGD(Optimizer):
 
     def _blocks(self, p: Tensor, group: dict) -> list[tuple]:
         """(p, g, buf, group, first_step) for each block of p; the momentum buffer is made on the first step."""
+        assert p.grad is not None  # step() skips parameters without a gradient
         first_step = group["momentum"] != 0 and "momentum_buffer" not in self.state[p]
         if first_step:
             self.state[p]["momentum_buffer"] = Tensor(np.empty(p.shape, dtype=p.grad.data.dtype))
@@ -96,6 +98,7 @@ class SGD(Optimizer):
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * p
         if momentum != 0:
+            assert buf is not None  # made on the first step (_blocks)
             if first_step:
                 buf[...] = g
             else:
