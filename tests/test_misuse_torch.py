@@ -173,6 +173,12 @@ CASES = [
     ("in-place with its own transpose", "z = y.clone()[:, :2]; z.add_(z.t())"),
     ("in-place with one of its elements", "z = y.clone(); z.mul_(z[0, 0])"),
     ("copy_ from a strided view of itself", "z = lib.ones(1); z.copy_(z[::2])"),
+    ("in-place with grad on, on a view taken under no_grad", "b = x * 2\nwith lib.no_grad():\n    v = b[:1]\n"
+                                                            "v.mul_(2)"),
+    ("the same, of a constant base, by a tensor that requires grad", "c = lib.zeros(2, 3)\nwith lib.no_grad():\n"
+                                                                  "    u = c[0]\nu.mul_(x[0])"),
+    ("in-place under no_grad on a view taken there", "b = x * 2\nwith lib.no_grad():\n    v = b[:1]\n    v.mul_(2)\n"
+                                                    "b.sum().backward()"),
     ("in-place that would change the shape", "z = y.clone()[0]; z.add_(y)"),
     ("max of an empty tensor", "lib.ones(0).max()"),
     ("abs of a bool", "b.abs()"),

@@ -42,6 +42,7 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = Fa
     recording = is_grad_enabled() and x.dtype.is_floating_point and (
         x.requires_grad or builtins.any(isinstance(a, Tensor) and a.requires_grad for a in args)
     )
+    _check_view_mode(x, recording)
     if recording:
         _check_recordable(x)
     _check_writable(x, () if filling else args)
@@ -75,6 +76,21 @@ def _saved_result_is_x(out: Tensor, x: Tensor) -> None:
     for saved in getattr(out.grad_fn, "_saved", None) or []:
         if saved is not None and saved.tensor is out:
             saved.tensor, saved.version = x, x._version
+
+
+def _check_view_mode(x: Tensor, recording: bool) -> None:
+    """A view taken under no_grad(), changed in place with grad on where that would be recorded
+    (or where its base requires grad): should the change reach the base's history? torch refuses
+    to guess, and so do we."""
+    base = x._base
+    if x._view_made_in_no_grad and base is not None and is_grad_enabled() and (recording or base.requires_grad):
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You "
+            "can clarify your code by moving both the view and the inplace either both inside the "
+            "no_grad block (if you don't want the inplace to be tracked) or both outside (if you "
+            "want the inplace to be tracked)."
+        )
 
 
 def _check_recordable(x: Tensor) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, size_arg
 
 
@@ -50,6 +51,19 @@ def view_of(a: Tensor, fn: ViewFn) -> Tensor:
     return out
 
 
+class ViewFunction(Function):
+    """An op whose result is a view of its first argument (made by `view_of`). It notes whether
+    the view was taken under no_grad(): torch refuses to change such a view in place with grad on."""
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        in_no_grad = not is_grad_enabled()  # forward itself always runs under no_grad
+        out = super().apply(*args)
+        if out._base is not None:
+            out._view_made_in_no_grad = in_no_grad or args[0]._view_made_in_no_grad
+        return out
+
+
 def _check_numel(a: Tensor, shape: tuple) -> tuple:
     known = int(np.prod([n for n in shape if n != -1]))
     if shape.count(-1) > 1 or (-1 not in shape and known != a.numel()) or (
@@ -59,7 +73,7 @@ def _check_numel(a: Tensor, shape: tuple) -> tuple:
     return tuple(a.numel() // known if n == -1 else n for n in shape)
 
 
-class View(Function):
+class View(ViewFunction):
     """z = a seen with another shape;   the gradient is reshaped back."""
 
     node_name = "ViewBackward0"
@@ -107,7 +121,7 @@ class UnsafeView(View):
         return Tensor(a.data.reshape(shape))
 
 
-class Transpose(Function):
+class Transpose(ViewFunction):
     """z = a with dims d0 and d1 swapped;   the gradient is swapped back."""
 
     node_name = "TransposeBackward0"
@@ -123,7 +137,7 @@ class Transpose(Function):
         return grad.transpose(*ctx.dims), None, None
 
 
-class T(Function):
+class T(ViewFunction):
     """z = aᵀ for a matrix (or a vector, unchanged);   the gradient is transposed back."""
 
     node_name = "TBackward0"
@@ -139,7 +153,7 @@ class T(Function):
         return grad.t()
 
 
-class Permute(Function):
+class Permute(ViewFunction):
     """z = a with its dims reordered;   the gradient is reordered by the inverse permutation."""
 
     node_name = "PermuteBackward0"
@@ -154,7 +168,7 @@ class Permute(Function):
         return grad.permute(*ctx.inverse), None
 
 
-class Unsqueeze(Function):
+class Unsqueeze(ViewFunction):
     """z = a with a new dim of size 1;   the gradient has that dim removed."""
 
     node_name = "UnsqueezeBackward0"
@@ -170,7 +184,7 @@ class Unsqueeze(Function):
         return grad.squeeze(ctx.dim), None
 
 
-class Squeeze(Function):
+class Squeeze(ViewFunction):
     """z = a without dims of size 1;   the gradient is reshaped back."""
 
     @staticmethod
@@ -200,7 +214,7 @@ class SqueezeDims(Squeeze):
         return Tensor(np.squeeze(a.data, axis=dim))
 
 
-class Expand(Function):
+class Expand(ViewFunction):
     """z = a broadcast to a bigger shape (no copy);   the gradient is summed back."""
 
     node_name = "ExpandBackward0"
