@@ -296,7 +296,8 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
         return a
-    return reshape(a, a.shape[:start] + (-1,) + a.shape[end + 1:])
+    # the size spelled out, not -1, which a zero-size tensor would make ambiguous
+    return reshape(a, a.shape[:start] + (int(np.prod(a.shape[start:end + 1])),) + a.shape[end + 1:])
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
