@@ -134,9 +134,8 @@ def _dense(d: np.ndarray) -> bool:
 
 
 def _same_view(a: Tensor, x: Tensor) -> bool:
-    """Same bytes, same shape, same strides (a dimension of size 1 has no stride to speak of)."""
     return (byte_bounds(a.data) == byte_bounds(x.data) and a.shape == x.shape
-            and all(n == 1 or s == t for n, s, t in zip(a.shape, a.data.strides, x.data.strides)))
+            and a.data.strides == x.data.strides)
 
 
 def _torch_name(d: dtypes.dtype) -> str:

@@ -79,7 +79,7 @@ class LogSoftmax(Function):
     def forward(ctx, z: Tensor, dim: int) -> Tensor:
         shifted = z.data - z.data.max(axis=dim, keepdims=True)
         # C-contiguous whatever z's layout, as torch's kernel writes it (a later view relies on it)
-        y = Tensor(np.ascontiguousarray(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))))
+        y = Tensor(np.asarray(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)), order="C"))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y

@@ -231,9 +231,15 @@ class Expand(ViewFunction):
 
 def _broadcast(d: np.ndarray, shape: tuple) -> np.ndarray:
     """np.broadcast_to, but writable as torch's expand is (in-place ops refuse the elements that
-    share memory; see ops/inplace.py)."""
+    share memory; see ops/inplace.py), and with torch's strides: a new leading dim of size 1
+    in front of other dims gets the stride it would have if contiguous, not 0 (in-place overlap
+    checks compare strides)."""
     b = np.broadcast_to(d, shape)
-    return np.lib.stride_tricks.as_strided(d, b.shape, b.strides)
+    strides = list(b.strides)
+    for i in reversed(range(min(len(shape) - d.ndim, len(shape) - 1))):
+        if shape[i] == 1:
+            strides[i] = shape[i + 1] * strides[i + 1]
+    return np.lib.stride_tricks.as_strided(d, b.shape, tuple(strides))
 
 
 class Cat(Function):
