@@ -72,6 +72,11 @@ CASES = [
     ("matmul vector @ batch mismatch", "lib.ones(4) @ lib.ones(2, 3, 2)"),
     ("matmul int @ float", "i @ lib.ones(3)"),
     ("matmul float32 @ float64", "lib.ones(2, 3) @ lib.ones(3, 2, dtype=lib.float64)"),
+    ("matmul of bools", "b @ b"),
+    ("matmul bool @ float", "(y > 0) @ lib.ones(3)"),
+    ("batched matmul bool @ float", "(lib.ones(2, 2, 3) > 0) @ lib.ones(2, 3, 2)"),
+    ("batched matmul float @ bool", "lib.ones(2, 3) @ (lib.ones(2, 3, 2) > 0)"),
+    ("batch @ matrix, int @ float", "lib.ones(2, 2, 3, dtype=lib.int64) @ lib.ones(3, 2)"),
     # indexing
     ("index out of range", "y[2]"),
     ("index out of range, dim 1", "y[:, 3]"),
