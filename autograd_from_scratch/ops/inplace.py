@@ -45,8 +45,8 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = Fa
     _check_view_mode(x, recording)
     if recording:
         _check_recordable(x)
+    out = op(_old_values(x) if recording else x, *args)  # the op's own errors come first, as in torch
     _check_writable(x, () if filling else args)
-    out = op(_old_values(x) if recording else x, *args)
     _write(x, out)
     if recording:
         _rewrite_history(x, out)
