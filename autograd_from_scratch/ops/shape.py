@@ -231,15 +231,18 @@ class Expand(ViewFunction):
 
 def _broadcast(d: np.ndarray, shape: tuple) -> np.ndarray:
     """np.broadcast_to, but writable as torch's expand is (in-place ops refuse the elements that
-    share memory; see ops/inplace.py), and with torch's strides: a new leading dim of size 1
-    in front of other dims gets the stride it would have if contiguous, not 0 (in-place overlap
-    checks compare strides)."""
-    b = np.broadcast_to(d, shape)
-    strides = list(b.strides)
-    for i in reversed(range(min(len(shape) - d.ndim, len(shape) - 1))):
-        if shape[i] == 1:
+    share memory; see ops/inplace.py), and with torch's strides (in-place overlap checks compare
+    them): a dimension that keeps its size keeps its stride, even a size 1 (numpy sets 0), and a
+    new leading dim of size 1 in front of others gets the stride it would have if contiguous."""
+    np.broadcast_to(d, shape)  # raises where the shapes do not broadcast
+    lead = len(shape) - d.ndim
+    strides = [0] * len(shape)
+    for i in reversed(range(len(shape))):
+        if i >= lead and d.shape[i - lead] == shape[i]:
+            strides[i] = d.strides[i - lead]
+        elif i < lead and shape[i] == 1 and i + 1 < len(shape):
             strides[i] = shape[i + 1] * strides[i + 1]
-    return np.lib.stride_tricks.as_strided(d, b.shape, tuple(strides))
+    return np.lib.stride_tricks.as_strided(d, shape, tuple(strides))
 
 
 class Cat(Function):
