@@ -90,6 +90,7 @@ class Tensor:
         # a base: its live views (a WeakSet), whose histories an in-place change rewrites.
         self._view_fn: Optional[Callable[[np.ndarray], np.ndarray]] = None
         self._views: Any = None
+        self._view_made_in_no_grad = False  # such a view may not be changed in place with grad on
         self._grad_accumulator: Optional[AccumulateGrad] = None
         self._requires_grad = False
         if requires_grad:

@@ -72,6 +72,11 @@ CASES = [
     ("matmul vector @ batch mismatch", "lib.ones(4) @ lib.ones(2, 3, 2)"),
     ("matmul int @ float", "i @ lib.ones(3)"),
     ("matmul float32 @ float64", "lib.ones(2, 3) @ lib.ones(3, 2, dtype=lib.float64)"),
+    ("matmul of bools", "b @ b"),
+    ("matmul bool @ float", "(y > 0) @ lib.ones(3)"),
+    ("batched matmul bool @ float", "(lib.ones(2, 2, 3) > 0) @ lib.ones(2, 3, 2)"),
+    ("batched matmul float @ bool", "lib.ones(2, 3) @ (lib.ones(2, 3, 2) > 0)"),
+    ("batch @ matrix, int @ float", "lib.ones(2, 2, 3, dtype=lib.int64) @ lib.ones(3, 2)"),
     # indexing
     ("index out of range", "y[2]"),
     ("index out of range, dim 1", "y[:, 3]"),
@@ -173,6 +178,12 @@ CASES = [
     ("in-place with its own transpose", "z = y.clone()[:, :2]; z.add_(z.t())"),
     ("in-place with one of its elements", "z = y.clone(); z.mul_(z[0, 0])"),
     ("copy_ from a strided view of itself", "z = lib.ones(1); z.copy_(z[::2])"),
+    ("in-place with grad on, on a view taken under no_grad", "b = x * 2\nwith lib.no_grad():\n    v = b[:1]\n"
+                                                            "v.mul_(2)"),
+    ("the same, of a constant base, by a tensor that requires grad", "c = lib.zeros(2, 3)\nwith lib.no_grad():\n"
+                                                                  "    u = c[0]\nu.mul_(x[0])"),
+    ("in-place under no_grad on a view taken there", "b = x * 2\nwith lib.no_grad():\n    v = b[:1]\n    v.mul_(2)\n"
+                                                    "b.sum().backward()"),
     ("in-place that would change the shape", "z = y.clone()[0]; z.add_(y)"),
     ("max of an empty tensor", "lib.ones(0).max()"),
     ("abs of a bool", "b.abs()"),

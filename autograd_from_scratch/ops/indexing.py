@@ -27,10 +27,10 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .shape import unsqueeze, view_of
+from .shape import ViewFunction, unsqueeze, view_of
 
 
-class Index(Function):
+class Index(ViewFunction):
     """z = a[key];   dz/da puts the gradient at key's positions, zeros elsewhere."""
 
     @staticmethod
@@ -47,7 +47,7 @@ class Index(Function):
         return Embed.apply(grad, ctx.key, ctx.shape, ctx.node_name == "IndexBackward0"), None, None
 
 
-class Alias(Function):
+class Alias(ViewFunction):
     """z = a, as a new view (what a key that changes nothing returns);   dz/da = 1."""
 
     node_name = "AliasBackward0"

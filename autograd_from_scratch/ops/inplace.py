@@ -42,14 +42,25 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = Fa
     recording = is_grad_enabled() and x.dtype.is_floating_point and (
         x.requires_grad or builtins.any(isinstance(a, Tensor) and a.requires_grad for a in args)
     )
+    _check_view_mode(x, recording)
     if recording:
         _check_recordable(x)
+    out = op(_old_values(x) if recording else x, *args)  # the op's own errors come first, as in torch
     _check_writable(x, () if filling else args)
-    before = x
-    if recording:  # the node may save x's old values: give it a copy that stays unchanged
-        before = Tensor(x.data.copy(), requires_grad=False)
-        before._requires_grad, before.grad_fn, before._output_nr = x.requires_grad, x.grad_fn, x._output_nr
-    out = op(before, *args)
+    _write(x, out)
+    if recording:
+        _rewrite_history(x, out)
+    return x
+
+
+def _old_values(x: Tensor) -> Tensor:
+    """A copy of x's values with x's history: the op's node may save them, and they must not change."""
+    before = Tensor(x.data.copy(), requires_grad=False)
+    before._requires_grad, before.grad_fn, before._output_nr = x.requires_grad, x.grad_fn, x._output_nr
+    return before
+
+
+def _write(x: Tensor, out: Tensor) -> None:
     if not dtypes.can_cast(out.data.dtype, x.data.dtype):
         raise RuntimeError(f"result type {_torch_name(out.dtype)} can't be cast to the desired "
                            f"output type {_torch_name(x.dtype)}")
@@ -58,15 +69,18 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = Fa
                            f"{list(out.shape)}: an in-place op cannot change the shape of its tensor")
     np.copyto(x.data, out.data, casting="unsafe")
     x._bump_version()
-    if recording:
-        _saved_result_is_x(out, x)
-        base = x._base if x._base is not None else x
-        if base is x:
-            x.grad_fn, x._output_nr, x._requires_grad = out.grad_fn, out._output_nr, out.requires_grad
-        else:
-            base._set_history(CopySlices(base, x._view_fn, out.grad_fn), 0)
-        rebase_views(base)
-    return x
+
+
+def _rewrite_history(x: Tensor, out: Tensor) -> None:
+    """x (a base) takes over the op's node, or x's base becomes CopySlices of it; then every view
+    of the base is rebased (see the module's docstring)."""
+    _saved_result_is_x(out, x)
+    base = x._base if x._base is not None else x
+    if base is x:
+        x.grad_fn, x._output_nr, x._requires_grad = out.grad_fn, out._output_nr, out.requires_grad
+    else:
+        base._set_history(CopySlices(base, x._view_fn, out.grad_fn), 0)
+    rebase_views(base)
 
 
 def _saved_result_is_x(out: Tensor, x: Tensor) -> None:
@@ -75,6 +89,21 @@ def _saved_result_is_x(out: Tensor, x: Tensor) -> None:
     for saved in getattr(out.grad_fn, "_saved", None) or []:
         if saved is not None and saved.tensor is out:
             saved.tensor, saved.version = x, x._version
+
+
+def _check_view_mode(x: Tensor, recording: bool) -> None:
+    """A view taken under no_grad(), changed in place with grad on where that would be recorded
+    (or where its base requires grad): should the change reach the base's history? torch refuses
+    to guess, and so do we."""
+    base = x._base
+    if x._view_made_in_no_grad and base is not None and is_grad_enabled() and (recording or base.requires_grad):
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You "
+            "can clarify your code by moving both the view and the inplace either both inside the "
+            "no_grad block (if you don't want the inplace to be tracked) or both outside (if you "
+            "want the inplace to be tracked)."
+        )
 
 
 def _check_recordable(x: Tensor) -> None:

@@ -82,7 +82,8 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, z: Tensor, dim: int) -> Tensor:
         shifted = z.data - z.data.max(axis=dim, keepdims=True)
-        y = Tensor(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
+        # C-contiguous whatever z's layout, as torch's kernel writes it (a later view relies on it)
+        y = Tensor(np.asarray(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)), order="C"))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -200,8 +201,8 @@ def nll_loss(input: Tensor, target: Any, weight: Optional[Tensor] = None, ignore
     if input.ndim <= 2 or input.ndim == 4:
         return NllLoss.apply(input, (target_tensor,), w, ignore_index, reduction)
     n, c = input.shape[:2]
-    out = NllLoss.apply(input.view(n, c, 1, -1), (target_tensor.reshape(n, 1, -1),), w, ignore_index,
-                        reduction)
+    out = NllLoss.apply(input.contiguous().reshape(n, c, 1, -1), (target_tensor.reshape(n, 1, -1),), w,
+                        ignore_index, reduction)
     return out.view(target.shape) if reduction == "none" else out
 
 

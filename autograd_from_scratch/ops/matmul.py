@@ -127,8 +127,12 @@ def addmm(c: Tensor, a: Tensor, b: Tensor) -> Tensor:
     return Addmm.apply(c, a, b)
 
 
-def _check_dtypes(a: Tensor, b: Tensor) -> None:
-    """torch does not promote in a matrix product: both operands must have one dtype."""
+def _check_dtypes(a: Tensor, b: Tensor, batched: bool) -> None:
+    """torch does not promote in a matrix product: both operands must have one dtype, and not bool
+    (its batched kernel says so first when the first operand is bool)."""
+    if a.dtype.name == "bool" and (b.dtype.name == "bool" or batched):
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool': a matrix product "
+                                  "of bools is not supported; convert first, e.g. x.float()")
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected both operands of a matrix product to have the same dtype, but "
                            f"got {a.dtype} and {b.dtype}: convert one, e.g. b.to(a.dtype)")
@@ -142,8 +146,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{a.ndim}D and {b.ndim}D")
-    _check_dtypes(a, b)
     _check_inner(a, b, "mat1 and mat2" if a.ndim <= 2 and b.ndim <= 2 else "batched matrices")
+    _check_dtypes(a, b, batched=max(a.ndim, b.ndim) > 2 and not _should_fold(a, b))
     if a.ndim == 1 and b.ndim == 1:
         return Dot.apply(a, b)
     if a.ndim == 2 and b.ndim == 1:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, size_arg
 from .elementwise import Clone
 
@@ -51,6 +52,19 @@ def view_of(a: Tensor, fn: ViewFn) -> Tensor:
     return out
 
 
+class ViewFunction(Function):
+    """An op whose result is a view of its first argument (made by `view_of`). It notes whether
+    the view was taken under no_grad(): torch refuses to change such a view in place with grad on."""
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        in_no_grad = not is_grad_enabled()  # forward itself always runs under no_grad
+        out = super().apply(*args)
+        if out._base is not None:
+            out._view_made_in_no_grad = in_no_grad or args[0]._view_made_in_no_grad
+        return out
+
+
 def _check_numel(a: Tensor, shape: tuple) -> tuple:
     known = int(np.prod([n for n in shape if n != -1]))
     if shape.count(-1) > 1 or (-1 not in shape and known != a.numel()) or (
@@ -60,7 +74,7 @@ def _check_numel(a: Tensor, shape: tuple) -> tuple:
     return tuple(a.numel() // known if n == -1 else n for n in shape)
 
 
-class View(Function):
+class View(ViewFunction):
     """z = a seen with another shape;   the gradient is reshaped back."""
 
     node_name = "ViewBackward0"
@@ -108,7 +122,7 @@ class UnsafeView(View):
         return Tensor(a.data.reshape(shape))
 
 
-class Transpose(Function):
+class Transpose(ViewFunction):
     """z = a with dims d0 and d1 swapped;   the gradient is swapped back."""
 
     node_name = "TransposeBackward0"
@@ -124,7 +138,7 @@ class Transpose(Function):
         return grad.transpose(*ctx.dims), None, None
 
 
-class T(Function):
+class T(ViewFunction):
     """z = aᵀ for a matrix (or a vector, unchanged);   the gradient is transposed back."""
 
     node_name = "TBackward0"
@@ -140,7 +154,7 @@ class T(Function):
         return grad.t()
 
 
-class Permute(Function):
+class Permute(ViewFunction):
     """z = a with its dims reordered;   the gradient is reordered by the inverse permutation."""
 
     node_name = "PermuteBackward0"
@@ -155,7 +169,7 @@ class Permute(Function):
         return grad.permute(*ctx.inverse), None
 
 
-class Unsqueeze(Function):
+class Unsqueeze(ViewFunction):
     """z = a with a new dim of size 1;   the gradient has that dim removed."""
 
     node_name = "UnsqueezeBackward0"
@@ -171,7 +185,7 @@ class Unsqueeze(Function):
         return grad.squeeze(ctx.dim), None
 
 
-class Squeeze(Function):
+class Squeeze(ViewFunction):
     """z = a without dims of size 1;   the gradient is reshaped back."""
 
     @staticmethod
@@ -201,7 +215,7 @@ class SqueezeDims(Squeeze):
         return Tensor(np.squeeze(a.data, axis=dim))
 
 
-class Expand(Function):
+class Expand(ViewFunction):
     """z = a broadcast to a bigger shape (no copy);   the gradient is summed back."""
 
     node_name = "ExpandBackward0"
@@ -218,9 +232,18 @@ class Expand(Function):
 
 def _broadcast(d: np.ndarray, shape: tuple) -> np.ndarray:
     """np.broadcast_to, but writable as torch's expand is (in-place ops refuse the elements that
-    share memory; see ops/inplace.py)."""
-    b = np.broadcast_to(d, shape)
-    return np.lib.stride_tricks.as_strided(d, b.shape, b.strides)
+    share memory; see ops/inplace.py), and with torch's strides (in-place overlap checks compare
+    them): a dimension that keeps its size keeps its stride, even a size 1 (numpy sets 0), and a
+    new leading dim of size 1 in front of others gets the stride it would have if contiguous."""
+    np.broadcast_to(d, shape)  # raises where the shapes do not broadcast
+    lead = len(shape) - d.ndim
+    strides = [0] * len(shape)
+    for i in reversed(range(len(shape))):
+        if i >= lead and d.shape[i - lead] == shape[i]:
+            strides[i] = d.strides[i - lead]
+        elif i < lead and shape[i] == 1 and i + 1 < len(shape):
+            strides[i] = shape[i + 1] * strides[i + 1]
+    return np.lib.stride_tricks.as_strided(d, shape, tuple(strides))
 
 
 class Cat(Function):
@@ -283,7 +306,8 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
         return a
-    return reshape(a, a.shape[:start] + (-1,) + a.shape[end + 1:])
+    # the size spelled out, not -1, which a zero-size tensor would make ambiguous
+    return reshape(a, a.shape[:start] + (int(np.prod(a.shape[start:end + 1])),) + a.shape[end + 1:])
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
