@@ -118,7 +118,7 @@ class Sub(Function):
         return grad, -grad
 
 
-class Rsub(Function):
+class RsubScalar(Function):
     """z = s - b for a number s;   dz/db = -1."""
 
     node_name = "RsubBackward1"
@@ -203,7 +203,7 @@ class Neg(Function):
         return -grad
 
 
-class PowScalar(Function):
+class PowTensorScalar(Function):
     """z = a^p for a number p;   dz/da = p·a^(p-1)."""
 
     node_name = "PowBackward0"
@@ -247,7 +247,7 @@ class Pow(Function):
         return grad_a, grad_b
 
 
-class RPow(Function):
+class PowScalarTensor(Function):
     """z = s^b for a number s;   dz/db = z·ln(s)."""
 
     node_name = "PowBackward2"
@@ -546,7 +546,7 @@ def sub(a: Operand, b: Operand) -> Tensor:
                                   "you are trying to invert a mask, use the `~` or `logical_not()` "
                                   "operator instead.")
     if not isinstance(a, Tensor):
-        return _quiet(Rsub, a, b)
+        return _quiet(RsubScalar, a, b)
     return _binary(Sub, a, b)
 
 
@@ -564,9 +564,9 @@ def pow(a: Operand, b: Operand) -> Tensor:
     if dtypes.result_type(a, b) == np.bool_:
         raise NotImplementedError("\"pow\" not implemented for 'Bool': convert first, e.g. x.int()")
     if not isinstance(b, Tensor):
-        return _quiet(PowScalar, a, b)
+        return _quiet(PowTensorScalar, a, b)
     if not isinstance(a, Tensor):
-        return _quiet(RPow, a, b)
+        return _quiet(PowScalarTensor, a, b)
     return _binary(Pow, a, b)
 
 
@@ -666,9 +666,9 @@ def _compare(op: Any) -> Any:
         dtype = dtypes.result_type(a, b)  # compared in the promoted dtype, as torch
         a, b = as_operand(a, dtype), as_operand(b, dtype)
         _check_broadcast(a, b)
-        dtype = _compute_dtype(a, b)
-        if dtype is not None:
-            a, b = Tensor(a.data.astype(dtype)), Tensor(b.data.astype(dtype))
+        common = _compute_dtype(a, b)
+        if common is not None:
+            a, b = Tensor(a.data.astype(common)), Tensor(b.data.astype(common))
         return Tensor(np.asarray(op(a.data, b.data)))
 
     compare.__doc__ = f"Elementwise `{op.__name__}`, a bool tensor (not differentiable)."

@@ -14,7 +14,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .elementwise import _binary, where
-from .indexing import Embed
+from .indexing import ZerosIndexPut
 from .reduce import _axes, _kept_shape
 
 Dims = Union[None, int, tuple[int, ...], list[int]]
@@ -92,7 +92,7 @@ class Selected(Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor, grad_indices: Tensor) -> tuple:
-        return Embed.apply(grad.reshape(ctx.kept), ctx.key, ctx.shape, True), None, None, None, None
+        return ZerosIndexPut.apply(grad.reshape(ctx.kept), ctx.key, ctx.shape, True), None, None, None, None
 
 
 def return_type(name: str) -> type:

@@ -44,7 +44,7 @@ class Index(ViewFunction):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        return Embed.apply(grad, ctx.key, ctx.shape, ctx.node_name == "IndexBackward0"), None, None
+        return ZerosIndexPut.apply(grad, ctx.key, ctx.shape, ctx.node_name == "IndexBackward0"), None, None
 
 
 class Alias(ViewFunction):
@@ -61,7 +61,7 @@ class Alias(ViewFunction):
         return grad
 
 
-class Embed(Function):
+class ZerosIndexPut(Function):
     """z = zeros(shape) with g placed at key (added where key repeats);   dz/dg = z's gradient at key."""
 
     node_name = "IndexPutBackward0"

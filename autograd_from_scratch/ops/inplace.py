@@ -31,7 +31,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.graph import Grads, Node, get_gradient_edge
 from ..tensor import Tensor
-from .indexing import Embed, Index, IndexPut
+from .indexing import Index, IndexPut, ZerosIndexPut
 
 ViewFn = Callable[[np.ndarray], np.ndarray]
 
@@ -79,6 +79,7 @@ def _rewrite_history(x: Tensor, out: Tensor) -> None:
     if base is x:
         x.grad_fn, x._output_nr, x._requires_grad = out.grad_fn, out._output_nr, out.requires_grad
     else:
+        assert x._view_fn is not None and out.grad_fn is not None  # a recorded op on a view
         base._set_history(CopySlices(base, x._view_fn, out.grad_fn), 0)
     rebase_views(base)
 
@@ -185,7 +186,7 @@ class AsStrided(Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
-        flat = Embed.apply(grad, (ctx.positions,), (int(np.prod(ctx.shape)),), True)
+        flat = ZerosIndexPut.apply(grad, (ctx.positions,), (int(np.prod(ctx.shape)),), True)
         return flat.reshape(ctx.shape), None
 
 
@@ -200,7 +201,7 @@ class CopySlices(Node):
         self.fn = fn
         self.shape = base.shape
         self.positions = _positions(view_fn, base.shape)
-        self.next_functions = (tuple(get_gradient_edge(base)),) + fn.next_functions[1:]
+        self.next_functions = (tuple(get_gradient_edge(base)),) + fn.next_functions[1:]  # type: ignore[assignment]
         self.input_metadata = ((base.shape, base.dtype),) + fn.input_metadata[1:]
         self.output_metadata = ((base.shape, base.dtype),)
 

@@ -220,7 +220,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None,
     return nll_loss(logp, target if isinstance(target, Tensor) else target_array, weight, ignore_index, reduction)
 
 
-class DivByNumber(Function):
+class DivTensorScalar(Function):
     """z = a / s for a number s (torch's `div.Scalar`);   dz/da = 1/s."""
 
     node_name = "DivBackward1"
@@ -250,7 +250,7 @@ def _soft_cross_entropy(logp: Tensor, target: Any, target_array: np.ndarray,
         return -(weighted * probs).sum(classes)
     total = -(weighted * probs).sum()
     samples = logp.numel() // logp.shape[classes]  # N · d1 · d2 ... (1 for an unbatched input)
-    return total if reduction == "sum" else DivByNumber.apply(total, samples)
+    return total if reduction == "sum" else DivTensorScalar.apply(total, samples)
 
 
 # -- binary cross entropy ------------------------------------------------------------------------

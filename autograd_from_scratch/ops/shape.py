@@ -45,6 +45,7 @@ def view_of(a: Tensor, fn: ViewFn) -> Tensor:
         out._base, out._view_fn = a, fn
     else:
         parent = a._view_fn
+        assert parent is not None  # a view always has its recipe
         out._base, out._view_fn = a._base, lambda d: fn(parent(d))
     if out._base._views is None:
         out._base._views = weakref.WeakSet()
@@ -138,7 +139,7 @@ class Transpose(ViewFunction):
         return grad.transpose(*ctx.dims), None, None
 
 
-class T(ViewFunction):
+class MatrixTranspose(ViewFunction):
     """z = aᵀ for a matrix (or a vector, unchanged);   the gradient is transposed back."""
 
     node_name = "TBackward0"
@@ -315,7 +316,7 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 def t(a: Tensor) -> Tensor:
-    return T.apply(a)
+    return MatrixTranspose.apply(a)
 
 
 def permute(a: Tensor, *dims: Any) -> Tensor:

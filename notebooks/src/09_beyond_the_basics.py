@@ -371,7 +371,7 @@ side_by_side(df_ours, df, params=[("x", x_ours), ("x", x)], title="the graph of 
 print(f"ours : {[e.name for e in graph_edges(df_ours)]}")
 print(f"torch: {[e.name for e in graph_edges(df)]}")
 print("\nthe backward rule of x ** p in our engine:")
-print(textwrap.dedent(inspect.getsource(afs.ops.elementwise.PowScalar.backward)))
+print(textwrap.dedent(inspect.getsource(afs.ops.elementwise.PowTensorScalar.backward)))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Same numbers, slightly different graphs: torch fuses some steps our engine writes
