@@ -637,6 +637,44 @@ for name, lib in (("torch", torch), ("afs  ", afs)):
 # Instructor note: The clone version gives x.grad = e^x in both engines; the optimizer-style update
 # under no_grad bumps the version without any error.
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### In-place through a view: the history is rewritten
+#
+# A view shares its base's memory: after `b.mul_(3)`, the view `v = b[:2]` holds three times its
+# old values too, so its gradient must carry the 3. torch does not copy anything to get this
+# right; it **rewrites the history**. The base takes the in-place op's node, and every live view
+# gets an `AsStridedBackward0` node that reads its values out of the new base. The other way
+# round, an in-place op *through* a view (`b[0].mul_(...)`) gives the base a `CopySlices` node:
+# the base's gradient goes through the op for the elements the view covers, and straight through
+# everywhere else. afs does the same, node for node:
+
+# %% slideshow={"slide_type": "fragment"}
+def rebased(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    w = lib.tensor([5.0, 6.0], dtype=lib.float64)
+    b = x.clone()
+    v = b[:2]        # v shares b's memory
+    b.mul_(3)        # so v's values changed too
+    (v * w).sum().backward()
+    c = x.clone()
+    c[0].mul_(x[1])  # in place through a view of c
+    return rounded(x.grad), v.grad_fn.name(), b.grad_fn.name(), c.grad_fn.name().split("::")[-1]
+
+
+for name, lib in (("torch", torch), ("afs  ", afs)):
+    grad, v_node, b_node, c_node = rebased(lib)
+    print(f"{name} x.grad = {grad} (3w, then 0) | v: {v_node}, b: {b_node}, c: {c_node}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Instructor note: This is where students get confused: a view looks like a copy and is not. Ask
+# what x.grad would be if the engine ignored the in-place change (w instead of 3w). The node names
+# show torch's trick: nothing is copied, the graph is rewritten. The source of CopySlices is below.
+
+# %% slideshow={"slide_type": "subslide"}
+from autograd_from_scratch.ops.inplace import CopySlices
+
+print(inspect.getsource(CopySlices))
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Your own operation: a custom `Function`
 #
