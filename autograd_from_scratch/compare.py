@@ -17,6 +17,8 @@ def to_numpy(x: Any) -> np.ndarray:
 
     Always a copy, so a value saved before `optimizer.step()` keeps the old numbers.
     """
+    if isinstance(x, (list, tuple)):  # of tensors: each read as an array (not as a Python number)
+        return np.array([to_numpy(v) for v in x])
     return np.array(to_array(x), dtype=np.float64)
 
 

@@ -556,7 +556,7 @@ side_by_side(y_ours, y, params=[("x", x_ours), ("x", x)], title="y = x * 2;  y.m
 # and the backward of `add` needs nothing, so no node has saved the values that were overwritten.
 # The next slide is the case where a node did save them.
 
-# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## When backward needs the old values
 #
 # $y = e^x$ saves its *output* for backward, since $\frac{d}{dx}e^x = e^x = y$. If `y.add_(1)`
@@ -582,7 +582,7 @@ print(f"afs   -> {error_of(lambda: exp_then_add_(afs))}")
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Read the error's last line: it names the tensor's version then and now.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
 # ### How the check works
 #
 # `ctx.save_for_backward` wraps each tensor with the version it has now; reading
