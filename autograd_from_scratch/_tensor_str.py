@@ -70,7 +70,7 @@ def _suffixes(t: Tensor) -> list[str]:
 
 
 def format_tensor(t: Tensor) -> str:
-    data = t.data
+    data = t.array
     body = np.array2string(
         data, separator=", ", prefix="tensor(", formatter=_formatter(data), max_line_width=81,
         threshold=1000,

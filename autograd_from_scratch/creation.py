@@ -86,7 +86,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """`data` as a tensor without copying when it already is one (or a numpy array) of that dtype."""
     check_device(device)
     np_dtype = dtypes.to_numpy_dtype(dtype)
-    if isinstance(data, Tensor) and np_dtype in (None, data.data.dtype):
+    if isinstance(data, Tensor) and np_dtype in (None, data.array.dtype):
         return data
     if isinstance(data, np.ndarray) and np_dtype in (None, data.dtype):
         return from_numpy(data)

@@ -105,7 +105,7 @@ def result_type(*operands: object) -> np.dtype:
     """The numpy dtype of an elementwise op on `operands` (tensors and Python numbers), by torch's rule."""
     dims = zero_dim = wrapped = None
     for x in operands:
-        data = getattr(x, "data", None)
+        data = getattr(x, "array", None)
         if isinstance(data, np.ndarray):
             if data.ndim:
                 dims = promote_types(dims, data.dtype)

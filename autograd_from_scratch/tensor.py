@@ -1,6 +1,7 @@
 """`Tensor`: a numpy array plus the bookkeeping autograd needs.
 
-A tensor holds its values in `.data` (a numpy array) and, for autograd:
+A tensor holds its values in `.array`, a numpy array (afs's storage: torch keeps its in C++, so
+torch has no such attribute), and, for autograd:
 
 - `requires_grad`: whether operations on it are recorded;
 - `grad_fn`: the node that produced it (None for a leaf, a tensor you created yourself);
@@ -56,7 +57,7 @@ def to_array(value: Any) -> np.ndarray:
     """The values of an afs tensor, a torch tensor, a numpy array or a number, as a numpy array
     (the tensor's own array where there is one: no copy)."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if is_torch_tensor(value):
         return value.detach().cpu().numpy()
     return np.asarray(value)
@@ -76,9 +77,9 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, np.ndarray) and dtype is None:
-            self.data = data  # internal fast path: wrap an op's result without copying
+            self.array = data  # internal fast path: wrap an op's result without copying
         else:
-            self.data = _infer_array(data, dtype)
+            self.array = _infer_array(data, dtype)
         self._grad: Optional[Tensor] = None
         self.grad_fn: Optional[Node] = None
         self._output_nr = 0
@@ -188,7 +189,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same values (shared memory and version counter), cut out of the graph."""
-        out = Tensor(self.data)
+        out = Tensor(self.array)
         out._version_counter = self._version_counter
         return out
 
@@ -196,13 +197,31 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
+    @property
+    def data(self) -> "Tensor":
+        """torch's `.data`: the same values as a tensor outside autograd.
+
+        It shares memory with this tensor, does not require grad, and has its own version
+        counter: a change made through `.data` is invisible to autograd (which is why torch
+        recommends `detach()` and `no_grad()` instead; `.data` is what older code uses, as in
+        `p.data -= lr * p.grad.data`).
+        """
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        """`x.data = t`: x now holds t's values (shared, not copied), as torch's does."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self.array = value.array
+
     # -- plain attributes ---------------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        return Size(self.data.shape)
+        return Size(self.array.shape)
 
     def size(self, dim: Optional[int] = None) -> Union[Size, int]:
-        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     @property
     def device(self) -> device:
@@ -215,40 +234,40 @@ class Tensor:
 
     @property
     def dtype(self) -> dtypes.dtype:
-        return dtypes.from_numpy_dtype(self.data.dtype)
+        return dtypes.from_numpy_dtype(self.array.dtype)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self) -> int:
-        return self.data.size
+        return self.array.size
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self.array)
 
     def item(self) -> Scalar:
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.item()
+        if self.array.size != 1:
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
+        return self.array.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
-        return self.data
+        return self.array
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.data)
+        return bool(self.array)
 
     def __float__(self) -> float:
         if self.requires_grad:
@@ -261,9 +280,9 @@ class Tensor:
         return int(self._scalar())
 
     def _scalar(self) -> Scalar:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return self.data.item()
+        return self.array.item()
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -304,7 +323,7 @@ class Tensor:
 
     def contiguous(self) -> "Tensor":
         """Itself if its memory is laid out row after row; else a copy that is (CloneBackward0)."""
-        return self if self.data.flags.c_contiguous else self.clone()
+        return self if self.array.flags.c_contiguous else self.clone()
 
     if TYPE_CHECKING:
         # What type checkers need to know of the methods attached from `ops.TENSOR_METHODS` (the

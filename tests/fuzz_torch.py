@@ -72,7 +72,7 @@ def _node_name(t: Any) -> Optional[str]:
 def _array(t: Any) -> np.ndarray:
     if isinstance(t, torch.Tensor):
         return t.detach().numpy(force=True).copy()  # force: torch's ZeroTensor gradients too
-    return np.array(t.detach().data if isinstance(t, afs.Tensor) else t)
+    return np.array(t.detach().array if isinstance(t, afs.Tensor) else t)
 
 
 def _meta(v: Any) -> tuple:

@@ -14,7 +14,7 @@ def same(ours, theirs):
     assert tuple(ours.shape) == tuple(theirs.shape)
     assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
     assert ours.requires_grad == theirs.requires_grad
-    np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
+    np.testing.assert_array_equal(ours.array, theirs.detach().numpy())
 
 
 @pytest.mark.parametrize("call", [
@@ -48,7 +48,7 @@ def test_logspace_matches_torch():
             kw = {k: (getattr(afs, v), getattr(torch, v)) if k == "dtype" else (v, v) for k, v in kwargs.items()}
             ours = afs.logspace(*args, **{k: v[0] for k, v in kw.items()})
             theirs = torch.logspace(*args, **{k: v[1] for k, v in kw.items()})
-            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+            np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-6)
             assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
 
 
@@ -64,7 +64,7 @@ def test_random_factories_and_likes_keep_shape_and_dtype():
     for ours, theirs in pairs:
         assert ours.shape == theirs.shape and ours.dtype.name == str(theirs.dtype)[6:]
         assert ours.requires_grad == theirs.requires_grad
-    assert 0 <= afs.randint(0, 10, (100,)).data.min() and afs.randint(0, 10, (100,)).data.max() < 10
+    assert 0 <= afs.randint(0, 10, (100,)).array.min() and afs.randint(0, 10, (100,)).array.max() < 10
     with pytest.raises(RuntimeError, match="floating dtype"):
         afs.rand_like(x)  # torch refuses too: no uniform integers
 
@@ -76,9 +76,9 @@ def test_from_numpy_and_as_tensor_share_memory():
     assert t.tolist() == [2.0] * 5 and t.dtype == afs.float64
     t.add_(1)
     assert n.tolist() == [3.0] * 5
-    assert afs.as_tensor(n).data is n
+    assert afs.as_tensor(n).array is n
     assert afs.as_tensor(t) is t
-    assert afs.as_tensor(n, dtype=afs.float32).data is not n
+    assert afs.as_tensor(n, dtype=afs.float32).array is not n
     assert afs.as_tensor([1, 2]).dtype == afs.int64
     ones = afs.ones(5)
     view = ones.numpy()

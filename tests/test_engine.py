@@ -16,7 +16,7 @@ def pair(values, requires_grad=True, dtype="float64"):
 
 
 def close(ours, theirs, tol=1e-10):
-    return np.allclose(ours.data, theirs.detach().numpy(), rtol=tol, atol=tol)
+    return np.allclose(ours.array, theirs.detach().numpy(), rtol=tol, atol=tol)
 
 
 def test_seed_cells_print_what_torch_prints(capsys):
@@ -67,7 +67,7 @@ def test_grad_takes_over_a_new_gradient_and_copies_a_shared_one():
     x, y = afs.tensor([1.0, 2.0], requires_grad=True), afs.tensor([3.0, 4.0], requires_grad=True)
     (afs.tensor(np.ones((4, 2))) @ w).sum().backward()
     (x + y).sum().backward()  # AddBackward0 hands the same gradient to both leaves
-    assert not np.shares_memory(x.grad.data, y.grad.data)
+    assert not np.shares_memory(x.grad.array, y.grad.array)
     x.grad.mul_(2.0)
     assert y.grad.tolist() == [1.0, 1.0]
 
@@ -76,16 +76,16 @@ def test_grad_takes_over_a_new_gradient_and_copies_a_shared_one():
     class Twice(afs.autograd.Function):
         @staticmethod
         def forward(ctx, a):
-            return a.data * 2
+            return a.array * 2
 
         @staticmethod
         def backward(ctx, grad):
-            made.append(grad.data * 2)  # a new array, returned once
+            made.append(grad.array * 2)  # a new array, returned once
             return made[-1]
 
     v = afs.tensor([1.0, 2.0], requires_grad=True)
     Twice.apply(v).sum().backward()
-    assert v.grad.data is made[0] or v.grad.data.base is made[0]  # taken over, not copied
+    assert v.grad.array is made[0] or v.grad.array.base is made[0]  # taken over, not copied
 
 
 @pytest.mark.parametrize("case", ["hook keeps it", "retain_grad", "autograd.grad then backward",
@@ -94,36 +94,36 @@ def test_grad_never_shares_memory_with_what_the_user_holds(case):
     w = afs.tensor([1.0, 2.0], requires_grad=True)
     held = []
     if case == "hook keeps it":
-        w.register_hook(lambda g: held.append(g.data))
+        w.register_hook(lambda g: held.append(g.array))
         (w * 3).sum().backward()
     elif case == "retain_grad":
         t = w * 3
         t.retain_grad()
         (t * 2).sum().backward()  # t.grad is what MulBackward0 of t received
-        held.append(t.grad.data)
+        held.append(t.grad.array)
         u = w * 1
         u.retain_grad()
         u.backward(t.grad)
     elif case == "autograd.grad then backward":
         (g,) = afs.autograd.grad((w * 3).sum(), w)
-        held.append(g.data)
+        held.append(g.array)
         w.backward(g)  # w is its own output: the seed goes straight to w.grad
     elif case == "seed":
         v = afs.tensor([5.0, 6.0])
-        held.append(v.data)
+        held.append(v.array)
         w.backward(v)
     else:
         t = w.reshape(1, 2)  # ViewBackward0 returns a view of the gradient it receives
         t.retain_grad()
         (t * 3).sum().backward()
-        held.append(t.grad.data)
-    assert not _shares_memory_with_any(w.grad.data, held)
+        held.append(t.grad.array)
+    assert not _shares_memory_with_any(w.grad.array, held)
 
 
 def test_resnet_gradients_share_no_memory():
     model = afs.models.resnet18(num_classes=10)
     (model(afs.rand(2, 3, 32, 32)).sum()).backward()
-    grads = [p.grad.data for p in model.parameters()]
+    grads = [p.grad.array for p in model.parameters()]
     for i, g in enumerate(grads):
         assert not _shares_memory_with_any(g, grads[i + 1:])
 
@@ -236,7 +236,7 @@ def test_grad_modes():
         return x * 2
 
     assert not f(a).requires_grad
-    assert not a.detach().requires_grad and a.detach().data is a.data
+    assert not a.detach().requires_grad and a.detach().array is a.array
 
 
 def test_requires_grad_propagates_like_torch():
@@ -256,6 +256,34 @@ def test_inplace_on_non_leaf_matches_torch():
         y.relu_()
         y.sum().backward()
     assert close(a.grad, ta.grad)
+
+
+DATA_CASES = {
+    "a plain tensor, sharing memory": "d = w.data; d[0] = 7.; out = [w.tolist(), d.requires_grad, d.is_leaf, d.grad_fn]",
+    "changes through .data are invisible to autograd": (
+        "y = w * w; w.data.mul_(2); y.sum().backward(); out = [w._version, w.grad.tolist()]"),
+    "the old SGD idiom": "(w * w).sum().backward(); w.data -= 0.1 * w.grad.data; out = [w.tolist(), w.is_leaf]",
+    "zeroing a grad in place": "(3 * w).sum().backward(); w.grad.data.zero_(); out = w.grad.tolist()",
+    "of a non-leaf": "y = w * 2; d = y.data; out = [d.requires_grad, d.is_leaf, d.tolist()]",
+    "norm of .data": "out = round(w.data.norm().item(), 12)",
+    "assigning a tensor": (
+        "w.data = lib.zeros(2, 2, dtype=lib.float64); out = [w.shape == (2, 2), w.requires_grad, w._version]"),
+    "assigning a number": "w.data = 5.",
+}
+
+
+@pytest.mark.parametrize("code", DATA_CASES.values(), ids=DATA_CASES.keys())
+def test_data_is_torchs(code):
+    """`.data` is a tensor sharing memory, outside autograd, with its own version counter."""
+    results = []
+    for lib in (afs, torch):
+        env = {"lib": lib, "w": lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)}
+        try:
+            exec(code, env)
+            results.append(env["out"])
+        except Exception as error:
+            results.append(type(error))
+    assert results[0] == results[1]
 
 
 def test_inplace_bumps_version():
@@ -287,7 +315,7 @@ def test_jacobian_and_vjp_match_torch():
     (out, g), (tout, tg) = (afs.autograd.functional.vjp(f(afs), x, afs.tensor(v)),
                             torch.autograd.functional.vjp(f(torch), tx, torch.tensor(v)))
     assert close(out, tout) and close(g, tg)
-    assert np.allclose(g.data, v @ J.data)  # the VJP is vᵀJ
+    assert np.allclose(g.array, v @ J.array)  # the VJP is vᵀJ
 
 
 def test_backward_with_gradient_is_a_vector_jacobian_product():
@@ -295,7 +323,7 @@ def test_backward_with_gradient_is_a_vector_jacobian_product():
     v = [0.1, -1.0, 2.0]
     for lib, x in ((afs, a), (torch, ta)):
         (x ** 2).backward(gradient=lib.tensor(v, dtype=lib.float64))
-    assert close(a.grad, ta.grad) and np.allclose(a.grad.data, 2 * np.array([1.0, 2, 3]) * v)
+    assert close(a.grad, ta.grad) and np.allclose(a.grad.array, 2 * np.array([1.0, 2, 3]) * v)
 
 
 def make_custom_exp(lib):

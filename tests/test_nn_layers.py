@@ -149,7 +149,7 @@ def assert_close(ours, theirs, dtype: str) -> None:
     assert ours is not None and theirs is not None
     assert tuple(ours.shape) == tuple(theirs.shape)
     assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **TOL[dtype])
+    np.testing.assert_allclose(ours.array, theirs.detach().numpy(), **TOL[dtype])
 
 
 def edge_names(node) -> list:
@@ -242,11 +242,11 @@ def test_max_pool2d_return_indices_match_torch():
         t_val, t_idx = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
         a_x = afs.tensor(x, requires_grad=True)
         a_val, a_idx = afs.nn.functional.max_pool2d(a_x, return_indices=True, **kwargs)
-        np.testing.assert_array_equal(a_val.data, t_val.numpy())
-        np.testing.assert_array_equal(a_idx.data, t_idx.numpy())
+        np.testing.assert_array_equal(a_val.array, t_val.numpy())
+        np.testing.assert_array_equal(a_idx.array, t_idx.numpy())
         assert a_idx.dtype == afs.int64 and not a_idx.requires_grad
         a_val.sum().backward()
-        assert a_x.grad.data.sum() == a_val.numel()
+        assert a_x.grad.array.sum() == a_val.numel()
 
 
 def test_max_pool2d_nan_wins_as_in_torch():
@@ -255,17 +255,17 @@ def test_max_pool2d_nan_wins_as_in_torch():
     t = torch.tensor(x, requires_grad=True)
     a = afs.tensor(x, requires_grad=True)
     t_out, a_out = torch.nn.functional.max_pool2d(t, 3, 2, 1), afs.nn.functional.max_pool2d(a, 3, 2, 1)
-    np.testing.assert_array_equal(a_out.data, t_out.detach().numpy())
+    np.testing.assert_array_equal(a_out.array, t_out.detach().numpy())
     t_out.sum().backward()
     a_out.sum().backward()
-    np.testing.assert_array_equal(a.grad.data, t.grad.numpy())
+    np.testing.assert_array_equal(a.grad.array, t.grad.numpy())
 
 
 def test_relu_inplace_flag_gives_torchs_node():
     x = afs.randn(3, 4, requires_grad=True)
     y = afs.nn.ReLU(inplace=True)(x * 1)
     assert y.grad_fn.name() == "ReluBackward0"
-    np.testing.assert_array_equal(y.data, np.maximum(x.data, 0))
+    np.testing.assert_array_equal(y.array, np.maximum(x.array, 0))
 
 
 def test_conv2d_and_batch_norm_keep_what_torch_keeps():
@@ -373,10 +373,10 @@ def test_module_matches_torch(name, build, shape):
         assert_close(p.grad, t_params[n].grad, "float64")
     t_state = t_mod.state_dict()
     for n, value in a_mod.state_dict().items():
-        np.testing.assert_allclose(value.data, t_state[n].numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(value.array, t_state[n].numpy(), rtol=1e-12, atol=1e-14)
     t_mod.eval()
     a_mod.eval()
-    np.testing.assert_allclose(a_mod(afs.tensor(x)).data, t_mod(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(a_mod(afs.tensor(x)).array, t_mod(torch.tensor(x)).detach().numpy(),
                                rtol=1e-10, atol=1e-12)
 
 
@@ -426,7 +426,7 @@ def test_train_eval_zero_grad_requires_grad():
     net(afs.rand(3, 1, 4, 4)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in net.parameters())
+    assert all(np.all(p.grad.array == 0) for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.requires_grad_(False)
@@ -453,7 +453,7 @@ def test_load_state_dict_takes_torch_and_numpy_and_reports_every_problem():
     net = Net()
     numpy_state = {k: np.full(v.shape, 0.5) for k, v in net.state_dict().items()}
     net.load_state_dict(numpy_state)
-    assert np.all(net.head.weight.data == 0.5)
+    assert np.all(net.head.weight.array == 0.5)
     assert net.head.weight._version > 0  # an in-place change, as torch's copy_
     bad = dict(numpy_state)
     del bad["head.bias"]
@@ -485,7 +485,7 @@ def test_state_dict_shares_memory_and_is_detached():
     net = Net()
     state = net.state_dict()
     assert not state["head.weight"].requires_grad
-    assert np.shares_memory(state["head.weight"].data, net.head.weight.data)
+    assert np.shares_memory(state["head.weight"].array, net.head.weight.array)
     assert state["features.1.num_batches_tracked"].dtype == afs.int64
 
 
@@ -493,7 +493,7 @@ def test_parameter_repr_and_sharing():
     data = afs.ones(2)
     p = afs.nn.Parameter(data)
     assert repr(p) == repr(torch.nn.Parameter(torch.ones(2)))
-    assert np.shares_memory(p.data, data.data) and p.is_leaf and p.requires_grad
+    assert np.shares_memory(p.array, data.array) and p.is_leaf and p.requires_grad
     assert not afs.nn.Parameter(afs.ones(2), requires_grad=False).requires_grad
 
 
@@ -555,6 +555,6 @@ def test_second_derivatives_match_torch(layer):
     assert a_names == [n.replace("torch::autograd::", "") for n in t_names]
     for a, t in zip(ours, theirs):
         if t is None or not t.detach().numpy().any():  # no path, or second derivative zero
-            assert a is None or not a.data.any()
+            assert a is None or not a.array.any()
         else:
             assert_close(a, t, "float64")

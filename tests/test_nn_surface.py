@@ -27,8 +27,8 @@ def test_activation_modules_match_torch(name):
     ours, theirs = getattr(afs.nn, name)()(x), getattr(torch.nn, name)()(t)
     ours.sum().backward()
     theirs.sum().backward()
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.array, t.grad.numpy(), rtol=1e-12)
     assert ours.grad_fn.name() == theirs.grad_fn.name()
 
 
@@ -37,11 +37,11 @@ def test_dropout_keeps_the_expected_value_and_routes_gradients_through_the_mask(
     x = afs.ones(200, 50, requires_grad=True)
     y = afs.nn.functional.dropout(x, p=0.3)
     assert y.grad_fn.name() == torch.nn.functional.dropout(torch.ones(2, requires_grad=True)).grad_fn.name()
-    kept = y.data != 0
+    kept = y.array != 0
     assert abs(kept.mean() - 0.7) < 0.02  # 10 000 draws: 4.5 standard deviations
-    np.testing.assert_allclose(y.data[kept], 1 / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(y.array[kept], 1 / 0.7, rtol=1e-6)
     (y * 2).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 2 * y.data)  # d/dx of mask·x/(1-p) is the mask/(1-p)
+    np.testing.assert_allclose(x.grad.array, 2 * y.array)  # d/dx of mask·x/(1-p) is the mask/(1-p)
 
 
 def test_dropout_modes_as_torch():
@@ -51,7 +51,7 @@ def test_dropout_modes_as_torch():
     assert drop(x) is x and afs.nn.functional.dropout(x, 0.0) is x
     assert afs.nn.functional.dropout(x, training=False) is x
     zeroed = afs.nn.functional.dropout(x, 1.0)
-    assert (zeroed.data == 0).all() and zeroed.grad_fn.name() == "MulBackward0"
+    assert (zeroed.array == 0).all() and zeroed.grad_fn.name() == "MulBackward0"
     y = afs.randn(4, 3)
     assert afs.nn.functional.dropout(y, 0.5, inplace=True) is y
     for p in (-0.1, 1.5):

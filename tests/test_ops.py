@@ -32,7 +32,7 @@ def assert_close(ours, theirs, dtype):
     assert theirs is not None and ours is not None, "one engine produced no gradient"
     assert tuple(ours.shape) == tuple(theirs.shape)
     assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **TOL[dtype])
+    np.testing.assert_allclose(ours.array, theirs.detach().numpy(), **TOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -83,7 +83,7 @@ def test_comparisons_give_bool_tensors():
     assert repr(a == b) == "tensor([False,  True, False])"
     for op in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
         ours = getattr(a, op)(b)
-        theirs = getattr(torch.tensor(a.data), op)(torch.tensor(b.data))
+        theirs = getattr(torch.tensor(a.array), op)(torch.tensor(b.array))
         assert ours.dtype == afs.bool
         assert ours.tolist() == theirs.tolist()
 

@@ -51,9 +51,9 @@ def test_sgd_matches_torch(options, dtype):
         t_opt.step()
         for a, t in zip(ours, theirs):
             assert a.dtype.name == dtype
-            np.testing.assert_allclose(a.data, t.detach().numpy(), **tol)
+            np.testing.assert_allclose(a.array, t.detach().numpy(), **tol)
             if options["momentum"]:
-                np.testing.assert_allclose(a_opt.state[a]["momentum_buffer"].data,
+                np.testing.assert_allclose(a_opt.state[a]["momentum_buffer"].array,
                                            t_opt.state[t]["momentum_buffer"].numpy(), **tol)
 
 
@@ -67,28 +67,28 @@ def test_a_parameter_that_is_not_c_contiguous_is_updated_in_place():
         ours.grad, theirs.grad = afs.tensor(g), torch.tensor(g)
         a_opt.step()
         t_opt.step()
-    assert ours.data is data
+    assert ours.array is data
     np.testing.assert_allclose(data, theirs.detach().numpy(), rtol=1e-14, atol=1e-15)
 
 
 def test_step_updates_in_place_and_bumps_the_version():
     (w, *_), _ = twin_params("float32")
-    memory, version = w.data, w._version
+    memory, version = w.array, w._version
     opt = afs.optim.SGD([w], lr=0.5, momentum=0.9)
     w.grad = afs.ones(w.shape)
     opt.step()
-    assert w.data is memory  # the same array: views and state_dict entries see the new values
+    assert w.array is memory  # the same array: views and state_dict entries see the new values
     assert w._version > version
     assert w.is_leaf and w.requires_grad and w.grad_fn is None
 
 
 def test_parameters_without_grad_are_left_alone():
     (w, b, *_), _ = twin_params("float64")
-    before = b.data.copy()
+    before = b.array.copy()
     opt = afs.optim.SGD([w, b], lr=0.1, momentum=0.9)
     w.grad = afs.ones(w.shape, dtype=afs.float64)
     opt.step()
-    np.testing.assert_array_equal(b.data, before)
+    np.testing.assert_array_equal(b.array, before)
     assert b not in opt.state
 
 
@@ -104,11 +104,11 @@ def test_param_groups_with_their_own_options():
         a_opt.step()
         t_opt.step()
     for a, t in zip(ours, theirs):
-        np.testing.assert_allclose(a.data, t.detach().numpy(), rtol=1e-14)
+        np.testing.assert_allclose(a.array, t.detach().numpy(), rtol=1e-14)
     a_opt.param_groups[0]["lr"] = 0.0  # a learning-rate schedule edits the group in place
-    frozen = ours[0].data.copy()
+    frozen = ours[0].array.copy()
     a_opt.step()
-    np.testing.assert_array_equal(ours[0].data, frozen)
+    np.testing.assert_array_equal(ours[0].array, frozen)
 
 
 def test_zero_grad_and_closure():
@@ -117,7 +117,7 @@ def test_zero_grad_and_closure():
     for p in ours:
         p.grad = afs.ones(p.shape, dtype=afs.float64)
     opt.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in ours)
+    assert all(np.all(p.grad.array == 0) for p in ours)
     opt.zero_grad()
     assert all(p.grad is None for p in ours)
 

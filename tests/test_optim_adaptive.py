@@ -62,22 +62,22 @@ def test_matches_torch_step_by_step(case, dtype):
         t_opt.step()
         for a, t in zip(ours, theirs):
             assert a.dtype.name == dtype
-            np.testing.assert_allclose(a.data, t.detach().numpy(), **tol)
+            np.testing.assert_allclose(a.array, t.detach().numpy(), **tol)
             for key in STATE[name]:
                 assert (key in a_opt.state[a]) == (key in t_opt.state[t]), key
                 if key in t_opt.state[t]:
-                    np.testing.assert_allclose(a_opt.state[a][key].data, t_opt.state[t][key].numpy(), **tol)
-            assert float(a_opt.state[a]["step"].data) == float(t_opt.state[t]["step"])
+                    np.testing.assert_allclose(a_opt.state[a][key].array, t_opt.state[t][key].numpy(), **tol)
+            assert float(a_opt.state[a]["step"].array) == float(t_opt.state[t]["step"])
 
 
 def test_parameters_without_gradients_are_left_alone_and_updated_in_place():
     (w, b, *_), _ = twins("float32")
     opt = afs.optim.Adam([w, b], lr=0.1)
-    memory, version, before = w.data, w._version, b.data.copy()
+    memory, version, before = w.array, w._version, b.array.copy()
     w.grad = afs.ones(w.shape)
     opt.step()
-    assert w.data is memory and w._version == version + 1
-    assert (b.data == before).all() and b not in opt.state
+    assert w.array is memory and w._version == version + 1
+    assert (b.array == before).all() and b not in opt.state
 
 
 def test_refusals_match_torch():
@@ -108,5 +108,5 @@ def test_steplr_matches_torch(settings):
         a_sched.step()
         t_sched.step()
     for a, t in zip(ours, theirs):
-        np.testing.assert_allclose(a.data, t.detach().numpy(), rtol=1e-14)
+        np.testing.assert_allclose(a.array, t.detach().numpy(), rtol=1e-14)
     assert a_sched.last_epoch == t_sched.last_epoch and a_opt.param_groups[0]["initial_lr"] == 0.1

@@ -38,11 +38,11 @@ def test_out_writes_into_the_given_tensor(name):
     for lib in (torch, afs):
         expected = CALLS[name](lib, lib.tensor(a), lib.tensor(b), None)
         out = lib.zeros(tuple(expected.shape), dtype=lib.float64)
-        memory = out.data_ptr() if lib is torch else out.data
+        memory = out.data_ptr() if lib is torch else out.array
         version = out._version
         returned = CALLS[name](lib, lib.tensor(a), lib.tensor(b), out)
         assert returned is out and out._version > version
-        assert (out.data_ptr() if lib is torch else out.data) is memory or lib is torch
+        assert (out.data_ptr() if lib is torch else out.array) is memory or lib is torch
         results.append(out.numpy().copy())
         np.testing.assert_array_equal(out.numpy(), expected.numpy())
     np.testing.assert_allclose(results[1], results[0], rtol=1e-12, atol=1e-14)

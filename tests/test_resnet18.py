@@ -155,7 +155,7 @@ class Run:
     def quantities(self) -> dict[str, np.ndarray]:
         """Everything the step produced, by name, as float64 numpy arrays."""
         def arr(t):
-            return np.asarray(t.data if isinstance(t, afs.Tensor) else t.detach().numpy(), np.float64)
+            return np.asarray(t.array if isinstance(t, afs.Tensor) else t.detach().numpy(), np.float64)
         out = {"prediction": arr(self.prediction)}
         for name, p in self.model.named_parameters():
             out[f"gradient {name}"], out[f"parameter {name}"] = arr(p.grad), arr(p)
@@ -218,10 +218,10 @@ def test_eval_mode_uses_running_statistics_like_torch():
     ours.eval()
     theirs.eval()
     data, _ = tutorial_data((2, 3, 40, 40), torch.float64)
-    before = {k: v.data.copy() for k, v in ours.state_dict().items()}
+    before = {k: v.array.copy() for k, v in ours.state_dict().items()}
     prediction = ours(afs.tensor(data))
-    assert rel_err(prediction.data, theirs(data).detach().numpy()) < 1e-10
-    assert all(np.array_equal(before[k], v.data) for k, v in ours.state_dict().items())
+    assert rel_err(prediction.array, theirs(data).detach().numpy()) < 1e-10
+    assert all(np.array_equal(before[k], v.array) for k, v in ours.state_dict().items())
 
 
 def test_finetuning_a_frozen_backbone_trains_only_the_new_fc():
@@ -242,11 +242,11 @@ def test_finetuning_a_frozen_backbone_trains_only_the_new_fc():
         assert with_grad == ["fc.weight", "fc.bias"]
     assert assert_same_graph(a_loss.grad_fn, t_loss.grad_fn, dict(ours.named_parameters()),
                              dict(theirs.named_parameters())) == 6
-    assert rel_err(a_pred.data, t_pred.detach().numpy()) < 1e-10
+    assert rel_err(a_pred.array, t_pred.detach().numpy()) < 1e-10
     for name in ("fc.weight", "fc.bias"):
         a_p, t_p = dict(ours.named_parameters())[name], dict(theirs.named_parameters())[name]
-        assert rel_err(a_p.grad.data, t_p.grad.numpy()) < 1e-10
-        assert rel_err(a_p.data, t_p.detach().numpy()) < 1e-12
+        assert rel_err(a_p.grad.array, t_p.grad.numpy()) < 1e-10
+        assert rel_err(a_p.array, t_p.detach().numpy()) < 1e-12
 
 
 def test_float32_at_8x3x224x224_is_as_close_as_torch_is_to_float64(capsys):
@@ -271,9 +271,9 @@ def test_float32_at_8x3x224x224_is_as_close_as_torch_is_to_float64(capsys):
         r_grads = {n: p.grad.numpy() for n, p in reference.named_parameters()}
         t_grads = {n: p.grad.numpy() for n, p in theirs.named_parameters()}
         errors = {
-            "prediction": rel_err(a_pred.data, t_pred.detach().numpy()),
-            "ours vs torch": max(rel_err(p.grad.data, t_grads[n]) for n, p in ours.named_parameters()),
-            "ours vs float64": max(rel_err(p.grad.data, r_grads[n]) for n, p in ours.named_parameters()),
+            "prediction": rel_err(a_pred.array, t_pred.detach().numpy()),
+            "ours vs torch": max(rel_err(p.grad.array, t_grads[n]) for n, p in ours.named_parameters()),
+            "ours vs float64": max(rel_err(p.grad.array, r_grads[n]) for n, p in ours.named_parameters()),
             "torch vs float64": max(rel_err(t_grads[n], r_grads[n]) for n in t_grads),
         }
         worst = {k: max(worst[k], errors[k]) for k in worst}

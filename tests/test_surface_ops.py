@@ -88,7 +88,7 @@ def test_softmax_without_dim_warns_as_torch():
         ours = afs.nn.functional.softmax(afs.tensor(data))
     with pytest.warns(UserWarning, match="Implicit dimension"):
         theirs = torch.nn.functional.softmax(torch.tensor(data))
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-6)
     double = afs.softmax(afs.tensor(data, dtype=afs.float32), 1, dtype=afs.float64)
     assert double.dtype == afs.float64
 

@@ -5,9 +5,6 @@ number it prints must agree, and the rest of the printed text must be the same.
 
 The scripts are this project's own, written like the tutorials' (fewer iterations, to keep CI
 short); `python tests/tutorial_harness.py SCRIPT...` runs PyTorch's originals the same way.
-The tutorials' `x.unsqueeze(-1).pow(torch.tensor([1, 2, 3]))` (a float tensor to the power of an
-integer tensor) is written here with a floating exponent: until torch's type promotion lands in
-the elementwise ops, afs computes that power in float64 where torch stays in float32.
 """
 from __future__ import annotations
 
@@ -93,7 +90,7 @@ TUTORIALS = {
         print(y_pred.grad_fn.next_functions[1][0].next_functions[1][0].name())
     """,
     "nn_sequential_manual_update": """
-        p = torch.tensor([1, 2, 3], dtype=DTYPE)  # (the tutorials' integer p: see the module docstring)
+        p = torch.tensor([1, 2, 3])  # integer powers of a float tensor stay in its dtype
         xx = x.unsqueeze(-1).pow(p)
         print(xx.shape, xx.dtype, xx.size(), xx.size(1))
         model = torch.nn.Sequential(torch.nn.Linear(3, 1, dtype=DTYPE), torch.nn.Flatten(0, 1))
@@ -113,7 +110,7 @@ TUTORIALS = {
               f"{linear_layer.weight[:, 1].item()} x^2 + {linear_layer.weight[:, 2].item()} x^3")
     """,
     "optimizers_and_steplr": """
-        xx = x.unsqueeze(-1).pow(torch.tensor([1, 2, 3], dtype=DTYPE))
+        xx = x.unsqueeze(-1).pow(torch.tensor([1, 2, 3]))
         for make, lr in [(lambda ps, lr: torch.optim.SGD(ps, lr=lr, momentum=0.9), 1e-6),
                          (lambda ps, lr: torch.optim.RMSprop(ps, lr=lr), 1e-3),
                          (lambda ps, lr: torch.optim.RMSprop(ps, lr=lr, momentum=0.5, centered=True), 1e-3),

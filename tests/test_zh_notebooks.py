@@ -15,7 +15,6 @@ import tokenize
 from pathlib import Path
 
 import pytest
-
 from test_zh import english_forms, glossary_rows
 
 jupytext = pytest.importorskip("jupytext")

@@ -189,8 +189,8 @@ def owned_gradients(node: Node, grads: Sequence[Optional[Tensor]], grad_inputs: 
     if node._post_hooks:
         return [False] * len(grad_inputs)
     saved = [s.tensor for s in getattr(node, "_saved", None) or [] if s is not None]
-    seen = [_memory_owner(t.data) for t in (*grads, *saved, *grad_inputs) if t is not None]
-    return [g is not None and seen.count(_memory_owner(g.data)) == 1 for g in grad_inputs]
+    seen = [_memory_owner(t.array) for t in (*grads, *saved, *grad_inputs) if t is not None]
+    return [g is not None and seen.count(_memory_owner(g.array)) == 1 for g in grad_inputs]
 
 
 def _memory_owner(a: np.ndarray) -> object:
@@ -254,7 +254,7 @@ def root_gradient(i: int, root: Tensor, grad: Optional[Tensor]) -> Tensor:
                 "(the vector v of the vector-Jacobian product), or reduce it first, e.g. "
                 ".sum().backward()."
             )
-        return Tensor(np.ones(root.shape, dtype=root.data.dtype))
+        return Tensor(np.ones(root.shape, dtype=root.array.dtype))
     if not isinstance(grad, Tensor):
         raise TypeError(f"gradient must be a Tensor or None, not {type(grad).__name__}: pass "
                         "afs.tensor(...) with the shape of the output.")

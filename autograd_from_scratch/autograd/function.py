@@ -7,7 +7,7 @@ subclassing `Function`:
     class Exp(Function):
         @staticmethod
         def forward(ctx, x):            # tensors in, a Tensor (or a numpy array) out
-            y = Tensor(np.exp(x.data))
+            y = Tensor(np.exp(x.array))
             ctx.save_for_backward(y)    # saved tensors come back in backward, version-checked
             return y
 
@@ -156,7 +156,7 @@ class DelayedError(Function):
     @staticmethod
     def forward(ctx: Any, result: Tensor, op_name: str, *depends_on: Tensor) -> Tensor:
         ctx.op_name = op_name
-        return Tensor(result.data)
+        return Tensor(result.array)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:

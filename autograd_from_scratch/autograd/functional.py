@@ -29,7 +29,7 @@ def vjp(func: Callable, inputs: Inputs, v: Optional[Tensor] = None) -> tuple:
     with enable_grad():
         out = func(*xs)
         grads = run_backward([out], [v], inputs=xs, allow_unused=True, accumulate_grad=False)
-    grads = tuple(Tensor(np.zeros(x.shape, x.data.dtype)) if g is None else g.detach()
+    grads = tuple(Tensor(np.zeros(x.shape, x.array.dtype)) if g is None else g.detach()
                   for x, g in zip(xs, grads))
     return out.detach(), grads[0] if single else grads
 
@@ -39,14 +39,14 @@ def jacobian(func: Callable, inputs: Inputs) -> Union[Tensor, tuple]:
     single, xs = _prepare(inputs)
     with enable_grad():
         out = func(*xs)
-    rows = [np.zeros((out.numel(),) + x.shape, dtype=out.data.dtype) for x in xs]
+    rows = [np.zeros((out.numel(),) + x.shape, dtype=out.array.dtype) for x in xs]
     for i in range(out.numel()):
-        v = np.zeros(out.numel(), dtype=out.data.dtype)
+        v = np.zeros(out.numel(), dtype=out.array.dtype)
         v[i] = 1
         grads = run_backward([out], [Tensor(v.reshape(out.shape))], retain_graph=True,
                              inputs=xs, allow_unused=True, accumulate_grad=False)
         for row, g in zip(rows, grads):
             if g is not None:
-                row[i] = g.data
+                row[i] = g.array
     jacs = tuple(Tensor(r.reshape(out.shape + x.shape)) for r, x in zip(rows, xs))
     return jacs[0] if single else jacs

@@ -29,13 +29,13 @@ def numerical_jacobian(func: Callable, inputs: Sequence[Tensor], eps: float = 1e
     out_size = func(*inputs).numel()
     for x in inputs:
         jac = np.zeros((out_size, x.numel()))
-        flat = x.data.reshape(-1)  # a view: writing it perturbs x
+        flat = x.array.reshape(-1)  # a view: writing it perturbs x
         for j in range(flat.size):
             orig = flat[j]
             flat[j] = orig + eps
-            plus = func(*inputs).data.astype(np.float64).reshape(-1)
+            plus = func(*inputs).array.astype(np.float64).reshape(-1)
             flat[j] = orig - eps
-            minus = func(*inputs).data.astype(np.float64).reshape(-1)
+            minus = func(*inputs).array.astype(np.float64).reshape(-1)
             flat[j] = orig
             jac[:, j] = (plus - minus) / (2 * eps)
         jacobians.append(jac)
@@ -60,7 +60,7 @@ def gradcheck(func: Callable, inputs: Inputs, eps: float = 1e-6, atol: float = 1
     analytical = analytical if isinstance(analytical, tuple) else (analytical,)
     numerical = numerical_jacobian(only_checked, checked, eps)
     for k, (a, n) in enumerate(zip(analytical, numerical)):
-        a = a.data.reshape(n.shape).astype(np.float64)
+        a = a.array.reshape(n.shape).astype(np.float64)
         if not np.allclose(a, n, atol=atol, rtol=rtol):
             if raise_exception:
                 raise GradcheckError(
@@ -83,7 +83,7 @@ def gradgradcheck(func: Callable, inputs: Inputs, grad_outputs: Optional[Tensor]
     out = func(*inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = Tensor(rng.standard_normal(out.shape).astype(out.data.dtype))
+        grad_outputs = Tensor(rng.standard_normal(out.shape).astype(out.array.dtype))
     v = grad_outputs.detach().requires_grad_()
     n = len(inputs)
 

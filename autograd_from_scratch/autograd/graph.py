@@ -138,7 +138,7 @@ class AccumulateGrad(Node):
         elif create_graph:
             leaf.grad = leaf._grad + grad
         else:
-            leaf._grad.data += grad.data
+            leaf._grad.array += grad.array
 
 
 class SavedTensor:

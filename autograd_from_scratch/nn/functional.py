@@ -71,10 +71,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0 or input.numel() == 0:
         return input
     if p == 1:
-        mask = np.zeros((), dtype=input.data.dtype)
+        mask = np.zeros((), dtype=input.array.dtype)
     else:
         keep = generator().random(input.shape, np.dtype(np.float64)) < 1 - p
-        mask = (keep / (1 - p)).astype(input.data.dtype)
+        mask = (keep / (1 - p)).astype(input.array.dtype)
     return input.mul_(Tensor(mask)) if inplace else ops.mul(input, Tensor(mask))
 
 

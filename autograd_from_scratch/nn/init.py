@@ -21,7 +21,7 @@ from ..tensor import Tensor
 
 def _fill(t: Tensor, values: np.ndarray) -> Tensor:
     with no_grad():
-        np.copyto(t.data, values, casting="unsafe")
+        np.copyto(t.array, values, casting="unsafe")
         t._bump_version()
     return t
 
@@ -48,11 +48,11 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    return _fill(t, generator().uniform(a, b, t.shape, t.data.dtype))
+    return _fill(t, generator().uniform(a, b, t.shape, t.array.dtype))
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    return _fill(t, generator().normal(mean, std, t.shape, t.data.dtype))
+    return _fill(t, generator().normal(mean, std, t.shape, t.array.dtype))
 
 
 def constant_(t: Tensor, value: float) -> Tensor:

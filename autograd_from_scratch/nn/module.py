@@ -237,7 +237,7 @@ class Module:
                                + "\n\t".join(errors))
         with no_grad():
             for target, value in copies:
-                np.copyto(target.data, value, casting="unsafe")
+                np.copyto(target.array, value, casting="unsafe")
                 target._bump_version()
         return IncompatibleKeys(missing, unexpected)
 
@@ -265,10 +265,10 @@ class Module:
     def _cast(self, np_dtype: np.dtype) -> "Module":
         """Convert floating-point parameters, their gradients and buffers, keeping the objects."""
         for t in list(self.parameters()) + list(self.buffers()):
-            if t.data.dtype.kind == "f" and t.data.dtype != np_dtype:
-                t.data = t.data.astype(np_dtype)
+            if t.array.dtype.kind == "f" and t.array.dtype != np_dtype:
+                t.array = t.array.astype(np_dtype)
                 if t.grad is not None:
-                    t.grad.data = t.grad.data.astype(np_dtype)
+                    t.grad.array = t.grad.array.astype(np_dtype)
         return self
 
     def float(self) -> "Module":

@@ -18,7 +18,7 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, dtype=np.float32)
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         super().__init__(data if isinstance(data, np.ndarray) else _infer_array(data, None),
                          requires_grad=requires_grad)
 
@@ -39,4 +39,4 @@ def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
             p.grad = None
         else:
             p.grad = p.grad.detach()
-            p.grad.data[...] = 0
+            p.grad.array[...] = 0

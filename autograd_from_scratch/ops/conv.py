@@ -139,13 +139,13 @@ class Convolution(Function):
                 dilation: Pair, groups: int) -> np.ndarray:
         n = x.shape[0]
         o, c_g, kh, kw = weight.shape
-        cols = im2col(x.data, (kh, kw), stride, padding, dilation, scratch=True)
+        cols = im2col(x.array, (kh, kw), stride, padding, dilation, scratch=True)
         ho, wo = cols.shape[-2:]
         # Per group: Y (O/g, N·Ho·Wo) = W₂ (O/g, K) @ cols (K, N·Ho·Wo), with K = C/g·kh·kw.
         cols = cols.reshape(groups, c_g * kh * kw, n * ho * wo)
-        out = np.matmul(weight.data.reshape(groups, o // groups, -1), cols).reshape(o, n, ho, wo)
+        out = np.matmul(weight.array.reshape(groups, o // groups, -1), cols).reshape(o, n, ho, wo)
         if defined(bias):
-            out += bias.data.reshape(o, 1, 1, 1)
+            out += bias.array.reshape(o, 1, 1, 1)
         ctx.geometry = (stride, padding, dilation, groups)
         ctx.save_for_backward(x, weight)
         return np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # images first again: (N, O, Ho, Wo)
@@ -179,16 +179,16 @@ class ConvolutionBackward(Function):
         n, c, h, w = x.shape
         o, c_g, kh, kw = weight.shape
         ho, wo = grad.shape[2:]
-        g = _images_last(grad.data, groups)  # G, per group (O/g, N·Ho·Wo)
+        g = _images_last(grad.array, groups)  # G, per group (O/g, N·Ho·Wo)
         grads = []
         if needed[0]:
             d_cols = workspace("d_cols", (groups, c_g * kh * kw, n * ho * wo), g.dtype)
-            np.matmul(weight.data.reshape(groups, o // groups, -1).swapaxes(1, 2), g, out=d_cols)
+            np.matmul(weight.array.reshape(groups, o // groups, -1).swapaxes(1, 2), g, out=d_cols)
             grads.append(col2im(d_cols.reshape(c, kh, kw, n, ho, wo), (h, w), stride, padding,
                                 dilation))
         if needed[1]:
             # cols is rebuilt, not kept from forward: see the module docstring.
-            cols = im2col(x.data, (kh, kw), stride, padding, dilation, scratch=True)
+            cols = im2col(x.array, (kh, kw), stride, padding, dilation, scratch=True)
             grad_w = np.matmul(g, cols.reshape(groups, c_g * kh * kw, -1).swapaxes(1, 2))
             grads.append(grad_w.reshape(weight.shape))
         if needed[2]:
@@ -254,7 +254,7 @@ class ConstantPadNd(Function):
     @staticmethod
     def forward(ctx, x: Tensor, pad: tuple[Pair, Pair]) -> np.ndarray:
         ctx.size, ctx.pad = x.shape[-2:], pad
-        return np.pad(x.data, [(0, 0)] * (x.ndim - 2) + list(pad))
+        return np.pad(x.array, [(0, 0)] * (x.ndim - 2) + list(pad))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:

@@ -52,8 +52,8 @@ def as_operand(value: Operand, dtype: np.dtype) -> Tensor:
 
 def _compute_dtype(*tensors: Tensor) -> Optional[np.dtype]:
     """The dtype to compute in, for a numpy ufunc's `dtype=`: None when all operands share one."""
-    first = tensors[0].data.dtype
-    if all(t.data.dtype == first for t in tensors[1:]):
+    first = tensors[0].array.dtype
+    if all(t.array.dtype == first for t in tensors[1:]):
         return None
     return dtypes.result_type(*tensors)
 
@@ -87,7 +87,7 @@ def _power(base: np.ndarray, exponent: np.ndarray, dtype: Optional[np.dtype]) ->
 
 def _floating(a: Tensor) -> np.ndarray:
     """a's values as floating point (integers become float32, as torch's exp or log of an int)."""
-    return a.data if a.data.dtype.kind == "f" else a.data.astype(dtypes.floating(a.data.dtype))
+    return a.array if a.array.dtype.kind == "f" else a.array.astype(dtypes.floating(a.array.dtype))
 
 
 class Add(Function):
@@ -97,7 +97,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        return np.add(a.data, b.data, dtype=_compute_dtype(a, b))
+        return np.add(a.array, b.array, dtype=_compute_dtype(a, b))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -111,7 +111,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        return np.subtract(a.data, b.data, dtype=_compute_dtype(a, b))
+        return np.subtract(a.array, b.array, dtype=_compute_dtype(a, b))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -126,7 +126,7 @@ class RsubScalar(Function):
     @staticmethod
     def forward(ctx, s: float, b: Tensor) -> np.ndarray:
         dtype = dtypes.result_type(s, b)
-        return np.subtract(np.asarray(s, dtype=dtype), b.data, dtype=dtype)
+        return np.subtract(np.asarray(s, dtype=dtype), b.array, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -142,7 +142,7 @@ class Mul(Function):
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
                               b if ctx.needs_input_grad[0] else None)  # only what backward uses, as torch
-        return np.multiply(a.data, b.data, dtype=_compute_dtype(a, b))
+        return np.multiply(a.array, b.array, dtype=_compute_dtype(a, b))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -159,7 +159,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return np.true_divide(a.data, b.data, dtype=dtypes.floating(dtypes.result_type(a, b)))
+        return np.true_divide(a.array, b.array, dtype=dtypes.floating(dtypes.result_type(a, b)))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -192,11 +192,11 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
-        if a.data.dtype == np.bool_:
+        if a.array.dtype == np.bool_:
             raise NotImplementedError("Negation, the `-` operator, on a bool tensor is not supported. If "
                                "you are trying to invert a mask, use the `~` or `logical_not()` "
                                "operator instead.")
-        return -a.data
+        return -a.array
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -215,13 +215,13 @@ class PowTensorScalar(Function):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save_for_backward(a)
         ctx.p = p
-        return np.power(a.data, np.asarray(p, dtype=dtype), dtype=dtype)
+        return np.power(a.array, np.asarray(p, dtype=dtype), dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         (a,) = ctx.saved_tensors
         if ctx.p == 0:  # a constant: its gradient does not depend on anything (torch: zeros_like)
-            return Tensor(np.zeros(grad.shape, dtype=grad.data.dtype)), None
+            return Tensor(np.zeros(grad.shape, dtype=grad.array.dtype)), None
         return grad * ctx.p * a ** (ctx.p - 1), None
 
 
@@ -232,7 +232,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> Tensor:
-        z = Tensor(_power(a.data, b.data, _compute_dtype(a, b)))
+        z = Tensor(_power(a.array, b.array, _compute_dtype(a, b)))
         ctx.save_for_backward(a, b, z)
         return z
 
@@ -242,7 +242,7 @@ class Pow(Function):
         grad_a = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
         grad_b = None
         if ctx.needs_input_grad[1]:
-            safe_a = where(a.data == 0, 1.0, a)
+            safe_a = where(a.array == 0, 1.0, a)
             grad_b = grad * z * safe_a.log()
         return grad_a, grad_b
 
@@ -255,7 +255,7 @@ class PowScalarTensor(Function):
     @staticmethod
     def forward(ctx, s: float, b: Tensor) -> Tensor:
         dtype = dtypes.result_type(s, b)
-        z = Tensor(_power(np.asarray(s, dtype=dtype), b.data, dtype))
+        z = Tensor(_power(np.asarray(s, dtype=dtype), b.array, dtype))
         ctx.save_for_backward(z, b)  # b too, unused: torch saves it, so changing it in place fails as there
         ctx.s = s
         return z
@@ -360,7 +360,7 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        z = Tensor(np.maximum(a.data, 0))
+        z = Tensor(np.maximum(a.array, 0))
         ctx.save_for_backward(z)
         return z
 
@@ -379,12 +379,12 @@ class ThresholdBackward(Function):
 
     @staticmethod
     def forward(ctx, grad: Tensor, z: Tensor) -> np.ndarray:
-        ctx.positive = Tensor(z.data > 0)
-        return grad.data * ctx.positive.data
+        ctx.positive = Tensor(z.array > 0)
+        return grad.array * ctx.positive.array
 
     @staticmethod
     def backward(ctx, gg: Tensor) -> tuple:
-        return gg * ctx.positive, Tensor(np.zeros(gg.shape, dtype=gg.data.dtype))
+        return gg * ctx.positive, Tensor(np.zeros(gg.shape, dtype=gg.array.dtype))
 
 
 class Sign(Function):
@@ -394,11 +394,11 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
-        return np.sign(a.data)
+        return np.sign(a.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return Tensor(np.zeros(grad.shape, dtype=grad.data.dtype))
+        return Tensor(np.zeros(grad.shape, dtype=grad.array.dtype))
 
 
 class Abs(Function):
@@ -408,10 +408,10 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
-        if a.data.dtype == np.bool_:
+        if a.array.dtype == np.bool_:
             raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
         ctx.save_for_backward(a)
-        return np.abs(a.data)
+        return np.abs(a.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -428,16 +428,16 @@ class Clamp(Function):
     def forward(ctx, a: Tensor, lo: Optional[float], hi: Optional[float]) -> np.ndarray:
         ctx.save_for_backward(a)
         ctx.lo, ctx.hi = lo, hi
-        return np.clip(a.data.astype(dtypes.result_type(a, lo, hi), copy=False), lo, hi)
+        return np.clip(a.array.astype(dtypes.result_type(a, lo, hi), copy=False), lo, hi)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         (a,) = ctx.saved_tensors
         inside = np.ones(a.shape, dtype=bool)
         if ctx.lo is not None:
-            inside &= a.data > ctx.lo
+            inside &= a.array > ctx.lo
         if ctx.hi is not None:
-            inside &= a.data < ctx.hi
+            inside &= a.array < ctx.hi
         return grad * Tensor(inside), None, None
 
 
@@ -449,7 +449,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond: np.ndarray, a: Tensor, b: Tensor) -> np.ndarray:
         ctx.cond = cond
-        return np.where(cond, a.data, b.data).astype(dtypes.result_type(a, b), copy=False)
+        return np.where(cond, a.array, b.array).astype(dtypes.result_type(a, b), copy=False)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -463,7 +463,7 @@ class ToDtype(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, dtype: np.dtype) -> np.ndarray:
-        return a.data.astype(dtype)
+        return a.array.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -477,7 +477,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
-        return a.data.copy()
+        return a.array.copy()
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -491,7 +491,7 @@ class Copy(Function):
 
     @staticmethod
     def forward(ctx, dst: Tensor, src: Tensor) -> np.ndarray:
-        return np.broadcast_to(src.data, dst.shape).astype(dst.data.dtype)
+        return np.broadcast_to(src.array, dst.shape).astype(dst.array.dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -500,7 +500,7 @@ class Copy(Function):
 
 def _zeros_like(grad: Tensor) -> Tensor:
     """The gradient for values that were overwritten: zeros that depend on nothing (torch's zeros_like)."""
-    return Tensor(np.zeros(grad.shape, dtype=grad.data.dtype))
+    return Tensor(np.zeros(grad.shape, dtype=grad.array.dtype))
 
 
 class Fill(Function):
@@ -516,8 +516,8 @@ class Fill(Function):
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                    f"with {value.ndim} dimensions.")
             ctx.node_name = "FillBackward3"
-            value = value.data
-        return np.full_like(a.data, value)
+            value = value.array
+        return np.full_like(a.array, value)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -536,7 +536,7 @@ def add(a: Operand, b: Operand) -> Tensor:
 
 
 def _is_bool(x: Operand) -> bool:
-    return x.data.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
+    return x.array.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
 
 
 def sub(a: Operand, b: Operand) -> Tensor:
@@ -595,7 +595,7 @@ def sigmoid(a: Tensor) -> Tensor:
 
 
 def relu(a: Tensor) -> Tensor:
-    if a.data.dtype == np.bool_:
+    if a.array.dtype == np.bool_:
         raise NotImplementedError("relu is not implemented for bool tensors (torch: \"clamp_min_cpu\" "
                                   "not implemented for 'Bool'); convert first, e.g. x.float().relu()")
     return Relu.apply(a)
@@ -613,7 +613,7 @@ def clamp(a: Tensor, min: Optional[float] = None, max: Optional[float] = None) -
 
 def where(cond: Any, a: Operand, b: Operand) -> Tensor:
     """Elementwise choice: `a` where `cond` is true, else `b` (cond must be a bool tensor)."""
-    cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    cond = cond.array if isinstance(cond, Tensor) else np.asarray(cond)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {dtypes.from_numpy_dtype(cond.dtype)}")
@@ -634,7 +634,7 @@ def to(a: Tensor, dtype: Any) -> Tensor:
     except TypeError:
         raise RuntimeError(f"to(): {dtype!r} is not a dtype (afs runs on the CPU only, so there is "
                            "no device to move to)") from None
-    return a if a.data.dtype == np_dtype else ToDtype.apply(a, np_dtype)
+    return a if a.array.dtype == np_dtype else ToDtype.apply(a, np_dtype)
 
 
 def clone(a: Tensor) -> Tensor:
@@ -642,9 +642,9 @@ def clone(a: Tensor) -> Tensor:
 
 
 def copy(dst: Tensor, src: Operand) -> Tensor:
-    src = as_operand(src, dst.data.dtype)
+    src = as_operand(src, dst.array.dtype)
     try:
-        np.broadcast_to(src.data, dst.shape)
+        np.broadcast_to(src.array, dst.shape)
     except ValueError:
         raise RuntimeError(f"The size of tensor a ({dst.shape[-1] if dst.ndim else 1}) must match "
                            f"the size of tensor b ({src.shape[-1] if src.ndim else 1}): copy_ needs "
@@ -668,8 +668,8 @@ def _compare(op: Any) -> Any:
         _check_broadcast(a, b)
         common = _compute_dtype(a, b)
         if common is not None:
-            a, b = Tensor(a.data.astype(common)), Tensor(b.data.astype(common))
-        return Tensor(np.asarray(op(a.data, b.data)))
+            a, b = Tensor(a.array.astype(common)), Tensor(b.array.astype(common))
+        return Tensor(np.asarray(op(a.array, b.array)))
 
     compare.__doc__ = f"Elementwise `{op.__name__}`, a bool tensor (not differentiable)."
     return compare

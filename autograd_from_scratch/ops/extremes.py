@@ -29,9 +29,9 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
-        share_a = ctx.wins(a.data, b.data) + 0.5 * (a.data == b.data)
-        ctx.share_a = Tensor(share_a.astype(a.data.dtype))
-        return ctx.pick(a.data, b.data)
+        share_a = ctx.wins(a.array, b.array) + 0.5 * (a.array == b.array)
+        ctx.share_a = Tensor(share_a.astype(a.array.dtype))
+        return ctx.pick(a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -60,9 +60,9 @@ class MinAll(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
-        z = np.min(a.data)
-        is_min = a.data == z
-        ctx.share = Tensor((is_min / is_min.sum()).astype(a.data.dtype))
+        z = np.min(a.array)
+        is_min = a.array == z
+        ctx.share = Tensor((is_min / is_min.sum()).astype(a.array.dtype))
         return z
 
     @staticmethod
@@ -85,7 +85,7 @@ class Selected(Function):
     def forward(ctx, a: Tensor, indices: np.ndarray, dim: int, keepdim: bool, name: str) -> tuple:
         ctx.node_name, ctx.key, ctx.shape = name, _along(indices, dim), a.shape
         ctx.kept = indices.shape
-        values = np.take_along_axis(a.data, indices, axis=dim)
+        values = np.take_along_axis(a.array, indices, axis=dim)
         if not keepdim:
             values, indices = values.squeeze(dim), indices.squeeze(dim)
         return values, indices
@@ -121,13 +121,13 @@ def min(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:
     if dim is None:
         return MinAll.apply(input)
     dim = dim % input.ndim if input.ndim else 0
-    indices = np.argmin(input.data, axis=dim, keepdims=True)
+    indices = np.argmin(input.array, axis=dim, keepdims=True)
     return MinResult(*Selected.apply(input, indices, dim, keepdim, "MinBackward0"))
 
 
 def argmin(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     """The index of the smallest element (of the flattened tensor, or along `dim`)."""
-    return Tensor(np.asarray(np.argmin(input.data, axis=dim, keepdims=keepdim)))
+    return Tensor(np.asarray(np.argmin(input.array, axis=dim, keepdims=keepdim)))
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
@@ -136,7 +136,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= (input.shape[dim] if input.ndim else 1):
         raise RuntimeError(f"selected index k out of range: k={k} for a dimension of size "
                            f"{input.shape[dim] if input.ndim else 1}")
-    keys = -input.data if largest else input.data
+    keys = -input.array if largest else input.array
     indices = np.argsort(keys, axis=dim, kind="stable").take(range(k), axis=dim)
     return TopkResult(*Selected.apply(input, indices, dim, True, "TopkBackward0"))
 
@@ -152,13 +152,13 @@ class Prod(Function):
         ctx.node_name = "ProdBackward0" if dim is None else "ProdBackward1"
         ctx.save_for_backward(a)
         ctx.dim, ctx.keepdim = dim, keepdim
-        return np.prod(a.data, axis=dim, keepdims=keepdim)
+        return np.prod(a.array, axis=dim, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         (a,) = ctx.saved_tensors
         g = grad if ctx.dim is None or ctx.keepdim else grad.unsqueeze(ctx.dim)
-        if (a.data != 0).all():
+        if (a.array != 0).all():
             return g * prod(a, ctx.dim, keepdim=True) / a, None, None
         return g * _product_of_the_others(a, ctx.dim), None, None
 
@@ -187,7 +187,7 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, a: Tensor, dims: tuple[int, ...]) -> np.ndarray:
         ctx.dims = dims
-        return np.flip(a.data, dims).copy()
+        return np.flip(a.array, dims).copy()
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -207,7 +207,7 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, a: Tensor, dim: int) -> np.ndarray:
         ctx.dim = dim
-        return np.cumsum(a.data, axis=dim)
+        return np.cumsum(a.array, axis=dim)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -229,9 +229,9 @@ class LinalgVectorNorm(Function):
     def forward(ctx, a: Tensor, p: float, dim: Dims, keepdim: bool) -> Tensor:
         ctx.p, ctx.axes, ctx.shape = p, _axes(dim, a.ndim), a.shape
         if p == 2:
-            z = np.sqrt(np.sum(a.data * a.data, axis=ctx.axes, keepdims=keepdim))
+            z = np.sqrt(np.sum(a.array * a.array, axis=ctx.axes, keepdims=keepdim))
         else:
-            z = np.sum(np.abs(a.data) ** p, axis=ctx.axes, keepdims=keepdim) ** (1 / p)
+            z = np.sum(np.abs(a.array) ** p, axis=ctx.axes, keepdims=keepdim) ** (1 / p)
         z = Tensor(np.asarray(z))
         ctx.save_for_backward(a, z)
         return z
@@ -241,7 +241,7 @@ class LinalgVectorNorm(Function):
         a, z = ctx.saved_tensors
         kept = _kept_shape(ctx.shape, ctx.axes)
         z, grad = z.reshape(kept), grad.reshape(kept)
-        scale = where(z.data == 0, 0.0, grad / where(z.data == 0, 1.0, z) ** (ctx.p - 1))
+        scale = where(z.array == 0, 0.0, grad / where(z.array == 0, 1.0, z) ** (ctx.p - 1))
         if ctx.p == 2:
             return scale * a, None, None, None
         return scale * a.sign() * a.abs() ** (ctx.p - 1), None, None, None

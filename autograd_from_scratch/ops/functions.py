@@ -27,7 +27,7 @@ def write_out(name: str, result: Tensor, out: Tensor) -> Tensor:
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad. Drop out= "
                            "(or compute under `with afs.no_grad():`).")
-    if not np.can_cast(result.data.dtype, out.data.dtype, "same_kind"):
+    if not np.can_cast(result.array.dtype, out.array.dtype, "same_kind"):
         raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the "
                            f"desired output type {out.dtype.name.capitalize()}")
     if out.shape != result.shape:
@@ -39,8 +39,8 @@ def write_out(name: str, result: Tensor, out: Tensor) -> Tensor:
                 "release outputs will not be resized unless they have zero elements. You can "
                 "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
                 "t.resize_(0).", UserWarning, stacklevel=3)
-        out.data = np.empty(result.shape, dtype=out.data.dtype)
-    np.copyto(out.data, result.data, casting="same_kind")
+        out.array = np.empty(result.shape, dtype=out.array.dtype)
+    np.copyto(out.array, result.array, casting="same_kind")
     out._bump_version()
     return out
 

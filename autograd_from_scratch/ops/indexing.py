@@ -37,7 +37,7 @@ class Index(ViewFunction):
     def forward(ctx, a: Tensor, key: tuple, name: str) -> Tensor:
         ctx.node_name, ctx.key, ctx.shape = name, key, a.shape
         if name == "IndexBackward0":  # integer arrays give a copy
-            return Tensor(np.asarray(a.data[key]))
+            return Tensor(np.asarray(a.array[key]))
         # Basic indexing gives a view (sharing a's memory); the trailing `...` keeps a 0-d
         # result an array (numpy would return a scalar, a copy).
         return view_of(a, lambda d: d[key + (Ellipsis,)])
@@ -69,11 +69,11 @@ class ZerosIndexPut(Function):
     @staticmethod
     def forward(ctx, g: Tensor, key: tuple, shape: tuple, advanced: bool) -> np.ndarray:
         ctx.key, ctx.advanced = key, advanced
-        out = np.zeros(shape, dtype=g.data.dtype)
+        out = np.zeros(shape, dtype=g.array.dtype)
         if advanced:
-            np.add.at(out, key, g.data)
+            np.add.at(out, key, g.array)
         else:
-            out[key] = g.data
+            out[key] = g.array
         return out
 
     @staticmethod
@@ -90,13 +90,13 @@ class IndexPut(Function):
     @staticmethod
     def forward(ctx, a: Tensor, v: Tensor, key: tuple) -> np.ndarray:
         ctx.key = key
-        out = a.data.copy()
+        out = a.array.copy()
         try:
-            out[key] = v.data
+            out[key] = v.array
         except ValueError:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                                f"broadcast to indexing result of shape "
-                               f"{list(np.shape(a.data[key]))}") from None
+                               f"{list(np.shape(a.array[key]))}") from None
         return out
 
     @staticmethod
@@ -117,10 +117,10 @@ def _item(k: Any) -> Any:
         return np.asarray(k)
     if isinstance(k, (int, np.integer)):
         return int(k)
-    if isinstance(k, Tensor) and k.ndim == 0 and k.data.dtype.kind in "iu":
-        return int(k.data)  # a 0-d integer tensor selects, as an int does
+    if isinstance(k, Tensor) and k.ndim == 0 and k.array.dtype.kind in "iu":
+        return int(k.array)  # a 0-d integer tensor selects, as an int does
     if isinstance(k, (list, tuple, np.ndarray, Tensor)):
-        arr = k.data if isinstance(k, Tensor) else np.asarray(k)
+        arr = k.array if isinstance(k, Tensor) else np.asarray(k)
         if arr.size == 0 and isinstance(k, (list, tuple)):
             arr = arr.astype(np.int64)  # an empty list picks nothing (numpy would make it float)
         if arr.dtype.kind not in "iub":
@@ -200,7 +200,7 @@ def index_put_(a: Tensor, key: Any, value: Any) -> Tensor:
     from .inplace import inplace
 
     part, rest = _basic(a, _expanded(a, key), keep_full_slice=False)
-    value = as_operand(value, a.data.dtype)
+    value = as_operand(value, a.array.dtype)
     if _has_arrays(rest):
         inplace(part, lambda before, v: IndexPut.apply(before, v, rest), value)
     elif part.shape == value.shape:

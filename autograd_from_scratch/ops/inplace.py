@@ -55,19 +55,19 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = Fa
 
 def _old_values(x: Tensor) -> Tensor:
     """A copy of x's values with x's history: the op's node may save them, and they must not change."""
-    before = Tensor(x.data.copy(), requires_grad=False)
+    before = Tensor(x.array.copy(), requires_grad=False)
     before._requires_grad, before.grad_fn, before._output_nr = x.requires_grad, x.grad_fn, x._output_nr
     return before
 
 
 def _write(x: Tensor, out: Tensor) -> None:
-    if not dtypes.can_cast(out.data.dtype, x.data.dtype):
+    if not dtypes.can_cast(out.array.dtype, x.array.dtype):
         raise RuntimeError(f"result type {_torch_name(out.dtype)} can't be cast to the desired "
                            f"output type {_torch_name(x.dtype)}")
     if out.shape != x.shape:
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}: an in-place op cannot change the shape of its tensor")
-    np.copyto(x.data, out.data, casting="unsafe")
+    np.copyto(x.array, out.array, casting="unsafe")
     x._bump_version()
 
 
@@ -126,14 +126,14 @@ def _check_writable(x: Tensor, args: tuple) -> None:
     """Writing is ambiguous where elements of x share memory (an expanded view), or where an input
     shares memory with x but sees it differently (`x += x[:1]`, `x.add_(x.t())`: is an element
     read before or after it is written?). As torch, only x's own view of it is fine (`x.add_(x)`)."""
-    if x.data.size and any(stride == 0 and n > 1 for stride, n in zip(x.data.strides, x.shape)):
+    if x.array.size and any(stride == 0 and n > 1 for stride, n in zip(x.array.strides, x.shape)):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
         )
     for a in args:
-        if (isinstance(a, Tensor) and a.data.size and _dense(a.data) and _dense(x.data)
-                and np.shares_memory(a.data, x.data) and not _same_view(a, x)):
+        if (isinstance(a, Tensor) and a.array.size and _dense(a.array) and _dense(x.array)
+                and np.shares_memory(a.array, x.array) and not _same_view(a, x)):
             raise RuntimeError(
                 "unsupported operation: some elements of the input tensor and the written-to "
                 "tensor refer to a single memory location. Please clone() the tensor before "
@@ -148,8 +148,8 @@ def _dense(d: np.ndarray) -> bool:
 
 
 def _same_view(a: Tensor, x: Tensor) -> bool:
-    return (byte_bounds(a.data) == byte_bounds(x.data) and a.shape == x.shape
-            and a.data.strides == x.data.strides)
+    return (byte_bounds(a.array) == byte_bounds(x.array) and a.shape == x.shape
+            and a.array.strides == x.array.strides)
 
 
 def _torch_name(d: dtypes.dtype) -> str:
@@ -182,7 +182,7 @@ class AsStrided(Function):
     def forward(ctx, base: Tensor, view_fn: ViewFn) -> np.ndarray:
         ctx.shape = base.shape
         ctx.positions = _positions(view_fn, base.shape)
-        return view_fn(base.data)
+        return view_fn(base.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -213,7 +213,7 @@ class CopySlices(Node):
         key = (self.positions,)
         flat = grad.reshape(-1)
         res = self.fn(Index.apply(flat, key, "IndexBackward0"))
-        old_part = res[0] if res[0] is not None else Tensor(np.zeros(self.positions.shape, grad.data.dtype))
+        old_part = res[0] if res[0] is not None else Tensor(np.zeros(self.positions.shape, grad.array.dtype))
         return (IndexPut.apply(flat, old_part, key).reshape(self.shape),) + tuple(res[1:])
 
     def release_saved(self) -> None:

@@ -43,7 +43,7 @@ class MseLoss(Function):
     def forward(ctx, x: Tensor, t: Tensor, reduction: str) -> np.ndarray:
         ctx.save_for_backward(x, t)
         ctx.reduction = reduction
-        sq = (x.data - t.data) ** 2
+        sq = (x.array - t.array) ** 2
         if reduction == "none":
             return sq
         with np.errstate(all="ignore"):  # the mean of no element is nan, silently as in torch
@@ -66,7 +66,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
                                   "floating point values, e.g. x.float()")
     if not isinstance(target, Tensor) or not target.dtype.is_floating_point:
         # integer targets count in input's floating dtype, as torch's type promotion has it
-        target = Tensor(np.asarray(to_array(target), dtype=input.data.dtype))
+        target = Tensor(np.asarray(to_array(target), dtype=input.array.dtype))
     if target.shape != input.shape:
         warnings.warn(f"Using a target size ({list(target.shape)}) that is different to the input "
                       f"size ({list(input.shape)}). This will likely lead to incorrect results due to "
@@ -81,7 +81,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, z: Tensor, dim: int) -> Tensor:
-        shifted = z.data - z.data.max(axis=dim, keepdims=True)
+        shifted = z.array - z.array.max(axis=dim, keepdims=True)
         # C-contiguous whatever z's layout, as torch's kernel writes it (a later view relies on it)
         y = Tensor(np.asarray(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)), order="C"))
         ctx.save_for_backward(y)
@@ -115,7 +115,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, z: Tensor, dim: int) -> Tensor:
-        e = np.exp(z.data - z.data.max(axis=dim, keepdims=True))
+        e = np.exp(z.array - z.array.max(axis=dim, keepdims=True))
         s = Tensor(e / e.sum(axis=dim, keepdims=True))
         ctx.save_for_backward(s)
         ctx.dim = dim
@@ -147,8 +147,8 @@ class NllLoss(Function):
         ctx.node_name = "NllLoss2DBackward0" if logp.ndim == 4 else "NllLossBackward0"
         ctx.axis, ctx.weight, ctx.ignore_index, ctx.reduction = (
             1 if logp.ndim > 1 else 0, weight, ignore_index, reduction)  # axis: of the classes
-        picked, w = _picked(ctx, target[0].data, logp.data.dtype)
-        losses = -w * np.take_along_axis(logp.data, picked, ctx.axis)
+        picked, w = _picked(ctx, target[0].array, logp.array.dtype)
+        losses = -w * np.take_along_axis(logp.array, picked, ctx.axis)
         if reduction == "none":
             return losses.squeeze(ctx.axis)
         with np.errstate(all="ignore"):  # every sample ignored: nan, silently as in torch
@@ -158,7 +158,7 @@ class NllLoss(Function):
     def backward(ctx, grad: Tensor) -> tuple:
         (target,) = ctx.saved_tensors
         shape, dtype = ctx.input_metadata[0][0], ctx.input_metadata[0][1].numpy
-        picked, w = _picked(ctx, target.data, dtype)
+        picked, w = _picked(ctx, target.array, dtype)
         # dL/dlogp[n, tₙ] = -wₙ (divided by Σ w for 'mean'), as a dense array of coefficients.
         coef = np.zeros(shape, dtype=dtype)
         total = w.sum() if ctx.reduction == "mean" and w.sum() else 1  # all ignored: zeros, as torch
@@ -182,7 +182,7 @@ def nll_loss(input: Tensor, target: Any, weight: Optional[Tensor] = None, ignore
     inputs with extra dims are seen as (N, C, 1, d1·d2·...) first."""
     _check_reduction(reduction)
     target_tensor = target if isinstance(target, Tensor) else Tensor(to_array(target))
-    target = target_tensor.data
+    target = target_tensor.array
     if input.ndim == 0:
         raise RuntimeError("input tensor should be 1D or more")
     if target.dtype.kind not in "iu":
@@ -197,7 +197,7 @@ def nll_loss(input: Tensor, target: Any, weight: Optional[Tensor] = None, ignore
     bad = target[(target != ignore_index) & ((target < 0) | (target >= classes))]
     if bad.size:
         raise IndexError(f"Target {bad[0]} is out of bounds: classes are 0..{classes - 1}.")
-    w = None if weight is None else weight.data.astype(input.data.dtype)
+    w = None if weight is None else weight.array.astype(input.array.dtype)
     if input.ndim <= 2 or input.ndim == 4:
         return NllLoss.apply(input, (target_tensor,), w, ignore_index, reduction)
     n, c = input.shape[:2]
@@ -228,7 +228,7 @@ class DivTensorScalar(Function):
     @staticmethod
     def forward(ctx, a: Tensor, s: float) -> np.ndarray:
         ctx.s = s
-        return a.data / np.asarray(s, dtype=a.data.dtype)
+        return a.array / np.asarray(s, dtype=a.array.dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -241,7 +241,7 @@ def _soft_cross_entropy(logp: Tensor, target: Any, target_array: np.ndarray,
     if target_array.shape != logp.shape:
         raise RuntimeError(f"probability targets must have the input's shape {list(logp.shape)}, "
                            f"got {list(target_array.shape)}")
-    probs = target if isinstance(target, Tensor) else Tensor(target_array.astype(logp.data.dtype))
+    probs = target if isinstance(target, Tensor) else Tensor(target_array.astype(logp.array.dtype))
     classes = 1 if logp.ndim > 1 else 0
     if weight is not None:  # one weight per class: along the class dimension
         weight = weight.reshape((-1,) + (1,) * (logp.ndim - classes - 1))
@@ -286,8 +286,8 @@ class BinaryCrossEntropy(Function):
         ctx.save_for_backward(x, t)
         ctx.weight, ctx.reduction = weight, reduction
         with np.errstate(divide="ignore"):  # log 0 = -inf, clamped to -100 as torch clamps it
-            log_x, log_1mx = (np.maximum(np.log(v), -100) for v in (x.data, 1 - x.data))
-        losses = -(t.data * log_x + (1 - t.data) * log_1mx)
+            log_x, log_1mx = (np.maximum(np.log(v), -100) for v in (x.array, 1 - x.array))
+        losses = -(t.array * log_x + (1 - t.array) * log_1mx)
         return _reduced(losses if weight is None else losses * weight, reduction)
 
     @staticmethod
@@ -314,9 +314,9 @@ class BinaryCrossEntropyWithLogits(Function):
                 pos_weight: Optional[np.ndarray], reduction: str) -> np.ndarray:
         ctx.save_for_backward(x, t)
         ctx.weight, ctx.pos_weight, ctx.reduction = weight, pos_weight, reduction
-        minus_log_sigmoid = np.maximum(-x.data, 0) + np.log1p(np.exp(-np.abs(x.data)))
-        scale = 1 if pos_weight is None else 1 + (pos_weight - 1) * t.data
-        losses = (1 - t.data) * x.data + scale * minus_log_sigmoid
+        minus_log_sigmoid = np.maximum(-x.array, 0) + np.log1p(np.exp(-np.abs(x.array)))
+        scale = 1 if pos_weight is None else 1 + (pos_weight - 1) * t.array
+        losses = (1 - t.array) * x.array + scale * minus_log_sigmoid
         return _reduced(losses if weight is None else losses * weight, reduction)
 
     @staticmethod
@@ -332,7 +332,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 def _as_target(target: Any, input: Tensor) -> Tensor:
-    return target if isinstance(target, Tensor) else Tensor(to_array(target).astype(input.data.dtype))
+    return target if isinstance(target, Tensor) else Tensor(to_array(target).astype(input.array.dtype))
 
 
 def _constant(t: Optional[Any], input: Tensor) -> Optional[np.ndarray]:
@@ -342,7 +342,7 @@ def _constant(t: Optional[Any], input: Tensor) -> Optional[np.ndarray]:
     if isinstance(t, Tensor) and t.requires_grad:
         raise RuntimeError("binary cross entropy is not differentiable with respect to its weights: "
                            "pass weights that do not require grad (weight.detach())")
-    return to_array(t).astype(input.data.dtype)
+    return to_array(t).astype(input.array.dtype)
 
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None,
@@ -353,7 +353,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = 
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    if ((input.data < 0) | (input.data > 1)).any():
+    if ((input.array < 0) | (input.array > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy "
                            "takes probabilities; for logits use binary_cross_entropy_with_logits)")
     return BinaryCrossEntropy.apply(input, target, _constant(weight, input), reduction)

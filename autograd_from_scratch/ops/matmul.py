@@ -42,7 +42,7 @@ class Mm(Function):
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
         _save_operands(ctx, a, b)
-        return a.data @ b.data
+        return a.array @ b.array
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -59,8 +59,8 @@ class Addmm(Function):
     @staticmethod
     def forward(ctx, c: Tensor, a: Tensor, b: Tensor) -> np.ndarray:
         _save_operands(ctx, a, b, first=1)
-        out = a.data @ b.data
-        out += c.data
+        out = a.array @ b.array
+        out += c.array
         return out
 
     @staticmethod
@@ -79,7 +79,7 @@ class Mv(Function):
     @staticmethod
     def forward(ctx, a: Tensor, v: Tensor) -> np.ndarray:
         _save_operands(ctx, a, v)
-        return a.data @ v.data
+        return a.array @ v.array
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -96,7 +96,7 @@ class Dot(Function):
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
         _save_operands(ctx, a, b)
-        return np.dot(a.data, b.data)
+        return np.dot(a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -113,7 +113,7 @@ class Bmm(Function):
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
         _save_operands(ctx, a, b)
-        return np.matmul(a.data, b.data)
+        return np.matmul(a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -174,7 +174,7 @@ def _should_fold(a: Tensor, b: Tensor) -> bool:
         return False
     if big.numel() == 0:
         return True
-    rows = np.swapaxes(b.data, -1, -2) if big is b else a.data  # torch folds b.mT
+    rows = np.swapaxes(b.array, -1, -2) if big is b else a.array  # torch folds b.mT
     try:  # can the batch fold into rows without a copy (size-1 dims never stand in the way)?
         rows.reshape((-1, rows.shape[-1]), copy=False)
     except ValueError:

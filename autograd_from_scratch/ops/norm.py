@@ -52,7 +52,7 @@ class BatchNorm(Function):
         # The running statistics come as numpy arrays, updated in place: they are inputs of
         # torch's node too, but not differentiable ones, so they get no edge in the graph.
         n, c = x.shape[:2]
-        x3 = x.data.reshape(n, c, -1)
+        x3 = x.array.reshape(n, c, -1)
         m = x3.size // c
         if training:
             mean = x3.mean(axis=(0, 2))
@@ -68,9 +68,9 @@ class BatchNorm(Function):
             mean, var = running_mean.copy(), running_var
             out = x3 - _per_channel(mean)
         invstd = 1 / np.sqrt(var + eps)
-        out *= _per_channel(invstd * weight.data if defined(weight) else invstd)  # in place:
+        out *= _per_channel(invstd * weight.array if defined(weight) else invstd)  # in place:
         if defined(bias):  # y = (x - μ)·γ/√(σ² + ε) + β in the one new array
-            out += _per_channel(bias.data)
+            out += _per_channel(bias.array)
         # As torch: x, μ and 1/√(σ² + ε) are kept; backward rebuilds x̂ = (x - μ)/√(σ² + ε).
         ctx.statistics = (mean, invstd, training, eps)
         ctx.save_for_backward(x, weight)
@@ -107,12 +107,12 @@ class BatchNormBackward(Function):
                 needed: tuple[bool, bool, bool]) -> tuple:
         mean, invstd, training, _ = statistics
         n, c = x.shape[:2]
-        g = grad.data.reshape(n, c, -1)
+        g = grad.array.reshape(n, c, -1)
         m = g.size // c
-        centered = x.data.reshape(n, c, -1) - _per_channel(mean)  # x̂ = centered · invstd
+        centered = x.array.reshape(n, c, -1) - _per_channel(mean)  # x̂ = centered · invstd
         sum_g = g.sum(axis=(0, 2))
         sum_g_xhat = np.einsum("ncl,ncl->c", g, centered) * invstd
-        scale = invstd * weight.data if defined(weight) else invstd
+        scale = invstd * weight.array if defined(weight) else invstd
         grads = []
         if needed[0]:
             if training:  # γ/√(σ²+ε) · (g - mean(g) - x̂ · mean(g x̂)), in place
@@ -200,8 +200,8 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
             raise RuntimeError(f"batch_norm: {name} should have shape [{c}] (one value per "
                                f"channel of the input {list(input.shape)}), got {list(t.shape)}")
     out = BatchNorm.apply(input, optional(weight), optional(bias),
-                          None if running_mean is None else running_mean.data,
-                          None if running_var is None else running_var.data,
+                          None if running_mean is None else running_mean.array,
+                          None if running_var is None else running_var.array,
                           training, momentum, eps)
     for stat in (running_mean, running_var) if training else ():
         if stat is not None:

@@ -64,7 +64,7 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x: Tensor, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
                 ceil_mode: bool, return_indices: bool):
-        data = _as_batch(x.data)
+        data = _as_batch(x.array)
         n, c, h, w = data.shape
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
         ho = pool_output_size(h, kh, sh, ph, dh, ceil_mode)
@@ -106,7 +106,7 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad: Tensor, grad_indices: Optional[Tensor] = None) -> tuple:
         x, winner = ctx.saved_tensors
-        dx = MaxPool2DBackward.apply(grad, x, winner.data, ctx.geometry)
+        dx = MaxPool2DBackward.apply(grad, x, winner.array, ctx.geometry)
         return dx, None, None, None, None, None, None
 
 
@@ -122,8 +122,8 @@ class MaxPool2DBackward(Function):
     @staticmethod
     def forward(ctx, grad: Tensor, x: Tensor, winner: np.ndarray, geometry: tuple) -> np.ndarray:
         (kh, kw), (sh, sw), rows, cols, (dh, dw) = geometry
-        g = _as_batch(grad.data)
-        n, c, h, w = _as_batch(x.data).shape
+        g = _as_batch(grad.array)
+        n, c, h, w = _as_batch(x.array).shape
         ho, wo = g.shape[2:]
         hp, wp = h + sum(rows), w + sum(cols)
         # The winner's flat position in the padded input: where its window starts, plus where
@@ -179,7 +179,7 @@ class AdaptiveAvgPool2d(Function):
         h, w = x.shape[-2:]
         ctx.bins = (_bins(h, size[0]), _bins(w, size[1]))
         ctx.shape = x.shape
-        by_rows = np.stack([x.data[..., a:b, :].mean(axis=-2) for a, b in ctx.bins[0]], axis=-2)
+        by_rows = np.stack([x.array[..., a:b, :].mean(axis=-2) for a, b in ctx.bins[0]], axis=-2)
         return np.stack([by_rows[..., a:b].mean(axis=-1) for a, b in ctx.bins[1]], axis=-1)
 
     @staticmethod
@@ -198,7 +198,7 @@ class AdaptiveAvgPool2DBackward(Function):
 
     @staticmethod
     def forward(ctx, grad: Tensor, bins: tuple, shape: tuple) -> np.ndarray:
-        (row_bins, col_bins), g = bins, grad.data
+        (row_bins, col_bins), g = bins, grad.array
         ctx.size = (len(row_bins), len(col_bins))
         by_rows = np.zeros(g.shape[:-1] + (shape[-1],), dtype=g.dtype)
         for j, (a, b) in enumerate(col_bins):

@@ -39,7 +39,7 @@ class Sum(Function):
     def forward(ctx, a: Tensor, dim: Dims, keepdim: bool) -> np.ndarray:
         ctx.node_name = "SumBackward0" if dim is None else "SumBackward1"
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
-        return np.sum(a.data, axis=ctx.axes, keepdims=keepdim)
+        return np.sum(a.array, axis=ctx.axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -51,16 +51,16 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, dim: Dims, keepdim: bool) -> np.ndarray:
-        if a.data.dtype.kind != "f":
+        if a.array.dtype.kind != "f":
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                 f"or complex dtype. Got: {a.dtype}. Convert first, e.g. x.float().mean()")
         ctx.node_name = "MeanBackward0" if dim is None else "MeanBackward1"
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
-        total = np.sum(a.data, axis=ctx.axes, keepdims=keepdim)
-        ctx.count = a.data.size // np.size(total) if np.size(total) else 0
+        total = np.sum(a.array, axis=ctx.axes, keepdims=keepdim)
+        ctx.count = a.array.size // np.size(total) if np.size(total) else 0
         with np.errstate(all="ignore"):  # the mean of nothing is nan, silently as in torch
-            return np.true_divide(total, ctx.count, dtype=a.data.dtype)
+            return np.true_divide(total, ctx.count, dtype=a.array.dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -75,18 +75,18 @@ class MaxAll(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        if a.data.size == 0:
+        if a.array.size == 0:
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
-        z = Tensor(np.max(a.data))
+        z = Tensor(np.max(a.array))
         ctx.save_for_backward(a, z)  # as torch: changing either in place makes backward fail
         return z
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         a, z = ctx.saved_tensors
-        is_max = a.data == z.data
-        return grad * Tensor((is_max / is_max.sum()).astype(a.data.dtype))
+        is_max = a.array == z.array
+        return grad * Tensor((is_max / is_max.sum()).astype(a.array.dtype))
 
 
 class MaxDim(Function):
@@ -97,10 +97,10 @@ class MaxDim(Function):
     @staticmethod
     def forward(ctx, a: Tensor, dim: int, keepdim: bool) -> tuple:
         dim = wrap_dim(dim, a.ndim)
-        data = a.data.reshape(1) if a.ndim == 0 else a.data  # a 0-d tensor: its one element
+        data = a.array.reshape(1) if a.ndim == 0 else a.array  # a 0-d tensor: its one element
         idx = np.argmax(data, axis=dim, keepdims=True)
         values = np.take_along_axis(data, idx, axis=dim)
-        one_hot = np.zeros(data.shape, dtype=a.data.dtype)
+        one_hot = np.zeros(data.shape, dtype=a.array.dtype)
         np.put_along_axis(one_hot, idx, 1, axis=dim)
         ctx.one_hot, ctx.kept = Tensor(one_hot.reshape(a.shape)), values.shape if a.ndim else ()
         if a.ndim == 0:
@@ -149,20 +149,20 @@ def sum_to_size(a: Tensor, *shape: Any) -> Tensor:
 
 def all(a: Tensor) -> Tensor:
     """True if every element is nonzero (not differentiable)."""
-    return Tensor(np.asarray(a.data.all()))
+    return Tensor(np.asarray(a.array.all()))
 
 
 def any(a: Tensor) -> Tensor:
     """True if some element is nonzero (not differentiable)."""
-    return Tensor(np.asarray(a.data.any()))
+    return Tensor(np.asarray(a.array.any()))
 
 
 def argmax(a: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     """The index of the largest element (of the flattened tensor, or along `dim`)."""
-    if a.data.dtype == np.bool_:
+    if a.array.dtype == np.bool_:
         raise RuntimeError("\"argmax_cpu\" not implemented for 'Bool'")
     if dim is not None:
         dim = wrap_dim(dim, a.ndim)
         if a.ndim == 0:
             return Tensor(np.asarray(0))
-    return Tensor(np.asarray(np.argmax(a.data, axis=dim, keepdims=keepdim)))
+    return Tensor(np.asarray(np.argmax(a.array, axis=dim, keepdims=keepdim)))

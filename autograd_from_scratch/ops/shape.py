@@ -37,9 +37,9 @@ ViewFn = Callable[[np.ndarray], np.ndarray]
 
 
 def view_of(a: Tensor, fn: ViewFn) -> Tensor:
-    """A view of `a`: the tensor on `fn(a.data)` (a numpy view), sharing a's memory and version
+    """A view of `a`: the tensor on `fn(a.array)` (a numpy view), sharing a's memory and version
     counter, listed in the views of a's base with the recipe that makes it from the base's array."""
-    out = Tensor(fn(a.data))
+    out = Tensor(fn(a.array))
     out._version_counter = a._version_counter
     if a._base is None:
         out._base, out._view_fn = a, fn
@@ -99,7 +99,7 @@ def viewable(a: Tensor, shape: tuple) -> bool:
     """Whether a's memory can be seen with `shape` without a copy: the stride rule of torch's
     view(), which numpy's reshape follows too (it refuses with copy=False where it would copy)."""
     try:
-        a.data.reshape(shape, copy=False)
+        a.array.reshape(shape, copy=False)
     except ValueError:
         return False
     return True
@@ -120,7 +120,7 @@ class UnsafeView(View):
     @staticmethod
     def forward(ctx, a: Tensor, shape: tuple) -> Tensor:
         ctx.in_shape = a.shape
-        return Tensor(a.data.reshape(shape))
+        return Tensor(a.array.reshape(shape))
 
 
 class Transpose(ViewFunction):
@@ -213,7 +213,7 @@ class SqueezeDims(Squeeze):
     @staticmethod
     def forward(ctx, a: Tensor, dim: Optional[int]) -> Tensor:
         ctx.in_shape = a.shape
-        return Tensor(np.squeeze(a.data, axis=dim))
+        return Tensor(np.squeeze(a.array, axis=dim))
 
 
 class Expand(ViewFunction):
@@ -256,7 +256,7 @@ class Cat(Function):
     def forward(ctx, dim: int, *tensors: Tensor) -> np.ndarray:
         ctx.dim = dim
         ctx.bounds = np.cumsum([0] + [t.shape[dim] for t in tensors])
-        return np.concatenate([t.data for t in tensors], axis=dim, dtype=dtypes.result_type(*tensors))
+        return np.concatenate([t.array for t in tensors], axis=dim, dtype=dtypes.result_type(*tensors))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -275,7 +275,7 @@ class Stack(Function):
     @staticmethod
     def forward(ctx, dim: int, *tensors: Tensor) -> np.ndarray:
         ctx.dim = dim
-        return np.stack([t.data for t in tensors], axis=dim, dtype=dtypes.result_type(*tensors))
+        return np.stack([t.array for t in tensors], axis=dim, dtype=dtypes.result_type(*tensors))
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -292,7 +292,7 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
     """A view when the memory allows it (`view` of a contiguous tensor, else `_reshape_alias`);
     otherwise a copy first, as torch does."""
     shape = _check_numel(a, size_arg(shape))
-    if a.data.flags.c_contiguous:
+    if a.array.flags.c_contiguous:
         return View.apply(a, shape)
     if viewable(a, shape):
         return ReshapeAlias.apply(a, shape)

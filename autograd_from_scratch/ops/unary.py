@@ -21,7 +21,7 @@ class Sin(Function):
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.sin(a.data)
+        return np.sin(a.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -37,7 +37,7 @@ class Cos(Function):
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.cos(a.data)
+        return np.cos(a.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -52,7 +52,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        z = Tensor(np.tan(a.data))
+        z = Tensor(np.tan(a.array))
         ctx.save_for_backward(z)
         return z
 
@@ -69,7 +69,7 @@ class Exp2(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        z = Tensor(np.exp2(a.data))
+        z = Tensor(np.exp2(a.array))
         ctx.save_for_backward(z)
         return z
 
@@ -87,7 +87,7 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.log1p(a.data)
+        return np.log1p(a.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -102,7 +102,7 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        z = Tensor(np.expm1(a.data))
+        z = Tensor(np.expm1(a.array))
         ctx.save_for_backward(z)
         return z
 
@@ -119,7 +119,7 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> np.ndarray:
-        return np.sign(a.data)
+        return np.sign(a.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:

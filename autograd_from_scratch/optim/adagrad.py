@@ -33,10 +33,10 @@ class Adagrad(PerParameterOptimizer):
 
     def init_state(self, p: Tensor, state: dict, group: dict) -> None:
         state["step"] = new_step_count()
-        state["sum"] = Tensor(np.full_like(p.data, group["initial_accumulator_value"]))
+        state["sum"] = Tensor(np.full_like(p.array, group["initial_accumulator_value"]))
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        state_sum = state["sum"].data
+        state_sum = state["sum"].array
         step = count_step(state)
         if group["weight_decay"] != 0:
             grad = added(grad, param, group["weight_decay"])

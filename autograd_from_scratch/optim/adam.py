@@ -39,7 +39,7 @@ class Adam(PerParameterOptimizer):
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m, v = state["exp_avg"].array, state["exp_avg_sq"].array
         step = count_step(state)
         if wd != 0:
             if group["decoupled_weight_decay"]:
@@ -52,7 +52,7 @@ class Adam(PerParameterOptimizer):
         step_size = lr / (1 - beta1 ** step)
         bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
         if group["amsgrad"]:
-            v = np.maximum(state["max_exp_avg_sq"].data, v, out=state["max_exp_avg_sq"].data)
+            v = np.maximum(state["max_exp_avg_sq"].array, v, out=state["max_exp_avg_sq"].array)
         denom = np.sqrt(v) / np.asarray(bias_correction2_sqrt, v.dtype)
         denom += np.asarray(eps, v.dtype)
         addcdiv_(param, m, denom, -step_size)

@@ -21,7 +21,7 @@ def check_hyperparameters(lr: float, eps: float, weight_decay: float, **others: 
 
 
 def zeros_like(p: Tensor) -> Tensor:
-    return Tensor(np.zeros_like(p.data))
+    return Tensor(np.zeros_like(p.array))
 
 
 def new_step_count() -> Tensor:
@@ -31,8 +31,8 @@ def new_step_count() -> Tensor:
 
 def count_step(state: dict) -> float:
     """Count one more step in `state`; the new count."""
-    state["step"].data += 1
-    return float(state["step"].data)
+    state["step"].array += 1
+    return float(state["step"].array)
 
 
 class PerParameterOptimizer(Optimizer):
@@ -52,8 +52,8 @@ class PerParameterOptimizer(Optimizer):
                     continue
                 if not self.state[p]:
                     self.init_state(p, self.state[p], group)
-                grad = np.negative(p.grad.data, out=np.empty_like(p.grad.data)) if group["maximize"] else p.grad.data
-                self.update(p.data, grad, self.state[p], group)
+                grad = np.negative(p.grad.array, out=np.empty_like(p.grad.array)) if group["maximize"] else p.grad.array
+                self.update(p.array, grad, self.state[p], group)
                 p._bump_version()
         return loss
 

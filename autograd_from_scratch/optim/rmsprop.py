@@ -40,20 +40,20 @@ class RMSprop(PerParameterOptimizer):
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
-        square_avg = state["square_avg"].data
+        square_avg = state["square_avg"].array
         count_step(state)
         if group["weight_decay"] != 0:
             grad = added(grad, param, group["weight_decay"])
         square_avg *= np.asarray(alpha, square_avg.dtype)
         addcmul_(square_avg, grad, grad, 1 - alpha)
         if group["centered"]:
-            grad_avg = lerp_(state["grad_avg"].data, grad, 1 - alpha)
+            grad_avg = lerp_(state["grad_avg"].array, grad, 1 - alpha)
             avg = np.sqrt(addcmul_(square_avg.copy(), grad_avg, grad_avg, -1))
         else:
             avg = np.sqrt(square_avg)
         avg += np.asarray(eps, avg.dtype)
         if momentum > 0:
-            buf = state["momentum_buffer"].data
+            buf = state["momentum_buffer"].array
             buf *= np.asarray(momentum, buf.dtype)
             addcdiv_(buf, grad, avg)
             add_(param, buf, -lr)

@@ -72,9 +72,9 @@ class SGD(Optimizer):
         assert p.grad is not None  # step() skips parameters without a gradient
         first_step = group["momentum"] != 0 and "momentum_buffer" not in self.state[p]
         if first_step:
-            self.state[p]["momentum_buffer"] = Tensor(np.empty(p.shape, dtype=p.grad.data.dtype))
+            self.state[p]["momentum_buffer"] = Tensor(np.empty(p.shape, dtype=p.grad.array.dtype))
         buf = self.state[p].get("momentum_buffer")
-        arrays = [p.data, p.grad.data, None if buf is None else buf.data]
+        arrays = [p.array, p.grad.array, None if buf is None else buf.array]
         written = [a for a in (arrays[0], arrays[2]) if a is not None]
         if not all(a.flags.c_contiguous for a in written):  # then reshape(-1) would copy
             return [(*arrays, group, first_step)]

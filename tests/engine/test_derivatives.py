@@ -48,12 +48,12 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x.data ** 3
+            return x.array ** 3
 
         @staticmethod
         def backward(ctx, grad):
             (x,) = ctx.saved_tensors
-            return grad * afs.tensor(3 * x.data ** 2)
+            return grad * afs.tensor(3 * x.array ** 2)
 
     x = afs.tensor([0.5, -1.5], dtype=afs.float64, requires_grad=True)
     assert afs.autograd.gradcheck(Cube.apply, x)
