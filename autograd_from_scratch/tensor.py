@@ -181,10 +181,11 @@ class Tensor:
         """`hook(grad)` runs when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .autograd.graph import get_gradient_edge
+        from .autograd.graph import RemovableHandle, get_gradient_edge
 
         node, output_nr = get_gradient_edge(self)
-        assert node is not None
+        if node is None:  # a view taken under no_grad(): no gradient reaches it, as in torch
+            return RemovableHandle([], hook)
         return node._register_tensor_hook(output_nr, hook)
 
     def detach(self) -> "Tensor":
@@ -318,7 +319,15 @@ class Tensor:
 
     @property
     def T(self) -> "Tensor":
-        """The dimensions reversed (a transpose for a matrix)."""
+        """The dimensions reversed (a transpose for a matrix); deprecated by torch beyond 2-D."""
+        if self.ndim == 0:
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
+                          "these cases.", UserWarning, stacklevel=2)
+        elif self.ndim > 2:
+            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                          "is deprecated and it will throw an error in a future release. Consider `x.mT` "
+                          "to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, "
+                          "-1))` to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
     def contiguous(self) -> "Tensor":

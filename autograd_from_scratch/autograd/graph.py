@@ -101,12 +101,18 @@ class Node:
         """Free what backward needed (unless `retain_graph=True`); nothing to free by default."""
 
 
+def _view_of_grad_base_made_in_no_grad(tensor: "Tensor") -> bool:
+    base = tensor._base
+    return tensor._view_made_in_no_grad and base is not None and base.requires_grad
+
+
 def get_gradient_edge(tensor: "Tensor") -> GradientEdge:
     """Where `tensor`'s gradient goes: its grad_fn, the AccumulateGrad of a leaf that requires
-    grad (made on first use and kept on the leaf), or nowhere."""
+    grad (made on first use and kept on the leaf), or nowhere (a constant, or a view taken under
+    no_grad(), which requires grad as its base does but records no way back to it)."""
     if tensor.grad_fn is not None:
         return GradientEdge(tensor.grad_fn, tensor._output_nr)
-    if tensor._requires_grad:
+    if tensor._requires_grad and not _view_of_grad_base_made_in_no_grad(tensor):
         if tensor._grad_accumulator is None:
             tensor._grad_accumulator = AccumulateGrad(tensor)
         return GradientEdge(tensor._grad_accumulator, 0)

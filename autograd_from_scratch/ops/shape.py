@@ -63,6 +63,9 @@ class ViewFunction(Function):
         out = super().apply(*args)
         if out._base is not None:
             out._view_made_in_no_grad = in_no_grad or args[0]._view_made_in_no_grad
+            # torch: a view requires grad when its base does, even one taken under no_grad() (it
+            # has no history then, and gradients stop at it: see get_gradient_edge).
+            out._requires_grad = out._requires_grad or args[0].requires_grad
         return out
 
 
