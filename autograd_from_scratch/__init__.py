@@ -101,9 +101,10 @@ from .ops import (
     where,
 )
 from .size import Size
-from .tensor import Tensor
+from .tensor import Tensor, is_warn_always_enabled, set_warn_always
 
 __all__ = [
+    "is_warn_always_enabled", "set_warn_always",
     "Size", "Tensor", "abs", "accelerator", "add", "addmm", "all", "any", "arange", "argmax",
     "argmin", "as_tensor", "autograd", "bool", "cat", "clamp", "clone", "cos", "cuda", "cumsum",
     "device", "div", "double", "dtype", "empty", "empty_like", "enable_grad", "eq", "exp",

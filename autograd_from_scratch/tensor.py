@@ -17,6 +17,7 @@ attached from one table, `ops.TENSOR_METHODS`, when the package is imported. Pri
 from __future__ import annotations
 
 import warnings
+import weakref
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -61,6 +62,26 @@ def to_array(value: Any) -> np.ndarray:
     if is_torch_tensor(value):
         return value.detach().cpu().numpy()
     return np.asarray(value)
+
+
+_WARNED: set[str] = set()
+_WARN_ALWAYS = [False]
+
+
+def set_warn_always(b: bool) -> None:
+    """torch.set_warn_always: give the warnings that are normally given once per process every time."""
+    _WARN_ALWAYS[0] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _WARN_ALWAYS[0]
+
+
+def _warn_once(message: str) -> None:
+    """A UserWarning given once per process, as torch's TORCH_WARN_ONCE does."""
+    if message not in _WARNED or _WARN_ALWAYS[0]:
+        _WARNED.add(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def size_arg(size: Sequence[Any]) -> Shape:
@@ -189,9 +210,15 @@ class Tensor:
         return node._register_tensor_hook(output_nr, hook)
 
     def detach(self) -> "Tensor":
-        """The same values (shared memory and version counter), cut out of the graph."""
+        """The same values (shared memory and version counter), cut out of the graph. An in-place
+        change through it is a change of this memory: the live views of it are rebased as after
+        any in-place change (see `ops/inplace.py`), so it shares their list."""
         out = Tensor(self.array)
         out._version_counter = self._version_counter
+        base = self._base if self._base is not None else self
+        if base._views is None:
+            base._views = weakref.WeakSet()
+        out._views = base._views
         return out
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -321,13 +348,12 @@ class Tensor:
     def T(self) -> "Tensor":
         """The dimensions reversed (a transpose for a matrix); deprecated by torch beyond 2-D."""
         if self.ndim == 0:
-            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
-                          "these cases.", UserWarning, stacklevel=2)
+            _warn_once("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.")
         elif self.ndim > 2:
-            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
-                          "is deprecated and it will throw an error in a future release. Consider `x.mT` "
-                          "to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, "
-                          "-1))` to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+            _warn_once("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                       "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                       "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                       "to reverse the dimensions of a tensor.")
         return self.permute(*reversed(range(self.ndim)))
 
     def contiguous(self) -> "Tensor":

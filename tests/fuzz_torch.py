@@ -383,7 +383,9 @@ class Generator:
         nd, shape = t.ndim, tuple(t.shape)
         ops = ["{a}.reshape(-1)", "{a}.view(-1)", "{a}.flatten()", "{a}.contiguous()",
                "{a}.unsqueeze(0)", "{a}.unsqueeze(-1)", "{a}.squeeze()", "{a}.reshape({shape})",
-               "{a}.view({shape})", "{a}.expand({big})", "{a}.T"]
+               "{a}.view({shape})", "{a}.expand({big})", "{a}.data", "{a}.detach()"]
+        if 1 <= nd <= 2:  # on 0-D and beyond 2-D, x.T warns once per process (test_misuse_torch)
+            ops += ["{a}.T"]
         if nd <= 2:
             ops += ["{a}.t()", "{a}.t().contiguous().view(-1)"]
         if nd >= 1:
@@ -500,7 +502,7 @@ class Generator:
         target = a
         if shape and self.rng.random() < 0.5:
             target = self.choice([f"{a}[0]", f"{a}[:1]", f"{a}[..., 0]" if len(shape) > 1 else f"{a}[1:]",
-                                  f"{a}.view(-1)[:1]" if t.is_contiguous() else f"{a}[:1]"])
+                                  f"{a}.view(-1)[:1]" if t.is_contiguous() else f"{a}[:1]", f"{a}.data"])
             if not self.emit(target):
                 return
             target = f"v{self.count - 1}"

@@ -3,6 +3,7 @@
 kinds of warnings. torch's outcome is measured here, never written down."""
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -195,10 +196,20 @@ CASES = [
 ]
 
 
+@contextlib.contextmanager
+def warn_always(lib):
+    """Warnings that torch gives once per process (x.T beyond 2-D), given every time."""
+    lib.set_warn_always(True)
+    try:
+        yield
+    finally:
+        lib.set_warn_always(False)
+
+
 def outcome(code: str, lib) -> tuple:
     """(exception class name or 'ok', sorted warning categories) of running `code` with `lib`."""
     env = {"lib": lib, "np": np}
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, warn_always(lib):
         warnings.simplefilter("always")
         try:
             exec(SETUP, env)

@@ -28,7 +28,7 @@ from numpy.lib.array_utils import byte_bounds
 
 from .. import dtypes
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..autograd.graph import Grads, Node, get_gradient_edge
 from ..tensor import Tensor
 from .indexing import Index, IndexPut, ZerosIndexPut
@@ -50,6 +50,8 @@ def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = Fa
     _write(x, out)
     if recording:
         _rewrite_history(x, out)
+    else:  # unrecorded (no_grad, or through a detach()): torch still rewrites the views' histories
+        rebase_views(x._base if x._base is not None else x)
     return x
 
 
@@ -159,12 +161,14 @@ def _torch_name(d: dtypes.dtype) -> str:
 
 
 def rebase_views(base: Tensor) -> None:
-    """Every live view of `base` now depends on base's new history: AsStridedBackward0 of it."""
-    if not base._views or not base.requires_grad:
-        return
-    for view in list(base._views):
-        regenerated = AsStrided.apply(base, view._view_fn)
-        view._set_history(regenerated.grad_fn, 0)
+    """Every live view of `base`'s memory now depends on its base's new history: AsStridedBackward0
+    of it. As torch, whenever the memory changed, recorded or not (torch regenerates a view's
+    grad_fn when the version it shares has moved); views taken under no_grad() keep no history."""
+    for view in list(base._views or ()):
+        if view._base.requires_grad and not view._view_made_in_no_grad:
+            with enable_grad():
+                regenerated = AsStrided.apply(view._base, view._view_fn)
+            view._set_history(regenerated.grad_fn, 0)
 
 
 def _positions(view_fn: ViewFn, shape: tuple) -> np.ndarray:
