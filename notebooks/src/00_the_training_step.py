@@ -177,7 +177,7 @@ print("loss:", tuple(loss.shape), "(a single number) | made by", loss.grad_fn.na
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Line 2. This loss is not a sensible training loss (it can go to minus infinity);
-# the tutorial uses it to keep things simple. Notebook 09 uses a real one.
+# the tutorial uses it to keep things simple. Notebook 10 uses a real one.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Line 3: the backward pass
@@ -382,8 +382,9 @@ check_exercise_1()
 # prediction's shape (torch or afs).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: dL/dy_hat = 2 (y_hat - y): ask students to derive it before running anything; the
-# check compares with a hook on the prediction.
+# Instructor note: Ask students to derive it before running anything: in how many terms of the sum
+# does one prediction appear, and with what slope? The check computes it in each engine by
+# backpropagating from a fresh leaf.
 
 # %% slideshow={"slide_type": "fragment"}
 dloss_dprediction = None  # a tensor of shape (1, 1000)

@@ -241,7 +241,7 @@ ok_torch = torch.autograd.gradcheck(lambda a, b: 3 * a**3 - b**2, (a64_t, b64_t)
 print(f"torch: {ok_torch}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: gradcheck is the same idea applied to every input element; we use it in 03 to
+# Instructor note: gradcheck is the same idea applied to every input element; we use it in 04 to
 # test custom ops. One sentence is enough here.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -288,7 +288,7 @@ Q_ours.sum().backward()
 print(f"afs,   Q.sum().backward(): {a_ours.grad} {b_ours.grad}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: The key idea of 04 in one line: backward computes v^T J without building J. With
+# Instructor note: The key idea of 05 in one line: backward computes v^T J without building J. With
 # v = (1, 1) it is the gradient of Q.sum().
 
 # %% slideshow={"slide_type": "fragment"}

@@ -387,7 +387,7 @@ for step in range(3):
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Demo: run the cell, then run it again live: the printed .grad grows by the same
-# amount each time. This is the classic training-loop bug; zero_grad() is the fix (notebook 09).
+# amount each time. This is the classic training-loop bug; zero_grad() is the fix (notebook 10).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # This is on purpose: a tensor used in several places must receive the *sum* of the gradients from
@@ -474,7 +474,7 @@ print(f"torch: {type(e_torch).__name__} | afs: {type(e_ours).__name__} | "
 print(inspect.getsource(afs.autograd.Function.release_saved))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Short: the two lines of _free_saved. Students who wrote their own engine in 01
+# Instructor note: Short: the two lines of release_saved. The engine students write in 03 will
 # keep everything alive; this is where the memory is given back.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -522,7 +522,7 @@ for engine in (torch, afs):
 # [07 · Exclusion from the DAG](07_exclusion_from_the_dag.ipynb) covers both, and `detach()`, in full.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: One minute, a preview of notebook 06: requires_grad propagates (an OR over the
+# Instructor note: One minute, a preview of notebook 07: requires_grad propagates (an OR over the
 # inputs); no_grad and detach leave tensors out. Don't go deeper here.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

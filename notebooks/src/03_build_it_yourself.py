@@ -66,7 +66,7 @@ print("numpy, torch and the course helpers imported")
 # pass of step 6 (Python looks those names up when an operator runs, so they can come later).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: 5 minutes. Five attributes and a property; the point is that a tensor is just
+# Instructor note: 5 minutes. Four attributes and a property; the point is that a tensor is just
 # data plus bookkeeping. Ask: why does a leaf have grad_fn None? (Nothing made it: it is where the
 # graph starts.)
 

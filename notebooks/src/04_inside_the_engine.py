@@ -130,7 +130,7 @@ print(inspect.getsource(topological_order))
 # Then the engine visits the nodes in that order. Each node's `backward` turns the gradient of its output
 # into gradients of its inputs (the **chain rule**: $\frac{\partial Q}{\partial x} = \frac{\partial Q}{\partial y}\,\frac{\partial y}{\partial x}$),
 # and `task.send` adds them into the `InputBuffer` of the next node. Here is that loop,
-# `run_backward`, whole (the pre-hooks and the capture are for notebook 08's hooks and
+# `run_backward`, whole (the pre-hooks and the capture are for notebook 09's hooks and
 # `autograd.grad`; torch's engine has the same steps):
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -168,7 +168,7 @@ print(inspect.getsource(call_function))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: torch hides its order, but a hook on every node records it: same order as ours on
-# Q. Hooks come back in 08.
+# Q. Hooks come back in 09.
 
 # %% slideshow={"slide_type": "fragment"}
 a_t = torch.tensor([2.0, 3.0], requires_grad=True)
@@ -361,7 +361,7 @@ print(inspect.getsource(afs.autograd.AccumulateGrad.accumulate))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: accumulate: the first gradient is stored, later ones added; with create_graph the
-# sum is itself recorded (for 08's higher derivatives).
+# sum is itself recorded (for 09's higher derivatives).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The two edges from `MulBackward0` to `x` each carry $3$; they meet in one arrow labelled `3 + 3`:

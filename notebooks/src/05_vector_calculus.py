@@ -206,8 +206,8 @@ print("backward(gradient=v) == vjp == Jᵀv:", afs.compare.agree(x.grad, vjp, 1e
 # Jacobians: `TanhBackward0` multiplies by $1 - y^2$ elementwise, then `MvBackward0` multiplies by $W^T$.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: J = diag(1 - tanh^2 z) W: a product of two Jacobians, one per node, applied right
-# to left by backward.
+# Instructor note: J = diag(1 - tanh^2 z) W: a product of two Jacobians, one per node. Backward
+# applies them to v from the left, the output's end: first TanhBackward0's diagonal, then MvBackward0's W.
 
 # %% slideshow={"slide_type": "fragment"}
 steps = afs.frames.backward_steps(f(x), gradient=u)

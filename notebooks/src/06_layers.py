@@ -588,7 +588,8 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
 print(inspect.getsource(Relu))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Relu is four lines: it saves the mask of positive inputs.
+# Instructor note: Relu saves its output z, not the input: z > 0 is the mask of positive inputs
+# that backward multiplies the gradient by.
 
 # %% slideshow={"slide_type": "subslide"}
 xr_np = np.linspace(-2, 2, 9)  # contains an exact 0
