@@ -21,7 +21,7 @@ from . import norm as normalization  # noqa: F401  (ops/norm.py first, so that o
 from .conversion import to
 from .elementwise import clone, copy, eq, ge, gt, le, lt, ne, relu, where, zeros_like
 from .elementwise import full_like as fill
-from .extremes import argmin, flip, min, norm, topk
+from .extremes import argmin, flip, max, min, norm, topk
 from .functions import (
     abs,
     add,
@@ -59,7 +59,7 @@ from .indexing import index, index_put_
 from .inplace import inplace
 from .loss import log_softmax, softmax
 from .matmul import addmm
-from .reduce import all, any, argmax, max, sum_to_size
+from .reduce import all, any, argmax, sum_to_size
 from .shape import expand, flatten, permute, reshape, squeeze, t, transpose, unsqueeze, view
 
 

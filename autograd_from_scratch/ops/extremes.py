@@ -1,8 +1,8 @@
-"""Smallest, largest, products, running sums and norms: `minimum`/`maximum`, `min`, `argmin`,
+"""Smallest, largest, products, running sums and norms: `minimum`/`maximum`, `max`, `min`, `argmin`,
 `topk`, `prod`, `cumsum` (with `flip`, which its backward uses), `norm`.
 
 Where a gradient is routed to chosen elements (the minimum, the k largest), ties follow torch:
-a full `min()` shares the gradient equally among the tied minima, `minimum`/`maximum` give half
+a full `max()` or `min()` shares the gradient equally among the tied extremes, `minimum`/`maximum` give half
 to each side of a tie, and the `dim=` forms send it to the one index they return.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from .elementwise import _binary, where
 from .indexing import ZerosIndexPut
 from .reduce import _axes, _kept_shape
+from .shape import wrap_dim
 
 Dims = Union[None, int, tuple[int, ...], list[int]]
 
@@ -53,21 +54,33 @@ def minimum(input: Tensor, other: Any) -> Tensor:
     return _binary(Minimum, input, other)
 
 
-class MinAll(Function):
-    """z = min a;   dz/daᵢ = 1/k where aᵢ is one of the k tied minima, else 0 (as torch)."""
+class MaxAll(Function):
+    """z = max a;   dz/daᵢ = 1/k where aᵢ is one of the k tied maxima, else 0 (as torch)."""
 
-    node_name = "MinBackward1"
+    node_name = "MaxBackward1"
+    reduce = staticmethod(np.max)  # read through ctx: staticmethod keeps it a plain function
 
     @staticmethod
-    def forward(ctx, a: Tensor) -> np.ndarray:
-        z = np.min(a.array)
-        is_min = a.array == z
-        ctx.share = Tensor((is_min / is_min.sum()).astype(a.array.dtype))
+    def forward(ctx, a: Tensor) -> Tensor:
+        if a.array.size == 0:
+            raise RuntimeError(f"{ctx.reduce.__name__}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        z = Tensor(ctx.reduce(a.array))
+        ctx.save_for_backward(a, z)  # as torch: changing either in place makes backward fail
         return z
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return grad * ctx.share
+        a, z = ctx.saved_tensors
+        is_z = a.array == z.array
+        return grad * Tensor((is_z / is_z.sum()).astype(a.array.dtype))
+
+
+class MinAll(MaxAll):
+    """z = min a;   dz/daᵢ = 1/k where aᵢ is one of the k tied minima, else 0 (as torch)."""
+
+    node_name = "MinBackward1"
+    reduce = staticmethod(np.min)
 
 
 def _along(indices: np.ndarray, dim: int) -> tuple:
@@ -83,8 +96,10 @@ class Selected(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, indices: np.ndarray, dim: int, keepdim: bool, name: str) -> tuple:
-        ctx.node_name, ctx.key, ctx.shape = name, _along(indices, dim), a.shape
-        ctx.kept = indices.shape
+        ctx.node_name, ctx.shape, ctx.kept = name, a.shape, indices.shape
+        if a.ndim == 0:  # torch: a 0-d tensor is its own max (min, top-1) along dim 0
+            return a.array.copy(), indices.reshape(())
+        ctx.key = _along(indices, dim)
         values = np.take_along_axis(a.array, indices, axis=dim)
         if not keepdim:
             values, indices = values.squeeze(dim), indices.squeeze(dim)
@@ -92,6 +107,8 @@ class Selected(Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor, grad_indices: Tensor) -> tuple:
+        if not ctx.shape:
+            return grad, None, None, None, None
         return ZerosIndexPut.apply(grad.reshape(ctx.kept), ctx.key, ctx.shape, True), None, None, None, None
 
 
@@ -110,19 +127,33 @@ def return_type(name: str) -> type:
     return Result
 
 
-MinResult, TopkResult = return_type("min"), return_type("topk")
+MaxResult, MinResult, TopkResult = return_type("max"), return_type("min"), return_type("topk")
 
 
-def min(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:
-    """`min(a)` is a scalar tensor; `min(a, dim)` returns (values, indices); `min(a, b)` is
-    `minimum(a, b)`, as in torch."""
+def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """`max(a)` is a scalar tensor; `max(a, dim)` returns (values, indices); `max(a, b)` is
+    `maximum(a, b)`, as in torch."""
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
+    if dim is None:
+        return MaxAll.apply(input)
+    return MaxResult(*_select(input, np.argmax, dim, keepdim, "MaxBackward0"))
+
+
+def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """`min(a)`, `min(a, dim)` and `min(a, b)`, as `max`."""
     if isinstance(dim, Tensor):
         return minimum(input, dim)
     if dim is None:
         return MinAll.apply(input)
-    dim = dim % input.ndim if input.ndim else 0
-    indices = np.argmin(input.array, axis=dim, keepdims=True)
-    return MinResult(*Selected.apply(input, indices, dim, keepdim, "MinBackward0"))
+    return MinResult(*_select(input, np.argmin, dim, keepdim, "MinBackward0"))
+
+
+def _select(input: Tensor, arg: Any, dim: int, keepdim: bool, name: str) -> tuple:
+    """(values, indices) of the elements `arg` (np.argmax, np.argmin) picks along `dim`."""
+    dim = wrap_dim(dim, input.ndim)
+    indices = arg(input.array.reshape(input.shape or (1,)), axis=dim, keepdims=True)
+    return Selected.apply(input, indices, dim, keepdim, name)
 
 
 def argmin(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:

@@ -1,7 +1,7 @@
-"""Reductions: sum, mean and max over all elements or over dimensions, with `keepdim`."""
+"""Reductions: sum and mean over all elements or over dimensions, with `keepdim`; all, any, argmax."""
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -68,70 +68,12 @@ class Mean(Function):
         return expanded / ctx.count, None, None
 
 
-class MaxAll(Function):
-    """z = max a;   dz/daᵢ = 1/k where aᵢ is one of the k tied maxima, else 0 (as torch)."""
-
-    node_name = "MaxBackward1"
-
-    @staticmethod
-    def forward(ctx, a: Tensor) -> Tensor:
-        if a.array.size == 0:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
-                               "Specify the reduction dim with the 'dim' argument.")
-        z = Tensor(np.max(a.array))
-        ctx.save_for_backward(a, z)  # as torch: changing either in place makes backward fail
-        return z
-
-    @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
-        a, z = ctx.saved_tensors
-        is_max = a.array == z.array
-        return grad * Tensor((is_max / is_max.sum()).astype(a.array.dtype))
-
-
-class MaxDim(Function):
-    """(values, indices) = max over `dim`;   the gradient goes to the (first) maximum's position."""
-
-    node_name = "MaxBackward0"
-
-    @staticmethod
-    def forward(ctx, a: Tensor, dim: int, keepdim: bool) -> tuple:
-        dim = wrap_dim(dim, a.ndim)
-        data = a.array.reshape(1) if a.ndim == 0 else a.array  # a 0-d tensor: its one element
-        idx = np.argmax(data, axis=dim, keepdims=True)
-        values = np.take_along_axis(data, idx, axis=dim)
-        one_hot = np.zeros(data.shape, dtype=a.array.dtype)
-        np.put_along_axis(one_hot, idx, 1, axis=dim)
-        ctx.one_hot, ctx.kept = Tensor(one_hot.reshape(a.shape)), values.shape if a.ndim else ()
-        if a.ndim == 0:
-            values, idx = values.reshape(()), idx.reshape(())
-        elif not keepdim:
-            values, idx = values.squeeze(dim), idx.squeeze(dim)
-        return values, idx
-
-    @staticmethod
-    def backward(ctx, grad: Tensor, grad_indices: Tensor) -> tuple:
-        return grad.reshape(ctx.kept) * ctx.one_hot, None, None
-
-
-class MaxResult(NamedTuple):
-    values: Tensor
-    indices: Tensor
-
-
 def sum(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return Sum.apply(a, dim, keepdim)
 
 
 def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return Mean.apply(a, dim, keepdim)
-
-
-def max(a: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:
-    """`max(a)` is a scalar tensor; `max(a, dim)` returns (values, indices), as torch."""
-    if dim is None:
-        return MaxAll.apply(a)
-    return MaxResult(*MaxDim.apply(a, dim, keepdim))
 
 
 def sum_to_size(a: Tensor, *shape: Any) -> Tensor:

@@ -59,7 +59,7 @@ print("torch", torch.__version__.split("+")[0], "| torchvision", torchvision.__v
 # optim.step()                                           # 08 · this notebook: the update rule
 # ```
 #
-# The optimizer changes the parameters in place, outside the graph: the `no_grad` of notebook 06.
+# The optimizer changes the parameters in place, outside the graph: the `no_grad` of notebook 07.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: The five lines of notebook 00 again, each now annotated with the notebook that
@@ -485,8 +485,8 @@ print("momentum buffers agree to 1e-3 after step 2:", buffers_agree)
 # times. Section 7 shows how to tell this from a bug.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Each optimizer follows the formula exactly; the engines still agree with each
-# other after two steps, to float32 precision.
+# Instructor note: Each optimizer follows the formula exactly, yet after two steps the engines no
+# longer agree to 1e-3: ask why before the next slide shows it.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. How close are the 62 gradients?
@@ -693,8 +693,8 @@ check_sgd()
 # section 7, runs forward and backward, and asks which parameters got a gradient.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Freeze, replace fc, step: only fc changes. The check compares state_dicts before
-# and after in both engines.
+# Instructor note: Freeze, replace fc, step: only fc changes. The check compares which parameters
+# got a .grad, and the fc gradients, in both engines.
 
 # %% slideshow={"slide_type": "fragment"}
 def finetune(model, nn):

@@ -374,8 +374,8 @@ print("\nthe backward rule of x ** p in our engine:")
 print(textwrap.dedent(inspect.getsource(afs.ops.elementwise.PowTensorScalar.backward)))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Same numbers, slightly different graphs: torch fuses some steps our engine writes
-# out. The values agree; the node lists differ in a few places.
+# Instructor note: Same numbers, slightly different graphs: torch writes out one more step than our
+# engine (a MulBackward1 per branch). The values agree; the node lists differ in a few places.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## As many derivatives as you like: $\tanh$
@@ -405,7 +405,7 @@ for k, (ours, theirs) in enumerate(zip(curves_ours, curves)):
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Each create_graph level records one more derivative of tanh; the plot shows tanh
-# and its first three derivatives, in both engines on top of each other.
+# and its first three derivatives from our engine; the printed lines above compare each with torch's.
 
 # %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(8, 3.2))
@@ -596,7 +596,7 @@ print(f"afs   -> {error_of(lambda: exp_then_add_(afs))}")
 print(inspect.getsource(afs.autograd.graph.SavedTensor))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: _SavedTensor is the whole check: short enough to read on the slide.
+# Instructor note: SavedTensor is the whole check: short enough to read on the slide.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The fix, and the in-place change every optimizer makes
@@ -856,8 +856,8 @@ with warnings.catch_warnings():
 print(f"correct backward, float32 -> torch: {ok32} | afs: {ok32_ours}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: In float32 even the correct Softplus fails: eps = 1e-6 is below float32's
-# resolution. Always gradcheck in float64.
+# Instructor note: In float32 even the correct Softplus fails: eps = 1e-6 is close to float32's
+# resolution (about 1e-7). Always gradcheck in float64.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A custom backward can itself be differentiated
@@ -954,8 +954,8 @@ print("second derivatives through conv, batch norm and max pool agree with torch
 # of norm below 1 (to be left as it is).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: The norm of g is (g * g).sum().sqrt(); return g scaled by min(1, 1 / norm). The
-# check compares with torch's clip_grad_norm_ on one tensor.
+# Instructor note: Ask first: what is the norm of g, as tensor operations, and when should g stay
+# as it is? The check clips torch's gradient by hand, with the same formula, and compares.
 
 # %% slideshow={"slide_type": "fragment"}
 def clip_to_unit_norm(grad):
@@ -991,7 +991,7 @@ check_exercise_1()
 # (remember `create_graph=True` on every derivative but the last).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Three nested autograd.grad calls, each with create_graph=True. The common slip:
+# Instructor note: Three nested autograd.grad calls, every one but the last with create_graph=True. The common slip:
 # forgetting create_graph on the second call.
 
 # %% slideshow={"slide_type": "fragment"}

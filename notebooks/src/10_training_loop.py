@@ -262,7 +262,7 @@ graphs
 print(inspect.getsource(afs.optim.SGD._update_block))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: step() is the update of notebook 07, in place and outside the graph (no_grad).
+# Instructor note: step() is the update of notebook 08, in place and outside the graph (no_grad).
 
 # %% slideshow={"slide_type": "fragment"}
 before = to_numpy(our_model.fc.bias).copy()
@@ -573,7 +573,7 @@ print("helpers for the checks: fresh_model, few_steps")
 #
 # Fill in `manual_step(lib, model, lr)`: for every parameter `p`, $p \leftarrow p - \eta\,$`p.grad`,
 # in place and outside the graph (what does notebook 07 say to use?). The check trains 8 steps
-# with it, in our engine, and compares with `torch.optim.SGD(lr=0.1)` without momentum.
+# with it, in both engines, and compares with `torch.optim.SGD(lr=0.1)` without momentum.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Plain gradient descent in place, under no_grad, for either engine. The common
@@ -618,7 +618,8 @@ check_exercise_1()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: The learning rate lives in optimizer.param_groups[0]['lr']; a schedule just
-# writes it before each step. The check compares with torch's own scheduler.
+# writes it before each step. The check reads the rate of each epoch (0.1 halved every epoch) and
+# compares the losses of both engines.
 
 # %% slideshow={"slide_type": "fragment"}
 def set_learning_rate(optimizer, epoch):
@@ -720,7 +721,7 @@ check_exercise_3()
 #   an engine of numpy code you have read.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Recap: a training loop is the step of 07 in a loop, and the two engines coincide
+# Instructor note: Recap: a training loop is the step of 08 in a loop, and the two engines coincide
 # on real data. Then the whole series in one page.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
