@@ -263,7 +263,7 @@ print(len(edges_ours), "个节点（我们的），", len(edges_torch), "个节�
 # |---|---|
 # | [01 · 初识梯度](01_first_gradients.ipynb) | `backward()`在$Q = 3a^3 - b^2$上算的是什么：叶子节点（leaf）的`.grad`，以及向量输出为什么需要`gradient=` |
 # | [02 · 计算图](02_computational_graph.ipynb) | 前向传播记录下的计算图：`grad_fn`、`next_functions`、叶子节点和`AccumulateGrad` |
-# | [03 · 自己动手实现](03_build_it_yourself.ipynb) | 用100行代码写出你自己的张量自动求导，和torch对照检查，并用它训练一个小网络 |
+# | [03 · 亲手实现](03_build_it_yourself.ipynb) | 用100行代码写出你自己的张量自动求导，和torch对照检查，并用它训练一个小网络 |
 # | [04 · 引擎内部](04_inside_the_engine.ipynb) | `backward()`怎样遍历这个计算图：拓扑序（topological order）、梯度累加（accumulation）、释放计算图 |
 # | [05 · 向量微积分](05_vector_calculus.ipynb) | 每个节点所用的数学：雅可比矩阵（Jacobian）和向量-雅可比积（vector-Jacobian product） |
 # | [06 · 层](06_layers.ipynb) | ResNet的组成部分（卷积、批量规范化、池化（pooling）、线性层（linear layer））及其反向传播 |

@@ -544,7 +544,7 @@ check_exercise_3()
 # - 多次反向传播的梯度在`.grad`里累加：在两步之间要清掉它们（`zero_()`或设为`None`），这正是`zero_grad()`做的事。
 # - 反向传播会释放为它保存的张量；第二次反向传播需要`retain_graph=True`。
 #
-# **下一讲：**[03 · 自己动手实现](03_build_it_yourself.ipynb)：亲手写一个遍历这个计算图的引擎，大约100行代码。
+# **下一讲：**[03 · 亲手实现](03_build_it_yourself.ipynb)：自己写一个遍历这个计算图的引擎，大约100行代码。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：回顾时脑子里想着Q的计算图：节点、边、叶子节点。然后问大家：今天讲的哪一点解释了每个训练循环里都有的`zero_grad()`？（梯度累加。）

@@ -8,7 +8,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 03 · 自己动手实现：100行代码的张量自动求导
+# # 03 · 亲手实现：100行代码的张量自动求导
 #
 # **你将学到**
 # - 一个单元格接一个单元格地写出你自己的张量（tensor）自动求导（autograd）：一个`Tensor`、一个记录计算图（computational graph）的`Function`、六个算子、拓扑排序（topological sort），以及反向传播（backward pass）的循环；
