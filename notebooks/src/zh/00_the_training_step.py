@@ -86,7 +86,7 @@ print(f"随机权重的ResNet18：{len(list(model.parameters()))}个参数张量
       f"共{n_values:,}个数")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：能上网的话，学生可以换成`weights=ResNet18_Weights.DEFAULT`：这个笔记本打印的每一行都不会变，因为检查打印的是是否一致（True/False）和形状（shape），从不打印原始的未规范化的预测（logits）。两种情况下网络结构完全相同：同样的62个张量，同样的11,689,512个数，与预训练权重的`num_params`一致。
+# 讲者备注：能上网的话，学生可以换成`weights=ResNet18_Weights.DEFAULT`：这个笔记本打印的每一行都不会变，因为检查打印的是一致与否（True/False）和形状（shape），从不打印原始的未规范化的预测（logits）。两种情况下网络结构完全相同：同样的62个张量，同样的11,689,512个数，与预训练权重的`num_params`一致。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 我们把这些初始权重复制一份留着：稍后要在我们的引擎里从完全相同的起点运行同一步。（`state_dict()`按名字存放每一个参数和批量规范化（batch norm）的统计量。）
