@@ -108,7 +108,7 @@ print(inspect.getsource(topological_order))
 # 讲者备注：一次深度优先遍历，把每个节点排在它的输入之后，最后倒序：大约十五行。和02号笔记本里沿树遍历的做法比较一下。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 然后引擎按这个顺序访问各个节点。每个节点的`backward`把它输出的梯度变成它各个输入的梯度（这就是**链式法则**：$\frac{\partial Q}{\partial x} = \frac{\partial Q}{\partial y}\,\frac{\partial y}{\partial x}$），再由`task.send`把它们加进下一个节点的`InputBuffer`。下面就是这个循环`run_backward`的全貌（其中的前置钩子（pre-hook）和捕获是为08号笔记本的钩子和`autograd.grad`准备的；torch的引擎也是这几步）：
+# 然后引擎按这个顺序访问各个节点。每个节点的`backward`把它输出的梯度变成它各个输入的梯度（这就是**链式法则**：$\frac{\partial Q}{\partial x} = \frac{\partial Q}{\partial y}\,\frac{\partial y}{\partial x}$），再由`task.send`把它们加进下一个节点的`InputBuffer`。下面就是这个循环`run_backward`的全貌（其中的前置钩子（pre-hook）和捕获是为09号笔记本的钩子和`autograd.grad`准备的；torch的引擎也是这几步）：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：逐个节点应用链式法则：每个`backward`把输出的梯度变成各输入的梯度，`send()`在下一个节点处把它们加起来。
@@ -138,7 +138,7 @@ print(inspect.getsource(call_function))
 # torch不公开它的顺序，但torch的每个节点都接受一个在节点运行时执行的钩子（hook），所以我们可以把顺序记录下来。`afs.frames.backward_steps`做的正是这件事（两个引擎的张量（tensor）都可以用），同时还记下每个节点收到和发出的梯度。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：torch隐藏了它的顺序，但在每个节点上挂一个钩子就能记录下来：在`Q`上和我们的顺序相同。钩子在08号笔记本里还会出现。
+# 讲者备注：torch隐藏了它的顺序，但在每个节点上挂一个钩子就能记录下来：在`Q`上和我们的顺序相同。钩子在09号笔记本里还会出现。
 
 # %% slideshow={"slide_type": "fragment"}
 a_t = torch.tensor([2.0, 3.0], requires_grad=True)
@@ -310,7 +310,7 @@ print(f"赋值的引擎：{x_wrong.grad}   torch：{x_t.grad.item()}   afs：{x.
 print(inspect.getsource(afs.autograd.AccumulateGrad.accumulate))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`accumulate`：第一个梯度直接存下，之后的相加；如果用了`create_graph`，这个求和本身也会被记录下来（为08号笔记本的高阶导数准备）。
+# 讲者备注：`accumulate`：第一个梯度直接存下，之后的相加；如果用了`create_graph`，这个求和本身也会被记录下来（为09号笔记本的高阶导数准备）。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 从`MulBackward0`到`x`的两条边各自带着$3$；它们汇成一个标着`3 + 3`的箭头：
