@@ -11,10 +11,10 @@
 # # 04 · 引擎内部
 #
 # **你将学到**
-# - `Function`运行时记下了什么，`backward`又如何按拓扑序（topological order）遍历计算图（computational graph），在每个节点上应用链式法则（chain rule）；
+# - `Function`运行时记下了什么，`backward`又如何按拓扑序（topological order）遍历计算图（computational graph），在每个节点（node）上应用链式法则（chain rule）；
 # - 为什么梯度（gradient）必须*累加*，绝不能赋值，以及怎样写一个两个引擎通用的自定义算子。
 #
-# **前置知识：**[02 · 计算图](02_computational_graph.ipynb)：自动求导（autograd）为$Q = 3a^3 - b^2$记录下的那张图，由`grad_fn`节点（node）组成、靠`next_functions`连接；以及[03 · 亲手实现](03_build_it_yourself.ipynb)，你在那里写了一个遍历这张图的小引擎。这一讲我们打开afs的引擎来看。
+# **前置知识：**[02 · 计算图](02_computational_graph.ipynb)：自动求导（autograd）为$Q = 3a^3 - b^2$记录下的那张图，由`grad_fn`节点组成、靠`next_functions`连接；以及[03 · 亲手实现](03_build_it_yourself.ipynb)，你在那里写了一个遍历这张图的小引擎。这一讲我们打开afs的引擎来看。
 
 # %% slideshow={"slide_type": "skip"}
 import inspect
@@ -43,7 +43,7 @@ print("torch", torch.__version__.split("+")[0], "| afs已就绪：", hasattr(afs
 # 我们引擎里的每个运算都是`Function`的子类，有一个`forward`和一个`backward`。`Function.apply`先运行`forward`；只要有一个输入需要梯度，它就把这个`Function`实例变成计算图中的一个**节点**：记下每个输入的梯度该送往哪里（`next_functions`），以及各个输入的形状（shape）。`forward`用来存放数值的`ctx`也正是这个对象。全部代码就是这些：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：这一节只讲一个意思：算子对象同时也是计算图的节点，也是`ctx`。提问：一个节点要记住哪些东西，才能在之后运行反向传播？（每个输入的梯度送往哪里，以及它的公式需要的那些值。）
+# 讲者备注：这一节只讲一个意思：算子对象同时也是计算图的节点，也是`ctx`。提问：一个节点要记住哪些东西，才能在之后运行反向传播（backward pass）？（每个输入的梯度送往哪里，以及它的公式需要的那些值。）
 
 # %% slideshow={"slide_type": "subslide"}
 print(inspect.getsource(afs.autograd.Function.apply))
@@ -310,7 +310,7 @@ print(f"赋值的引擎：{x_wrong.grad}   torch：{x_t.grad.item()}   afs：{x.
 print(inspect.getsource(afs.autograd.AccumulateGrad.accumulate))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`accumulate`：第一个梯度直接存下，之后的相加；如果用了`create_graph`，这个求和本身也会被记录下来（为09号笔记本的高阶导数准备）。
+# 讲者备注：`accumulate`：第一个梯度直接存下，之后的相加；如果用了`create_graph`，这个求和本身也会被记录下来（为09号笔记本的高阶梯度（higher-order gradients）准备）。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 从`MulBackward0`到`x`的两条边各自带着$3$；它们汇成一个标着`3 + 3`的箭头：

@@ -12,7 +12,7 @@
 #
 # **你将学到**
 # - 什么是雅可比矩阵（Jacobian），以及`backward(gradient=v)`计算的是向量-雅可比积（vector-Jacobian product）$J^T v$，而从不计算$J$本身；
-# - 为什么广播（broadcasting）的梯度要求和回输入的形状，以及为什么反向模式（reverse mode）适合“一个损失（loss）、大量参数（parameter）”的情形。
+# - 为什么广播（broadcasting）的梯度（gradient）要求和回输入的形状（shape），以及为什么反向模式（reverse mode）适合“一个损失（loss）、大量参数（parameter）”的情形。
 #
 # **前置知识：**[04 · 引擎内部](04_inside_the_engine.ipynb)：`backward`按拓扑序（topological order）访问各个节点（node），并在每个节点上应用链式法则（chain rule）。
 
@@ -55,7 +55,7 @@ print("torch", torch.__version__.split("+")[0], "| 从这里开始都用float64"
 # \frac{\partial y_m}{\partial x_1} & \cdots & \frac{\partial y_m}{\partial x_n}
 # \end{pmatrix}$$
 #
-# 第$i$行是输出$y_i$的梯度（gradient）；第$j$列说明所有输出如何随输入$x_j$变化。
+# 第$i$行是输出$y_i$的梯度；第$j$列说明所有输出如何随输入$x_j$变化。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：画出m x n的方格：第i行是y_i的梯度，第j列是x_j对每个输出的影响。提问：1000个输入、一个损失时，雅可比矩阵是什么形状？（1 x 1000。）
@@ -134,7 +134,7 @@ print("a.grad == J_aᵀ v：", np.allclose(a.grad.numpy(), J_a.numpy().T @ v.num
       "| b.grad == J_bᵀ v：", np.allclose(b.grad.numpy(), J_b.numpy().T @ v.numpy()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：检查：在两个引擎里，带`gradient=v`的反向传播都等于用显式雅可比矩阵算出的v^T J。
+# 讲者备注：检查：在两个引擎里，带`gradient=v`的反向传播（backward pass）都等于用显式雅可比矩阵算出的v^T J。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 不是对角矩阵的雅可比矩阵
@@ -208,7 +208,7 @@ print("MvBackward0发出Wᵀ(上一行)：  ", np.allclose(steps[3].received.num
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. 广播，以及为什么它的梯度要求和
 #
-# 形状（shape）为(3, 1)的`x`加上形状为(4,)的`y`，得到形状(3, 4)：`x`沿列方向复制，`y`沿行方向复制。每一份副本都是对同一组数的一次单独使用，而（04号笔记本讲过）多次使用的梯度要**相加**。所以`y`的梯度是`z`的梯度沿行求和，`x`的梯度是沿列求和：每个`.grad`都和它的张量（tensor）形状相同。
+# 形状为(3, 1)的`x`加上形状为(4,)的`y`，得到形状(3, 4)：`x`被复制到各列，`y`被复制到各行。每一份副本都是对同一组数的一次单独使用，而（04号笔记本讲过）多次使用的梯度要**相加**。所以`y`的梯度是把`z`的梯度每列求和（即对所有行求和），`x`的梯度则是每行求和：每个`.grad`都和它的张量（tensor）形状相同。
 
 # %% slideshow={"slide_type": "fragment"}
 g_np = rng.standard_normal((3, 4))  # 反向传播的向量v，形状与z相同
@@ -231,8 +231,8 @@ print("afs:   z", tuple(z.shape), "| x.grad", tuple(x.grad.shape), "| y.grad", t
 # %% slideshow={"slide_type": "fragment"}
 afs.compare.report("x.grad", x.grad, x_t.grad, tol=1e-12)
 afs.compare.report("y.grad", y.grad, y_t.grad, tol=1e-12)
-print("x.grad == v按列求和：", np.allclose(x.grad.numpy(), g_np.sum(axis=1, keepdims=True)),
-      "| y.grad == v按行求和：", np.allclose(y.grad.numpy(), g_np.sum(axis=0)))
+print("x.grad == v每行求和：", np.allclose(x.grad.numpy(), g_np.sum(axis=1, keepdims=True)),
+      "| y.grad == v每列求和：", np.allclose(y.grad.numpy(), g_np.sum(axis=0)))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：在两个引擎里，`x.grad`都是上游梯度的行和，`y.grad`都是列和。
@@ -241,8 +241,8 @@ print("x.grad == v按列求和：", np.allclose(x.grad.numpy(), g_np.sum(axis=1,
 # 计算图里没有广播节点：`AddBackward0`收到形状为(3, 4)的梯度，而到达每个叶子节点（leaf node）的梯度已经求和成了该叶子节点的形状。
 
 # %% slideshow={"slide_type": "fragment"}
-labels = {(z.grad_fn, x): "按列求和", (z.grad_fn, y): "按行求和",
-          (z_t.grad_fn, x_t): "按列求和", (z_t.grad_fn, y_t): "按行求和"}
+labels = {(z.grad_fn, x): "每行求和", (z.grad_fn, y): "每列求和",
+          (z_t.grad_fn, x_t): "每行求和", (z_t.grad_fn, y_t): "每列求和"}
 print("图相同：", afs.viz.graph_edges(z) == afs.viz.graph_edges(z_t))
 afs.viz.side_by_side(z, z_t, params=[("x", x), ("y", y), ("z", z), ("x", x_t), ("y", y_t), ("z", z_t)],
                      edge_labels=labels, arrows="backward")

@@ -12,9 +12,9 @@
 #
 # **你将学到**
 # - 组成CNN的各个层在前向传播（forward pass）和反向传播（backward pass）中的数学，以及每一层在我们的引擎里怎样成为一个`Function`（卷积（convolution）就是im2col加一次矩阵乘法（matrix product）；它的反向传播是转置后的乘积再加col2im）；
-# - 怎样把一个层和torch对照：同样的权重（weight）、同样的输入、同样的上游梯度，再加上`gradcheck`。
+# - 怎样把一个层和torch对照：同样的权重（weight）、同样的输入、同样的上游梯度（gradient），再加上`gradcheck`。
 #
-# **前置知识：**[05 · 向量微积分](05_vector_calculus.ipynb)：反向传播计算的是向量-雅可比积（vector-Jacobian product）$J^T v$。一个层的`backward`做的正是这件事：给定$v = \partial L / \partial y$，返回$\partial L / \partial x$和它的参数（parameter）的梯度，从不构造雅可比矩阵$J$。
+# **前置知识：**[05 · 向量微积分](05_vector_calculus.ipynb)：反向传播计算的是向量-雅可比积（vector-Jacobian product）$J^T v$。一个层的`backward`做的正是这件事：给定$v = \partial L / \partial y$，返回$\partial L / \partial x$和它的参数（parameter）的梯度，从不构造雅可比矩阵（Jacobian）$J$。
 
 # %% slideshow={"slide_type": "skip"}
 import inspect
@@ -75,10 +75,10 @@ print(inspect.getsource(F.linear))
 print(inspect.getsource(Addmm))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：torch把线性层记录为一个融合的`addmm`；我们也一样，节点名也和torch相同。关键几行就是全部思路；完整源码在下面供参考。
+# 讲者备注：torch把线性层记录为一个融合的`addmm`；我们也一样，节点（node）名也和torch相同。关键几行就是全部思路；完整源码在下面供参考。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 老搭配：torch的层；载入了**torch的权重**的我们的层（`load_state_dict`接受torch张量）；同样的输入和同样的随机上游梯度$G$。
+# 老搭配：torch的层；载入了**torch的权重**的我们的层（`load_state_dict`接受torch张量（tensor））；同样的输入和同样的随机上游梯度$G$。
 
 # %% slideshow={"slide_type": "fragment"}
 lin_t = torch.nn.Linear(4, 3, dtype=torch.float64)
@@ -111,7 +111,7 @@ print("x.grad == G W:", np.allclose(x.grad.numpy(), G @ W), "| W.grad == Gᵀ X:
 # 讲者备注：输出和三个梯度都在1e-12以内一致，而且等于第一页上的公式。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 计算图：`AddmmBackward0`有三条边（edge），顺序与`addmm`的参数顺序相同：偏置、输入，以及权重的`TBackward0`（转置）。
+# 计算图（computational graph）：`AddmmBackward0`有三条边（edge），顺序与`addmm`的参数顺序相同：偏置、输入，以及权重的`TBackward0`（转置）。
 
 # %% slideshow={"slide_type": "fragment"}
 print("图相同：", afs.viz.graph_edges(y) == afs.viz.graph_edges(y_t))
@@ -342,7 +342,7 @@ afs.viz.side_by_side(yc, yc_t, params=({"x": xc, "weight": conv.weight, "bias": 
                                        {"x": xc_t, "weight": conv_t.weight, "bias": conv_t.bias}))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：torch在CPU上不一定用im2col（它会在几种计算内核之间选择：oneDNN、基于im2col的“慢速”`slow_conv2d`，GPU上则是cuDNN的隐式GEMM或Winograd/FFT算法）。*数学*是一样的，所以数值在舍入误差内一致，节点也同样是`ConvolutionBackward0`。`groups`（深度可分离卷积）在我们的`Convolution`里是每组一次矩阵乘法：就在上面展示的前向传播代码里。
+# 讲者备注：torch在CPU上不一定用im2col（它会在几种计算内核之间选择：oneDNN、基于im2col的“慢速”`slow_conv2d`，GPU上则是cuDNN的隐式GEMM或Winograd/FFT算法）。*数学*是一样的，所以数值在舍入误差内一致，节点也同样是`ConvolutionBackward0`。`groups`（深度卷积（depthwise convolution））在我们的`Convolution`里是每组一次矩阵乘法：就在上面展示的前向传播代码里。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. `BatchNorm2d`：训练与评估
@@ -521,7 +521,7 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
 # ## 4. `ReLU`
 #
 # $$y = \max(x, 0), \qquad \frac{\partial L}{\partial x} = g \cdot \mathbf{1}[x > 0]$$
-# 函数在$x = 0$处有一个折点；两个引擎在那里都取导数$0$。和torch的`ReluBackward0`一样，我们的节点保存的是**输出**$y$（而不是$x$）：$y > 0$恰好就是$x > 0$的地方。
+# 函数在$x = 0$处有一个折点；两个引擎在那里都取导数（derivative）$0$。和torch的`ReluBackward0`一样，我们的节点保存的是**输出**$y$（而不是$x$）：$y > 0$恰好就是$x > 0$的地方。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：ReLU的导数是阶跃函数；恰好在0处，两个引擎都取0。展示代码之前，先问大家torch在x = 0处怎么做。

@@ -11,10 +11,10 @@
 # # 07 · 从有向无环图中排除
 #
 # **你将学到**
-# - 自动求导（autograd）会记录哪些张量（tensor）（只要有一个输入需要梯度，运算的结果就需要梯度），以及把东西排除在计算图之外的三种办法：`torch.no_grad()`、`detach()`、冻结参数（frozen parameters）；
+# - 自动求导（autograd）会记录哪些张量（tensor）（只要有一个输入需要梯度（gradient），运算的结果就需要梯度），以及把东西排除在计算图（computational graph）之外的三种办法：`torch.no_grad()`、`detach()`、冻结参数（frozen parameters）；
 # - 怎样冻结除新分类器以外的所有部分来微调（finetuning）一个ResNet18，以及为什么`model.eval()`不属于这些办法。
 #
-# **前置知识：**[06 · 层](06_layers.ipynb)，在那里ResNet的各个层有了自己的反向传播。这一讲我们看自动求导*不*记录什么，以及这样做能换来什么。
+# **前置知识：**[06 · 层](06_layers.ipynb)，在那里ResNet的各个层有了自己的反向传播（backward pass）。这一讲我们看自动求导*不*记录什么，以及这样做能换来什么。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：这就是教程“A Gentle Introduction to `torch.autograd`”里“从有向无环图中排除（Exclusion from the DAG）”一节，另外加了两部分：`detach()`，以及常被混淆的`model.eval()`和`torch.no_grad()`。每个单元格都在torch和`autograd_from_scratch`（`afs`）里各运行一次；检查单元格会说明两者是否一致。ResNet那部分每个引擎要几秒钟。
@@ -110,7 +110,7 @@ print(inspect.getsource(afs.autograd.Function.apply))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `torch.no_grad()`：把一段代码排除在计算图之外
 #
-# *梯度模式*是那一行的另一半。在`with torch.no_grad():`里面，什么都不记录，即使是对需要梯度的张量所做的运算也不记录。这正是**推理**时想要的：没有计算图，就不用为一次永远不会到来的反向传播（backward pass）保存任何中间值。
+# *梯度模式*是那一行的另一半。在`with torch.no_grad():`里面，什么都不记录，即使是对需要梯度的张量所做的运算也不记录。这正是**推理**时想要的：没有计算图，就不用为一次永远不会到来的反向传播保存任何中间值。
 
 # %% slideshow={"slide_type": "fragment"}
 with torch.no_grad():
@@ -119,7 +119,7 @@ print("在no_grad内：", "c.requires_grad =", c.requires_grad, "| c.grad_fn =",
 print("离开代码块后，梯度模式恢复开启：", torch.is_grad_enabled())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`no_grad`是一种模式，而不是张量的属性：在里面算出的一切都不被跟踪。问大家这在哪里最重要（评估，以及优化器的更新本身）。
+# 讲者备注：`no_grad`是一种模式，而不是张量的属性：在里面算出的一切都不被跟踪。问大家这在哪里最重要（评估，以及优化器（optimizer）的更新本身）。
 
 # %% slideshow={"slide_type": "fragment"}
 with afs.no_grad():
@@ -129,7 +129,7 @@ print("在no_grad内：", "c.requires_grad =", c_ours.requires_grad, "| c.grad_f
 print("离开代码块后，梯度模式恢复开启：", afs.is_grad_enabled())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`afs.no_grad`是`autograd/grad_mode.py`里的一个小小的上下文管理器：进入时设置一个全局标志，退出时恢复原来的值（异常离开代码块时也一样），它也可以当装饰器用。优化器（optimizer）的`step()`就在它下面运行：更新参数这件事不能被记录。
+# 讲者备注：`afs.no_grad`是`autograd/grad_mode.py`里的一个小小的上下文管理器：进入时设置一个全局标志，退出时恢复原来的值（异常离开代码块时也一样），它也可以当装饰器用。优化器的`step()`就在它下面运行：更新参数这件事不能被记录。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `detach()`：把一个张量移出计算图
@@ -318,7 +318,7 @@ report("fc.bias.grad", ours.fc.bias.grad, model.fc.bias.grad, 1e-4)
 # 整个主干网络都做了前向传播（forward pass），但它的运算一个都没有被记录：这些运算的输入（图像和被冻结的参数）都不需要梯度。计算图从新的分类器开始。对比一下00号笔记本里完整一步的134个节点：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：被冻结的部分从计算图里消失了：只剩下头部的节点。问大家为什么卷积的前向传播仍然运行了（头部需要它的输出），却什么也没有记录。
+# 讲者备注：被冻结的部分从计算图里消失了：只剩下头部的节点。问大家为什么卷积（convolution）的前向传播仍然运行了（头部需要它的输出），却什么也没有记录。
 
 # %% slideshow={"slide_type": "fragment"}
 side_by_side(loss_ours, loss,
