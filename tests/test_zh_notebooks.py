@@ -92,7 +92,7 @@ def test_markdown_is_translated(twins):
 def untranslated_terms(markdown: str) -> list[str]:
     prose = english_prose(markdown).lower()
     return [form for row in glossary_rows() for form in english_forms(row)
-            if re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", prose)
+            if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(form)}(?![A-Za-z0-9_-])", prose)
             and not re.search(rf"（[^）]*{re.escape(form)}[^）]*）|\({re.escape(form)}\)", prose)]
 
 

@@ -176,7 +176,7 @@ def central_differences(f, x, eps=1e-6):
 print("已定义L_numpy和central_differences")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：纯numpy，没有自动求导：这就是我们要估计其导数的函数。注意它对Q求和，这和后面幻灯片上的gradient=[1, 1]是一回事。
+# 讲者备注：纯numpy，没有自动求导：这就是我们要估计其导数的函数。注意它对Q求和，这和后面幻灯片上的`gradient=[1, 1]`是一回事。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 在$a = (2, 3)$、$b = (6, 4)$处，每次对一个输入求导：

@@ -572,7 +572,7 @@ check_hypot()
 # - 梯度要**相加**，绝不能赋值：`x * x`在两个引擎里都给出$2x$，赋值的引擎给出$x$。
 # - 自定义算子只需一份类定义，`torch.autograd.Function`和`afs.autograd.Function`都能用；`gradcheck`（float64）在两个引擎里验证它的反向传播。
 #
-# **下一步：**[05 · 向量微积分](05_vector_calculus.ipynb)——雅可比矩阵（Jacobian），以及为什么`backward`计算的是向量-雅可比积（vector-Jacobian product）。
+# **下一讲：**[05 · 向量微积分](05_vector_calculus.ipynb)——雅可比矩阵（Jacobian），以及为什么`backward`计算的是向量-雅可比积（vector-Jacobian product）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：结合那些帧来回顾：顺序、每个节点上的链式法则、梯度相加。下一讲：为什么反向传播就是向量-雅可比积。

@@ -477,7 +477,7 @@ check_chain()
 # - 广播让一个数被使用多次，所以它的梯度要求和回输入的形状：这件事只在一处完成，即`Function._fit_to_input`调用`sum_to_size`（torch里是`validate_outputs`）。
 # - 完整的雅可比矩阵要做$m$次反向传播（前向模式：$n$次）。一个损失、大量参数：只需一次。
 #
-# **下一步：**[06 · 层](06_layers.ipynb)
+# **下一讲：**[06 · 层](06_layers.ipynb)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：回顾：J、v^T J、广播只在一处求和、一个损失时用反向模式。下一讲：CNN的各个层，每一层都是一个小小的雅可比矩阵。

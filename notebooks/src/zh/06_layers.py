@@ -804,7 +804,7 @@ check_maxpool()
 # - `ReLU`用$y > 0$给梯度做掩码；`MaxPool2d`把梯度路由到每个窗口的胜出者；`AdaptiveAvgPool2d`把梯度均匀地分到每个区间（输出大小为1时就是`mean`）。
 # - 同样的权重、同样的输入、同样的上游梯度：值、梯度、移动平均和计算图都与torch一致，`gradcheck`在两个引擎里都通过。
 #
-# **下一步：**[07 · 从有向无环图中排除](07_exclusion_from_the_dag.ipynb)
+# **下一讲：**[07 · 从有向无环图中排除](07_exclusion_from_the_dag.ipynb)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：回顾时，黑板上还留着`Linear`的三条公式，再加上卷积的那一个核心思想im2col。下一讲：把东西排除在计算图之外。

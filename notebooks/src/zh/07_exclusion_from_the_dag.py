@@ -528,7 +528,7 @@ check_exercise_3()
 # - `torch.no_grad()`排除整个代码块（推理），`detach()`排除一个张量（从此它就是常数）；`model.eval()`改变的是批量规范化计算什么，而不是自动求导记录什么。
 # - 微调：冻结每个参数（`requires_grad = False`），替换`model.fc`。计算图缩小到只剩分类器，只有`fc.weight`和`fc.bias`得到`.grad`，优化器的一步也只改变它们，两个引擎完全一样。训练模式下，批量规范化的统计量仍然会变。
 #
-# **下一步：**[08 · ResNet18的一步SGD](08_resnet18_sgd_step.ipynb)：00号笔记本里的完整一步，什么都不冻结，逐行讲解。
+# **下一讲：**[08 · ResNet18的一步SGD](08_resnet18_sgd_step.ipynb)：00号笔记本里的完整一步，什么都不冻结，逐行讲解。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：回顾：`requires_grad`会传播，`no_grad`和`detach`负责排除，`eval`不是梯度模式，冻结就是`requires_grad=False`。下一讲：ResNet18的完整一步，每一行都讲。

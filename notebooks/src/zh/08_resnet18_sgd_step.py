@@ -14,7 +14,7 @@
 # - 在两个引擎里运行教程中的训练步（training step），即前向传播（forward）、损失（loss）、反向传播（backward）和带动量（momentum）的SGD，并读懂其中的每一部分：模型的代码、按模块（module）划分的计算图（computational graph）、梯度（gradient）和更新规则；
 # - 两个独立实现的引擎在62个梯度上（float32和float64下）吻合到什么程度，以及更新规则$b_t = \mu b_{t-1} + g_t$，$\theta_t = \theta_{t-1} - \eta b_t$做了什么，并亲手验算。
 #
-# **前置知识：**[07 · 排除在有向无环图之外](07_exclusion_from_the_dag.ipynb)及之前的全部内容。这里再走一遍[00 · 训练步](00_the_training_step.ipynb)里的那一步，如今我们已经知道每一行在做什么。
+# **前置知识：**[07 · 从有向无环图中排除](07_exclusion_from_the_dag.ipynb)及之前的全部内容。这里再走一遍[00 · 训练步](00_the_training_step.ipynb)里的那一步，如今我们已经知道每一行在做什么。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：这是收获成果的一个笔记本。引擎里没有新东西：每一部分（计算图、引擎、向量-雅可比积（vector-Jacobian product）、层、冻结参数（frozen parameters））都已在01–07中实现。这里新增的只有优化器（optimizer）的更新规则（第6节）和对数值一致性的考察（第7节）。执行大约需要半分钟：ResNet18要在两个引擎里各做几次前向传播和反向传播。
@@ -670,7 +670,7 @@ check_bytes()
 # - 带动量的SGD：$b_t = \mu b_{t-1} + g_t$（其中$b_1 = g_1$），$\theta_t = \theta_{t-1} - \eta b_t$；手算两步，结果与两个优化器都吻合。权重衰减、阻尼、`nesterov`和`maximize`修改的是$g_t$、$b_t$和更新量。
 # - 速度：我们的numpy引擎所用时间大约是torch的两倍（`make bench`）：矩阵乘法一样快，慢在它们周围的复制和单核的逐元素运算上。算法是同一个。
 #
-# **接下来：**[09 · 进阶](09_beyond_the_basics.ipynb)：钩子（hook）、高阶梯度（higher-order gradients）、原地操作和`gradcheck`。
+# **下一讲：**[09 · 进阶](09_beyond_the_basics.ipynb)：钩子（hook）、高阶梯度（higher-order gradients）、原地操作和`gradcheck`。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：回顾：教程里的那一步，现在是我们从头到尾读过的代码。下一讲：钩子、高阶梯度和原地操作。

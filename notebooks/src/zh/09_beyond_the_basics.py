@@ -925,7 +925,7 @@ check_exercise_3()
 # - 每个张量都有一个**版本计数器**；保存的张量如果之后被原地修改，反向传播会明确报错，而不是返回错误的梯度。
 # - **自定义的`Function`类**由一个forward和一个backward组成；**`gradcheck`**（在float64下）把它的backward和有限差分比较，能抓住写错的backward。
 #
-# **接下来：**[10 · 训练循环](10_training_loop.ipynb)：把`backward()`、`no_grad()`和原地的参数更新反复执行，直到模型学会。
+# **下一讲：**[10 · 训练循环](10_training_loop.ipynb)：把`backward()`、`no_grad()`和原地的参数更新反复执行，直到模型学会。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：回顾：钩子查看并修改梯度，`autograd.grad`返回梯度，create_graph给出高阶导数，版本计数器守护保存的值，gradcheck检验自定义运算。下一讲：一个真正的训练循环。
