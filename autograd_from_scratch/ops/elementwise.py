@@ -531,84 +531,84 @@ class Zero(Fill):
 
 
 # -- the functions the Tensor methods and `afs.*` call ------------------------------------------
-def add(a: Operand, b: Operand) -> Tensor:
-    return _binary(Add, a, b)
+def add(input: Operand, other: Operand) -> Tensor:
+    return _binary(Add, input, other)
 
 
 def _is_bool(x: Operand) -> bool:
     return x.array.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
 
 
-def sub(a: Operand, b: Operand) -> Tensor:
-    if _is_bool(a) or _is_bool(b):
-        both = "two bool tensors" if _is_bool(a) and _is_bool(b) else "a bool tensor"
+def sub(input: Operand, other: Operand) -> Tensor:
+    if _is_bool(input) or _is_bool(other):
+        both = "two bool tensors" if _is_bool(input) and _is_bool(other) else "a bool tensor"
         raise NotImplementedError(f"Subtraction, the `-` operator, with {both} is not supported. If "
                                   "you are trying to invert a mask, use the `~` or `logical_not()` "
                                   "operator instead.")
-    if not isinstance(a, Tensor):
-        return _quiet(RsubScalar, a, b)
-    return _binary(Sub, a, b)
+    if not isinstance(input, Tensor):
+        return _quiet(RsubScalar, input, other)
+    return _binary(Sub, input, other)
 
 
-def mul(a: Operand, b: Operand) -> Tensor:
-    return _binary(Mul, a, b)
+def mul(input: Operand, other: Operand) -> Tensor:
+    return _binary(Mul, input, other)
 
 
-def div(a: Operand, b: Operand) -> Tensor:
-    if not isinstance(a, Tensor):  # s / b is computed as (1/b) * s, as torch does
-        return mul(_quiet(Reciprocal, b), a)
-    return _binary(Div, a, b)
+def div(input: Operand, other: Operand) -> Tensor:
+    if not isinstance(input, Tensor):  # s / b is computed as (1/b) * s, as torch does
+        return mul(_quiet(Reciprocal, other), input)
+    return _binary(Div, input, other)
 
 
-def pow(a: Operand, b: Operand) -> Tensor:
-    if dtypes.result_type(a, b) == np.bool_:
+def pow(input: Operand, exponent: Operand) -> Tensor:
+    if dtypes.result_type(input, exponent) == np.bool_:
         raise NotImplementedError("\"pow\" not implemented for 'Bool': convert first, e.g. x.int()")
-    if not isinstance(b, Tensor):
-        return _quiet(PowTensorScalar, a, b)
-    if not isinstance(a, Tensor):
-        return _quiet(PowScalarTensor, a, b)
-    return _binary(Pow, a, b)
+    if not isinstance(exponent, Tensor):
+        return _quiet(PowTensorScalar, input, exponent)
+    if not isinstance(input, Tensor):
+        return _quiet(PowScalarTensor, input, exponent)
+    return _binary(Pow, input, exponent)
 
 
-def neg(a: Tensor) -> Tensor:
-    return Neg.apply(a)
+def neg(input: Tensor) -> Tensor:
+    return Neg.apply(input)
 
 
-def exp(a: Tensor) -> Tensor:
-    return _quiet(Exp, a)
+def exp(input: Tensor) -> Tensor:
+    return _quiet(Exp, input)
 
 
-def log(a: Tensor) -> Tensor:
-    return _quiet(Log, a)
+def log(input: Tensor) -> Tensor:
+    return _quiet(Log, input)
 
 
-def sqrt(a: Tensor) -> Tensor:
-    return _quiet(Sqrt, a)
+def sqrt(input: Tensor) -> Tensor:
+    return _quiet(Sqrt, input)
 
 
-def tanh(a: Tensor) -> Tensor:
-    return _quiet(Tanh, a)
+def tanh(input: Tensor) -> Tensor:
+    return _quiet(Tanh, input)
 
 
-def sigmoid(a: Tensor) -> Tensor:
-    return _quiet(Sigmoid, a)
+def sigmoid(input: Tensor) -> Tensor:
+    return _quiet(Sigmoid, input)
 
 
-def relu(a: Tensor) -> Tensor:
-    if a.array.dtype == np.bool_:
+def relu(input: Tensor) -> Tensor:
+    if input.array.dtype == np.bool_:
         raise NotImplementedError("relu is not implemented for bool tensors (torch: \"clamp_min_cpu\" "
                                   "not implemented for 'Bool'); convert first, e.g. x.float().relu()")
-    return Relu.apply(a)
+    return Relu.apply(input)
 
 
-def abs(a: Tensor) -> Tensor:
-    return Abs.apply(a)
+def abs(input: Tensor) -> Tensor:
+    return Abs.apply(input)
 
 
-def clamp(a: Tensor, min: Optional[float] = None, max: Optional[float] = None) -> Tensor:
+def clamp(input: Tensor, min: Optional[float] = None, max: Optional[float] = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    return Clamp.apply(a, min, max)
+    return Clamp.apply(input, min, max)
 
 
 def where(cond: Any, a: Operand, b: Operand) -> Tensor:

@@ -56,56 +56,17 @@ def takes_out(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return with_out
 
 
-# -- arithmetic: torch's names are input and other -----------------------------------------------
-@takes_out
-def add(input: Any, other: Any) -> Tensor:
-    return elementwise.add(input, other)
-
-
-@takes_out
-def sub(input: Any, other: Any) -> Tensor:
-    return elementwise.sub(input, other)
-
-
-@takes_out
-def mul(input: Any, other: Any) -> Tensor:
-    return elementwise.mul(input, other)
-
-
-@takes_out
-def div(input: Any, other: Any) -> Tensor:
-    return elementwise.div(input, other)
-
-
-@takes_out
-def pow(input: Any, exponent: Any) -> Tensor:
-    return elementwise.pow(input, exponent)
-
-
-@takes_out
-def matmul(input: Tensor, other: Tensor) -> Tensor:
-    return _matmul.matmul(input, other)
-
-
-@takes_out
-def clamp(input: Tensor, min: Optional[float] = None, max: Optional[float] = None) -> Tensor:
-    return elementwise.clamp(input, min, max)
-
-
-def _unary(op: Callable[[Tensor], Tensor]) -> Callable[..., Tensor]:
-    def function(input: Tensor) -> Tensor:
-        return op(input)
-
-    function.__name__, function.__qualname__, function.__doc__ = op.__name__, op.__name__, op.__doc__
-    return takes_out(function)
-
-
+# -- arithmetic and math: the ops' own functions, which take torch's names (input, other) -----------
+add, sub, mul, div, pow, clamp = (
+    takes_out(op) for op in (elementwise.add, elementwise.sub, elementwise.mul, elementwise.div,
+                             elementwise.pow, elementwise.clamp))
+matmul = takes_out(_matmul.matmul)
 neg, abs, exp, log, sqrt, tanh, sigmoid = (
-    _unary(op) for op in (elementwise.neg, elementwise.abs, elementwise.exp, elementwise.log,
-                          elementwise.sqrt, elementwise.tanh, elementwise.sigmoid))
+    takes_out(op) for op in (elementwise.neg, elementwise.abs, elementwise.exp, elementwise.log,
+                             elementwise.sqrt, elementwise.tanh, elementwise.sigmoid))
 sin, cos, tan, exp2, log1p, expm1, sign, square, reciprocal = (
-    _unary(op) for op in (unary.sin, unary.cos, unary.tan, unary.exp2, unary.log1p, unary.expm1,
-                          unary.sign, unary.square, unary.reciprocal))
+    takes_out(op) for op in (unary.sin, unary.cos, unary.tan, unary.exp2, unary.log1p, unary.expm1,
+                             unary.sign, unary.square, unary.reciprocal))
 minimum, maximum = takes_out(extremes.minimum), takes_out(extremes.maximum)
 prod, cumsum = takes_out(extremes.prod), takes_out(extremes.cumsum)
 

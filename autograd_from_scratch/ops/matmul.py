@@ -138,27 +138,27 @@ def _check_dtypes(a: Tensor, b: Tensor, batched: bool) -> None:
                            f"got {a.dtype} and {b.dtype}: convert one, e.g. b.to(a.dtype)")
 
 
-def matmul(a: Tensor, b: Tensor) -> Tensor:
-    """a @ b, recorded with the kernels torch's `matmul` picks (see the module's docstring)."""
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """input @ other, recorded with the kernels torch's `matmul` picks (see the module's docstring)."""
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument must be a Tensor, not "
-                        f"{type(b if isinstance(a, Tensor) else a).__name__}")
-    if a.ndim == 0 or b.ndim == 0:
+                        f"{type(other if isinstance(input, Tensor) else input).__name__}")
+    if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.ndim}D and {b.ndim}D")
-    _check_inner(a, b, "mat1 and mat2" if a.ndim <= 2 and b.ndim <= 2 else "batched matrices")
-    _check_dtypes(a, b, batched=max(a.ndim, b.ndim) > 2 and not _should_fold(a, b))
-    if a.ndim == 1 and b.ndim == 1:
-        return Dot.apply(a, b)
-    if a.ndim == 2 and b.ndim == 1:
-        return Mv.apply(a, b)
-    if a.ndim == 1 and b.ndim == 2:
-        return SqueezeDims.apply(Mm.apply(a.unsqueeze(0), b), 0)
-    if a.ndim == 2 and b.ndim == 2:
-        return Mm.apply(a, b)
-    if _should_fold(a, b):
-        return _folded(a, b)
-    return _batched(a, b)
+                           f"{input.ndim}D and {other.ndim}D")
+    _check_inner(input, other, "mat1 and mat2" if input.ndim <= 2 and other.ndim <= 2 else "batched matrices")
+    _check_dtypes(input, other, batched=max(input.ndim, other.ndim) > 2 and not _should_fold(input, other))
+    if input.ndim == 1 and other.ndim == 1:
+        return Dot.apply(input, other)
+    if input.ndim == 2 and other.ndim == 1:
+        return Mv.apply(input, other)
+    if input.ndim == 1 and other.ndim == 2:
+        return SqueezeDims.apply(Mm.apply(input.unsqueeze(0), other), 0)
+    if input.ndim == 2 and other.ndim == 2:
+        return Mm.apply(input, other)
+    if _should_fold(input, other):
+        return _folded(input, other)
+    return _batched(input, other)
 
 
 def _should_fold(a: Tensor, b: Tensor) -> bool:
