@@ -56,7 +56,7 @@ from .functions import (
     tanh,
 )
 from .indexing import index, index_put_
-from .inplace import inplace
+from .inplace import apply_inplace
 from .loss import log_softmax, softmax
 from .matmul import addmm
 from .reduce import all, any, argmax, sum_to_size
@@ -83,18 +83,18 @@ def in_place(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
             bound = signature.bind(self, *args, **kwargs)
             bound.apply_defaults()
             args = bound.args[1:]
-        return inplace(self, op, *args)
+        return apply_inplace(self, op, *args)
 
     method.__name__ = f"{op.__name__}_"
     return method
 
 
 def fill_(x: Tensor, value: Any) -> Tensor:
-    return inplace(x, fill, value, filling=True)
+    return apply_inplace(x, fill, value, filling=True)
 
 
 def zero_(x: Tensor) -> Tensor:
-    return inplace(x, zeros_like)
+    return apply_inplace(x, zeros_like)
 
 
 def where_method(self: Tensor, condition: Any, other: Any) -> Tensor:

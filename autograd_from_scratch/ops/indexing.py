@@ -197,18 +197,18 @@ def index(a: Tensor, key: Any) -> Tensor:
 def index_put_(a: Tensor, key: Any, value: Any) -> Tensor:
     """`a[key] = value`: a copy into the part of `a` that the key names (see the module's docstring)."""
     from .elementwise import as_operand, copy, full_like
-    from .inplace import inplace
+    from .inplace import apply_inplace
 
     part, rest = _basic(a, _expanded(a, key), keep_full_slice=False)
     value = as_operand(value, a.array.dtype)
     if _has_arrays(rest):
-        inplace(part, lambda before, v: IndexPut.apply(before, v, rest), value)
+        apply_inplace(part, lambda before, v: IndexPut.apply(before, v, rest), value)
     elif part.shape == value.shape:
-        inplace(part, copy, value)
+        apply_inplace(part, copy, value)
     elif value.ndim == 0:  # one value for the whole part: torch fills it (FillBackward3)
-        inplace(part, full_like, value, filling=True)
+        apply_inplace(part, full_like, value, filling=True)
     else:  # torch drops the value's leading 1s, then expands it to the part's shape
         lead = next((i for i, n in enumerate(value.shape) if n != 1), value.ndim)
         value = value.view(value.shape[lead:])
-        inplace(part, copy, value if value.shape == part.shape else value.expand(part.shape))
+        apply_inplace(part, copy, value if value.shape == part.shape else value.expand(part.shape))
     return a

@@ -1,7 +1,7 @@
 """In-place operations (`x.mul_(2)`, `x[0] = v`, `x.zero_()`) and how they rewrite history.
 
-`inplace(x, op, *args)` records `op` as if out of place, on a copy of x's old values (the node
-may save them), writes the result into x's memory and bumps the version counter that x shares
+`apply_inplace(x, op, *args)` records `op` as if out of place, on a copy of x's old values (the
+node may save them), writes the result into x's memory and bumps the version counter that x shares
 with every view of the same memory, so that backward notices a saved tensor that was overwritten.
 
 What the graph must say afterwards depends on who else sees that memory, and torch's answer is:
@@ -36,7 +36,7 @@ from .indexing import Index, IndexPut, ZerosIndexPut
 ViewFn = Callable[[np.ndarray], np.ndarray]
 
 
-def inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = False) -> Tensor:
+def apply_inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = False) -> Tensor:
     """Run `op(x, *args)` and write the result into x itself. `filling`: op is fill_, whose value
     is read once before anything is written, so it may be an element of x."""
     recording = is_grad_enabled() and x.dtype.is_floating_point and (

@@ -266,9 +266,11 @@ def _reduced(losses: np.ndarray, reduction: str) -> np.ndarray:
     return np.asarray(losses.mean() if reduction == "mean" else losses.sum())
 
 
-def _per_element(grad: Tensor, reduction: str, n: int) -> Tensor:
-    """The incoming gradient as the gradient of each element's loss (1/n of it for 'mean')."""
-    return grad / n if reduction == "mean" else grad
+def _per_element(ctx: Any, grad: Tensor, n: int) -> Tensor:
+    """The incoming gradient as the gradient of each element's weighted loss: w times it (w/n for
+    'mean'), the factor both binary cross entropies start their backward with."""
+    g = grad / n if ctx.reduction == "mean" else grad
+    return g if ctx.weight is None else g * Tensor(ctx.weight)
 
 
 def _log_sigmoid(x: Tensor) -> Tensor:
@@ -293,9 +295,7 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         x, t = ctx.saved_tensors
-        g = _per_element(grad, ctx.reduction, x.numel())
-        if ctx.weight is not None:
-            g = g * Tensor(ctx.weight)
+        g = _per_element(ctx, grad, x.numel())
         grad_x = g * (x - t) / maximum((1 - x) * x, 1e-12) if ctx.needs_input_grad[0] else None
         grad_t = None
         if ctx.needs_input_grad[1]:
@@ -322,9 +322,7 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         x, t = ctx.saved_tensors
-        g = _per_element(grad, ctx.reduction, x.numel())
-        if ctx.weight is not None:
-            g = g * Tensor(ctx.weight)
+        g = _per_element(ctx, grad, x.numel())
         p = 1.0 if ctx.pos_weight is None else Tensor(ctx.pos_weight)
         grad_x = g * ((p * t + 1 - t) * sigmoid(x) - p * t) if ctx.needs_input_grad[0] else None
         grad_t = g * (_log_sigmoid(-x) - p * _log_sigmoid(x)) if ctx.needs_input_grad[1] else None
