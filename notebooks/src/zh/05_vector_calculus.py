@@ -27,7 +27,7 @@ import autograd_from_scratch as afs
 import autograd_from_scratch.frames  # noqa: F401  （afs.frames：逐步演示反向传播）
 from autograd_from_scratch.autograd.function import Function
 from autograd_from_scratch.ops.reduce import sum_to_size
-import _course  # notebooks/_course：未运行的笔记本里显示的图片、练习的检查
+import _course  # notebooks/_course：未运行的笔记本里的图片、练习的检查
 
 _course.show_pictures()
 
@@ -192,7 +192,7 @@ print("backward(gradient=v) == vjp == Jᵀv：", afs.compare.agree(x.grad, vjp, 
 # 反向传播**从左往右**计算它，一次一个节点，从不做雅可比矩阵之间的矩阵乘法（matrix product）：`TanhBackward0`逐元素（elementwise）乘以$1 - y^2$，然后`MvBackward0`乘以$W^T$。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：J = diag(1 - tanh^2 z) W：两个雅可比矩阵的乘积，每个节点一个，由反向传播逐个节点施加：先是`TanhBackward0`的，再是`MvBackward0`的。
+# 讲者备注：J = diag(1 - tanh^2 z) W：两个雅可比矩阵的乘积，每个节点一个。反向传播从左边，也就是输出那一端，把它们逐个作用到v上：先是`TanhBackward0`的对角矩阵，再是`MvBackward0`的W。
 
 # %% slideshow={"slide_type": "fragment"}
 steps = afs.frames.backward_steps(f(x), gradient=u)
@@ -329,7 +329,7 @@ for engine, T in (("torch", torch), ("afs", afs)):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. 为什么用反向模式：一个损失，大量参数
 #
-# 一次反向传播给出一个**行**组合$\vec{v}^T J$。要构造$f: \mathbb{R}^n \to \mathbb{R}^m$的整个雅可比矩阵，反向模式需要$m$次，每个输出一次（$\vec{v} = e_1, \dots, e_m$）。**前向模式**（把切向量和数值一起向前传）每次给出一**列**$J\vec{u}$，所以需要$n$次。
+# 一次反向传播给出一个**行**组合$\vec{v}^T J$。要构造$f: \mathbb{R}^n \to \mathbb{R}^m$的整个雅可比矩阵，反向模式需要$m$次，每个输出一次（$\vec{v} = e_1, \dots, e_m$）。**前向模式**（forward mode，把切向量和数值一起向前传）每次给出一**列**$J\vec{u}$，所以需要$n$次。
 #
 # 训练时$m = 1$（即损失），$n$是数以百万计的参数：反向模式只用**一次**反向传播就得到整个梯度。
 
@@ -381,7 +381,7 @@ for (engine, n, m), seconds in timings.items():
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("vector_calculus", N)`，就能载入第N题的参考答案（来自`solutions/05_vector_calculus.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("vector_calculus", N)`，就能载入第N题的参考答案（来自`solutions/05_vector_calculus.py`）。
 # ### 练习1 · 雅可比矩阵，每次反向传播求一行
 #
 # 为我们的引擎写`jacobian_by_rows(f, x)`：对每个输出$i$，以第$i$个单位向量$e_i$调用`afs.autograd.grad(out, x, grad_outputs=e_i, retain_graph=True)`，再把各行堆叠成$J$（形状为$(m, n)$，numpy数组）。检查会把它和torch算出的$\tanh(Wx)$的雅可比矩阵相比较。
@@ -398,7 +398,7 @@ def jacobian_by_rows(f, x):
     return np.array(rows)
 
 
-print("jacobian_by_rows已定义")
+print("已定义jacobian_by_rows")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_rows():
@@ -480,4 +480,4 @@ check_chain()
 # **下一讲：**[06 · 层](06_layers.ipynb)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：回顾：J、v^T J、广播只在一处求和、一个损失时用反向模式。下一讲：CNN的各个层，每一层都是一个小小的雅可比矩阵。
+# 讲者备注：回顾：J、v^T J、广播只在一处求和、一个损失时用反向模式。下一讲：CNN的各个层，每一层都对应一个小的雅可比矩阵。
