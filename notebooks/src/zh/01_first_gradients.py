@@ -196,7 +196,7 @@ afs.compare.report("b.grad对比有限差分", b_ours.grad, fd_b, tol=1e-5)
 # 讲者备注：在float64下，差分的结果和梯度的一致程度约为1e-6，而不是完全相等：差分只是近似。问大家h = 1e-12时会怎样（舍入误差占主导）。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 本项目的包可以对任何函数做同样的检查：和`torch.autograd.gradcheck`一样，`afs.autograd.gradcheck`把由反向传播得到的整个雅可比矩阵（Jacobian）与由中心差分得到的雅可比矩阵相比较（两者都要求float64的输入）。
+# 本项目的包可以对任何函数做同样的检查：和`torch.autograd.gradcheck`一样，`afs.autograd.gradcheck`把反向传播求出的整个雅可比矩阵（Jacobian）和中心差分求出的相比较（两者都要求float64的输入）。
 
 # %% slideshow={"slide_type": "fragment"}
 a64 = afs.tensor([2., 3.], dtype=afs.float64, requires_grad=True)
