@@ -319,7 +319,7 @@ afs.viz.side_by_side(out_ours, out, params=[("x2", x), ("f", out), ("x2", x_ours
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 梯度会累加
 #
-# `AccumulateGrad`是往`.grad`里*加*。调用三次反向传播（每次都重新做前向传播），$\sum x^2$的梯度$2x$就会被加三次：
+# `AccumulateGrad`是往`.grad`里*加*。调用三次反向传播（每次都重新做前向传播），$\sum x^2$的梯度$2x$就会累加三次：
 
 # %% slideshow={"slide_type": "fragment"}
 x = torch.tensor([1., 2.], requires_grad=True)
