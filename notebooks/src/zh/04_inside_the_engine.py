@@ -243,7 +243,7 @@ print("a.grad == 9a²：", bool((a.grad == 9 * a**2).all()), "| b.grad == -2b：
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. 要累加，不要赋值
 #
-# 一个张量被用了两次，就有两条边把梯度送进它，链式法则说这两份贡献要**相加**：对$y = x \cdot x$，$\frac{dy}{dx} = x + x = 2x$。早期的tinygrad写的是`grad = g`而不是`grad += g`，于是被重复使用的张量梯度算错了；讲解如何构建micrograd的那一讲也故意先掉进同一个坑，再用`+=`修好。下面是一个恰好带着这个bug的小型标量（scalar）引擎。
+# 一个张量用了两次，就有两条边把梯度送进它，链式法则说这两份贡献要**相加**：对$y = x \cdot x$，$\frac{dy}{dx} = x + x = 2x$。早期的tinygrad写的是`grad = g`而不是`grad += g`，于是被重复使用的张量梯度算错了；讲解如何构建micrograd的那一讲也故意先掉进同一个坑，再用`+=`修好。下面是一个恰好带着这个bug的小型标量（scalar）引擎。
 #
 # ⚠️ **错误的版本**——这是反例，不是我们的引擎：
 
@@ -430,7 +430,7 @@ print("torch.autograd.gradcheck：", ok_t, "| afs.autograd.gradcheck：", ok_afs
 # 讲者备注：`gradcheck`：在float64下对每个输入元素用中心差分和`backward`对照。告诉全班：写了自定义算子，就一定要用`gradcheck`检查一遍。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 写错的反向传播，两个引擎都能抓出来。这里的`backward`忘了乘上传进来的梯度；只要这个算子是最后一个运算（这时传进来的梯度是1），这种疏忽就不会被发现：
+# 写错的反向传播，两个引擎都能抓出来。这里的`backward`忘了乘上传进来的梯度；只要这个算子是最后一个运算（这时传进来的梯度是1），这种疏忽就发现不了：
 
 # %% slideshow={"slide_type": "fragment"}
 def broken_logsigmoid_for(Function):
