@@ -208,7 +208,7 @@ print("MvBackward0发出Wᵀ(上一行)：  ", np.allclose(steps[3].received.num
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. 广播，以及为什么它的梯度要求和
 #
-# 形状为(3, 1)的`x`加上形状为(4,)的`y`，得到形状(3, 4)：`x`被复制到各列，`y`被复制到各行。每一份副本都是对同一组数的一次单独使用，而（04号笔记本讲过）多次使用的梯度要**相加**。所以`y`的梯度是把`z`的梯度每列求和（即对所有行求和），`x`的梯度则是每行求和：每个`.grad`都和它的张量（tensor）形状相同。
+# 形状为(3, 1)的`x`加上形状为(4,)的`y`，得到形状(3, 4)：`x`复制到每一列，`y`复制到每一行。每一份副本都是对同一组数的一次单独使用，而（04号笔记本讲过）多次使用的梯度要**相加**。所以`y`的梯度是把`z`的梯度每列求和（即对所有行求和），`x`的梯度则是每行求和：每个`.grad`都和它的张量（tensor）形状相同。
 
 # %% slideshow={"slide_type": "fragment"}
 g_np = rng.standard_normal((3, 4))  # 反向传播的向量v，形状与z相同
@@ -281,7 +281,7 @@ afs.compare.report("sum_to_size(1, 4)", g.sum_to_size(1, 4), g_t.sum_to_size(1, 
 # 讲者备注：torch的`sum_to_size`和我们的给出同样的形状和数值。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# torch的引擎也是这样做的，而且同样集中在一处（它的C++引擎里的`validate_outputs`）。一个自定义算子的`backward`如果返回广播后形状的梯度，在**两个**引擎里都会被求和；形状不可能对上的梯度则会被拒绝，报错信息也相同：
+# torch的引擎也是这样做的，而且同样集中在一处（它的C++引擎里的`validate_outputs`）。一个自定义算子的`backward`如果返回广播后形状的梯度，**两个**引擎都会把它求和成输入的形状；形状怎么也对不上的梯度，两个引擎都会拒绝，报错信息也相同：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：torch也集中在一处做这件事（它的C++引擎里的`validate_outputs`）；自定义算子返回形状不对的梯度时，两个引擎会以同样的方式修正或拒绝。
@@ -414,7 +414,7 @@ check_rows()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 练习2 · 手算广播的梯度
 #
-# `x`的形状是(3, 1)，`y`的形状是(4,)，$L = \sum (x + y)$。不运行反向传播，把`x.grad`和`y.grad`写成嵌套列表。（每个数被用了几次？）
+# `x`的形状是(3, 1)，`y`的形状是(4,)，$L = \sum (x + y)$。不运行反向传播，把`x.grad`和`y.grad`写成嵌套列表。（每个数用了几次？）
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：先手算：`x.grad`的每个元素都是4（每个x_i要和四个y相加），`y.grad`都是3。然后再检查。
@@ -474,7 +474,7 @@ check_chain()
 # ## 小结
 # - $f: \mathbb{R}^n \to \mathbb{R}^m$的雅可比矩阵$J$是$m \times n$的；`functional.jacobian`在两个引擎里给出同样的矩阵（对$Q$是$\operatorname{diag}(9a^2)$和$\operatorname{diag}(-2b)$）。
 # - `backward(gradient=v)`和`functional.vjp`一次就算出$J^T v$：它们从左往右、一次一个节点地计算链式法则中雅可比矩阵的乘积，从不构造$J$。
-# - 广播让一个数被使用多次，所以它的梯度要求和回输入的形状：这件事只在一处完成，即`Function._fit_to_input`调用`sum_to_size`（torch里是`validate_outputs`）。
+# - 广播让同一个数用了多次，所以它的梯度要求和回输入的形状：这件事只在一处完成，即`Function._fit_to_input`调用`sum_to_size`（torch里是`validate_outputs`）。
 # - 完整的雅可比矩阵要做$m$次反向传播（前向模式：$n$次）。一个损失、大量参数：只需一次。
 #
 # **下一讲：**[06 · 层](06_layers.ipynb)
