@@ -11,13 +11,13 @@
 # # 00 · 训练步
 #
 # **你将学到**
-# - 神经网络的一个训练步（training step）做了什么：前向传播（forward pass）、损失（loss）、反向传播（backward pass）和参数（parameter）更新，就在把ResNet18训练一步的五行PyTorch代码里；
-# - 我们自己的引擎`autograd_from_scratch`运行同样的五行代码，得到同样的数值；以及这五行分别由本系列的哪个笔记本讲解。
+# - 神经网络的一个训练步（training step）做了什么：前向传播（forward pass）、损失（loss）、反向传播（backward pass）和参数（parameter）更新，全都在把ResNet18训练一步的五行PyTorch代码里；
+# - 我们自己的引擎`autograd_from_scratch`运行同样的五行代码，得到同样的数值；这五行分别由本系列的哪个笔记本讲解。
 #
 # **前置知识：** Python和一点numpy。还不需要了解自动求导（autograd）：这个笔记本是一次全程导览，系列后面的笔记本会把每一行逐一展开。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：这是教程“A Gentle Introduction to `torch.autograd`”的第一节，照原样运行（只是用随机权重代替预训练权重：课堂上和CI里都不下载任何东西）。讲快一点：目标是让学生把整个训练步完整地看一遍，心里有一幅图，以后可以回来对照。这里用到的每个术语（计算图（graph）、梯度（gradient）、`backward`、`grad_fn`）后面都会详细讲解；结尾的路线图说明在哪里讲。
+# 讲者备注：这是教程“A Gentle Introduction to `torch.autograd`”的第一节，照原样运行（只是用随机权重代替预训练权重：课堂上和CI里都不下载任何东西）。讲快一点：目标是让学生把整个训练步完整地看一遍，心里有个全景，以后可以回来对照。这里用到的术语，如计算图（graph）、梯度（gradient）、`backward`、`grad_fn`，后面都会详细讲；在哪里讲，见结尾的路线图。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 背景：`torch.autograd`是做什么的
@@ -35,14 +35,14 @@
 # 训练网络就是反复执行两步：
 #
 # 1. **前向传播**：网络让输入依次经过它的每个函数，对正确的输出做出最好的猜测。把猜测和标签（label）比较，就得到误差，即**损失**$L(\theta)$。
-# 2. **反向传播**：网络按猜测的误差成比例地调整参数。它从输出出发往回走，收集误差对每个函数的参数的导数（即**梯度**$\nabla_\theta L$），然后让参数逆着梯度移动，这就是**梯度下降**：
+# 2. **反向传播**：网络根据猜测的误差按比例调整参数。它从输出出发往回走，求出误差对各个函数的参数的导数（即**梯度**$\nabla_\theta L$），再让参数逆着梯度移动，这就是**梯度下降**：
 #
 # $$\theta \leftarrow \theta - \eta\, \nabla_\theta L \qquad (\eta\text{：学习率}).$$
 #
 # 自动求导负责的是第2步的中间环节：一次调用，得到每个参数的梯度。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：在幻灯片揭晓之前，先请大家说出这两步。然后说明本系列在什么位置：完全在第2步，即反向传播之内。
+# 讲者备注：在幻灯片揭晓之前，先请大家说出是哪两步。然后说明本系列讲的是哪一部分：全在第2步，即反向传播之内。
 
 # %% slideshow={"slide_type": "subslide"}
 import numpy as np
@@ -67,7 +67,7 @@ print("已导入torch、torchvision和autograd_from_scratch")
 # model = torchvision.models.resnet18(weights=ResNet18_Weights.DEFAULT)
 # ```
 #
-# （旧代码写作`pretrained=True`，在torchvision 0.13之前是同一个意思。）这个调用第一次运行时会**下载**训练好的权重，一个45 MB的文件。这些笔记本从不下载任何东西（无论在课堂上还是在CI里，它们都离线运行），所以这里的权重是随机的，但*固定了随机种子*：在每台机器上都一样。不过，权重的枚举值仍然告诉我们本来会下载什么：
+# （旧代码写作`pretrained=True`，在torchvision 0.13之前是同一个意思。）这个调用第一次运行时会**下载**训练好的权重，一个45 MB的文件。这些笔记本从不下载任何东西（无论在课堂上还是在CI里，都离线运行），所以这里的权重是随机的，但*固定了随机种子*，在每台机器上都一样。不过，从权重的枚举值仍然能看出本来会下载什么：
 
 # %% slideshow={"slide_type": "fragment"}
 weights = ResNet18_Weights.DEFAULT
@@ -96,7 +96,7 @@ start = {name: value.clone() for name, value in model.state_dict().items()}
 print(len(start), "项，例如", list(start)[:3])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：之所以复制初始权重，是因为同一步稍后要在我们的引擎里从这个点再运行一遍；没有这份副本，比较就没有意义。
+# 讲者备注：复制初始权重，是因为稍后要在我们的引擎里从同一个起点把这一步再运行一遍；没有这份副本，比较就失去了意义。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 数据
@@ -109,7 +109,7 @@ labels = torch.rand(1, 1000)
 print("数据：", tuple(data.shape), "| 标签：", tuple(labels.shape))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：一个只含一张随机图像的批量，加一个随机的标签向量：数值本身无关紧要，重要的是两个引擎拿到的是同样的数。指给大家看两个形状。
+# 讲者备注：一个只含一张随机图像的批量，加一个随机的标签向量：数值本身无关紧要，要紧的是两个引擎拿到同样的数。指给大家看这两个形状。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 第1行：前向传播
@@ -121,7 +121,7 @@ prediction = model(data)  # 前向传播
 print("预测：", tuple(prediction.shape), "| 产生它的是", prediction.grad_fn.name())
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# `grad_fn`说明这个张量是由哪个运算产生的：最后一层的矩阵乘法（matrix product）加偏置（`addmm`）。前向传播运行的同时，自动求导把每一个涉及参数的运算都**记录**进一个计算图，这个图的最后一个节点（node）就是这个`AddmmBackward0`。
+# `grad_fn`说明这个张量是由哪个运算产生的：最后一层的矩阵乘法（matrix product）加偏置（`addmm`）。在前向传播的同时，自动求导把每一个涉及参数的运算都**记录**进一个计算图，图的最后一个节点（node）就是这个`AddmmBackward0`。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：第1行。预测的`grad_fn`是`AddmmBackward0`：最后一层是矩阵乘法加偏置。问大家：预测为什么会有`grad_fn`？（因为参数需要梯度。）
@@ -133,14 +133,14 @@ print("预测：", tuple(prediction.shape), "| 产生它的是", prediction.grad
 #
 # $$L = \sum_{i=1}^{1000} (\hat y_i - y_i).$$
 #
-# 用它来训练并不合理（它可以无限地减小），但教程用它让这一步保持简单，而对自动求导来说，参数的任何函数都可以。10号笔记本用的是真正的损失函数（loss function）。
+# 拿它来训练并不合理（它可以无限减小），但教程用它是为了让这一步保持简单；而对自动求导来说，参数的任何函数都行。10号笔记本会用真正的损失函数（loss function）。
 
 # %% slideshow={"slide_type": "fragment"}
 loss = (prediction - labels).sum()
 print("损失：", tuple(loss.shape), "（单个数）| 产生它的是", loss.grad_fn.name())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：第2行。这个损失不适合真正的训练（它可以趋向负无穷）；教程用它是为了简单。10号笔记本用的是真正的损失函数。
+# 讲者备注：第2行。这个损失不适合真正的训练（它可以趋向负无穷）；教程用它是为了简单。10号笔记本会用真正的损失函数。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 第3行：反向传播
@@ -156,12 +156,12 @@ print("每个参数都有一个与自身形状相同的.grad：",
       all(p.grad is not None and p.grad.shape == p.shape for p in params.values()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：一次调用就填好了62个梯度张量、1170万个数，而我们的代码里没有任何地方说明卷积（convolution）或批量规范化该怎样求导。这是怎么做到的，正是整个系列的内容：计算图（02）、遍历计算图的引擎（04）、它所用的微积分（05），以及各种层（06）。
+# 讲者备注：一次调用就填好了62个梯度张量、1170万个数，而我们的代码里从没说过卷积（convolution）或批量规范化该怎样求导。这是怎么做到的，就是整个系列的内容：计算图（02）、遍历计算图的引擎（04）、引擎所用的微积分（05），以及各种层（06）。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 第4–5行：参数更新
 #
-# 优化器（optimizer）持有参数和更新规则。这里用的是随机梯度下降（SGD），学习率（learning rate）$\eta = 0.01$，动量（momentum）$\mu = 0.9$。动量为每个参数维护一个累积的方向$b$，$b \leftarrow \mu b + g$，并沿着它走一步：$\theta \leftarrow \theta - \eta b$。第一步时$b = g$，所以这一步就是普通的梯度下降，$\theta - \eta g$。
+# 优化器（optimizer）持有参数和更新规则。这里用的是随机梯度下降（SGD），学习率（learning rate）$\eta = 0.01$，动量（momentum）$\mu = 0.9$。动量为每个参数维护一个逐步累积的方向$b$：$b \leftarrow \mu b + g$，并沿着它走一步：$\theta \leftarrow \theta - \eta b$。第一步时$b = g$，所以这一步就是普通的梯度下降：$\theta - \eta g$。
 
 # %% slideshow={"slide_type": "fragment"}
 optim = torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
@@ -169,7 +169,7 @@ optim.step()  # 梯度下降
 print("优化器持有", len(optim.param_groups[0]["params"]), "个参数张量")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# `step()`原地（in place）把每个参数移动了$-\eta\, g$。拿第一个卷积层的权重和我们保存的副本对照检查一下：
+# `step()`把每个参数原地（in place）移动了$-\eta\, g$。拿第一个卷积层的权重和我们保存的副本对照一下：
 
 # %% slideshow={"slide_type": "fragment"}
 expected = start["conv1.weight"] - 1e-2 * model.conv1.weight.grad
@@ -203,10 +203,10 @@ print("预测：", tuple(prediction_ours.shape), "产生它的是", prediction_o
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## 两个引擎一致吗？
 #
-# 两边都用float32计算（约7位有效数字），但求和的顺序不同，所以我们用相对容差来比较：对每个张量，取最大的差除以torch一侧的最大绝对值，即$\max|{\rm ours} - {\rm torch}| / \max|{\rm torch}|$，再取所有张量中最差的那个。
+# 两边都用float32计算（约7位有效数字），但求和的顺序不同，所以我们按相对容差比较：对每个张量，用最大的差除以torch一侧的最大绝对值，即$\max|{\rm ours} - {\rm torch}| / \max|{\rm torch}|$，再取所有张量中最差的那个。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：float32下的一致性：在全部62个梯度和更新后的参数中，最差的相对差异都低于1e-3。可能有人会问：为什么不完全相等？求和顺序不同，舍入就不同。
+# 讲者备注：float32下的一致性：全部62个梯度和更新后的参数里，最差的相对差异也低于1e-3。学生可能会问：为什么不完全相等？求和顺序不同，舍入就不同。
 
 # %% slideshow={"slide_type": "fragment"}
 def max_rel_error(pairs):
@@ -226,7 +226,7 @@ for name, ok in agreement.items():
     print(f"  {name:<24} 最大相对误差 < 1e-3：{ok}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：为什么是1e-3而不是1e-6？批量里只有一张64×64的图像，最后一个阶段的批量规范化在每个通道上只对2×2 = 4个值做规范化，它们的反向传播要把几乎相等的float32和相减：两个引擎的梯度通常相差约1e-4（相对误差）。在float64下（对两个模型和数据都调用`.double()`），梯度的一致程度约为1e-12：差别来自舍入，而不是公式不同。
+# 讲者备注：为什么是1e-3而不是1e-6？批量里只有一张64×64的图像，最后一个阶段的批量规范化在每个通道上只对2×2 = 4个值做规范化，其反向传播要把两个几乎相等的float32求和结果相减：两个引擎的梯度通常相差约1e-4（相对误差）。换成float64（对两个模型和数据都调用`.double()`），梯度的一致程度约为1e-12：差别来自舍入，而不是公式不同。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 这一步的计算图
@@ -241,7 +241,7 @@ afs.viz.side_by_side(
 )
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：整个ResNet18的这一步画成一张图，按模块折叠。下面两张子页以看得清的尺寸展示它；指给大家看开头的stem、四个`layer`、分类头，以及底部的损失。
+# 讲者备注：ResNet18的整个这一步画成一张图，按模块折叠。下面两张子页把它放大到看得清的尺寸；指给大家看开头的起始层（stem）、四个`layer`、分类头（head），以及底部的损失。
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # 不只是画出来的图一样：逐个节点比较，两个图的运算相同，连接方式也相同。
@@ -252,7 +252,7 @@ print(len(edges_ours), "个节点（我们的），", len(edges_torch), "个节�
       edges_ours == edges_torch)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：逐个节点比较，运算相同，连接相同：这个结构检查比图片更有说服力。
+# 讲者备注：逐个节点比较，运算相同，连接也相同：这个结构上的检查比图片更有说服力。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 系列路线图
@@ -273,7 +273,7 @@ print(len(edges_ours), "个节点（我们的），", len(edges_torch), "个节�
 # | [10 · 训练循环](10_training_loop.ipynb) | 许多个训练步：`zero_grad`、真正的损失函数，以及一个真的在学习的网络 |
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：路线图：只读下一讲对应的那一行，并说明每个笔记本讲解的是刚才那一步中的一部分。表格在后面两张子页上继续。
+# 讲者备注：路线图：只读下一讲那一行，再说明每个笔记本讲的都是刚才那一步中的一部分。表格在后面两张子页上接着列出。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
@@ -310,7 +310,7 @@ check_exercise_1()
 # **2. 反向传播从哪里开始**。反向传播从损失出发，首先计算$\partial L / \partial \hat y$，即损失对预测的梯度。对于$L = \sum_i (\hat y_i - y_i)$，它是什么？把它写成`dloss_dprediction`：一个与预测形状相同的张量（torch或afs的都可以）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：dL/dy_hat的每个元素都是1（一个形状为`(1, 1000)`的全1张量）：请学生在运行任何代码之前先推导出来；检查单元格会把它和两个引擎的反向传播算出的这个梯度相比较。
+# 讲者备注：请学生在运行任何代码之前先推导：某一个预测值出现在求和式的几项里？每一项里的斜率是多少？检查单元格在每个引擎里把预测值复制成一个新的叶子节点，从损失反向传播到它，用得到的梯度来比较。
 
 # %% slideshow={"slide_type": "fragment"}
 dloss_dprediction = None  # 形状为(1, 1000)的张量
@@ -333,7 +333,7 @@ check_exercise_2()
 # **3. 反向传播算了多少个数**？算出`n_gradient_numbers`：`loss.backward()`在我们引擎的模型（`ours`）的各个`.grad`属性里一共存了多少个数。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：每个参数值对应一个梯度值：答案是所有参数的numel之和（约1170万）。学生常常数的是张量的个数（62），而不是数的个数。
+# 讲者备注：每个参数值对应一个梯度值：答案是所有参数的numel之和（约1170万）。学生常常数成张量的个数（62），而不是数的个数。
 
 # %% slideshow={"slide_type": "fragment"}
 n_gradient_numbers = None  # 一个整数
@@ -362,4 +362,4 @@ check_exercise_3()
 # **下一讲：**[01 · 初识梯度](01_first_gradients.ipynb)：在能说明一切的最小例子$Q = 3a^3 - b^2$上调用`backward()`。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：回顾：前向传播、损失、反向传播、参数更新，在两个引擎里各做一遍，结果一致。下一讲：反向传播最小的例子，Q = 3a^3 - b^2。
+# 讲者备注：回顾：前向传播、损失、反向传播、参数更新，在两个引擎里各做一遍，结果一致。下一讲：反向传播最小的例子Q = 3a^3 - b^2。

@@ -24,13 +24,13 @@
 #
 # 神经网络是一串嵌套的函数，它们的*参数*（parameter），即权重（weight）和偏置（bias），存放在张量（tensor）里。训练就是反复执行两步：
 #
-# 1. **前向传播**（forward pass）：让输入经过这些函数得到预测，并度量误差（即*损失*（loss））；
+# 1. **前向传播**（forward pass）：让输入经过这些函数得到预测，并度量误差，即*损失*（loss）；
 # 2. **反向传播**（backward pass）：计算损失对每个参数的导数（即*梯度*），然后让每个参数逆着它的梯度移动一小步（梯度下降）。
 #
 # `torch.autograd`就是第2步背后的引擎。00号笔记本在一个完整的ResNet18上运行了这样的一步；现在我们把它拆开来看，从能说明一切的最小例子开始。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：从整个系列要回答的问题讲起：为了降低损失，每个参数应该往哪个方向移动？梯度一次性地对所有参数给出答案。问大家ResNet18有多少个参数（1170万：在00号笔记本里见过）。
+# 讲者备注：从整个系列要回答的问题讲起：为了降低损失，每个参数应该往哪个方向移动？梯度一次就对所有参数给出答案。问大家ResNet18有多少个参数（1170万，在00号笔记本里见过）。
 
 # %% slideshow={"slide_type": "subslide"}
 import inspect
@@ -51,7 +51,7 @@ print("已导入torch和autograd_from_scratch")
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 两个需要梯度的张量
 #
-# `requires_grad=True`告诉自动求导（autograd）记录对这些张量所做的每一个运算，以便之后能通过它们求导。在torch里：
+# `requires_grad=True`告诉自动求导（autograd）记录用这些张量做的每一个运算，以便之后沿着这些运算求导。在torch里：
 
 # %% slideshow={"slide_type": "fragment"}
 a = torch.tensor([2., 3.], requires_grad=True)
@@ -88,7 +88,7 @@ print(Q_ours)
 afs.compare.report("Q", Q_ours, Q)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：指出两次打印中的`grad_fn=<SubBackward0>`：最后一个运算是减法，结果记得自己是怎样得来的。这段记下来的历史就是02号笔记本的主题。`afs.compare.report`打印形状，以及数值是否在容差内一致；它从不打印原始的差值，所以在每台机器上输出都一样。
+# 讲者备注：指出两次打印中的`grad_fn=<SubBackward0>`：最后一个运算是减法，结果记得自己是怎样算出来的。这段记下来的历史就是02号笔记本的主题。`afs.compare.report`打印形状，以及数值是否在容差内一致；它从不打印原始的差值，所以每台机器上的输出都一样。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 手算导数
@@ -143,10 +143,10 @@ afs.compare.report("a.grad", a_ours.grad, a.grad)
 afs.compare.report("b.grad", b_ours.grad, b.grad)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：我们的引擎算出同样的四个数，检查单元格也这样说。强调每个笔记本里都会反复出现的配对：torch单元格、afs单元格、检查单元格。
+# 讲者备注：我们的引擎算出同样的四个数，检查单元格也确认了这一点。强调每个笔记本里反复出现的这组搭配：torch单元格、afs单元格、检查单元格。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 第三种意见：有限差分
+# ## 第三种检验：有限差分
 #
 # 导数是差商的极限。*中心差分*
 #
@@ -155,7 +155,7 @@ afs.compare.report("b.grad", b_ours.grad, b.grad)
 # 只需要函数本身，所以用它检验自动求导时，不必信任自动求导的任何机制。我们用float64的纯numpy来算（在float32下，差商会丢掉大部分有效数字），求导的对象是$L = Q_1 + Q_2$，也就是`gradient=[1., 1.]`所代表的那个和。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：第三种相互独立的意见，完全不用微积分。问大家为什么用中心差分，而不用`(f(x+h) - f(x))/h`：误差是`O(h^2)`而不是`O(h)`。
+# 讲者备注：这是第三种独立的检验，完全不用微积分。问大家为什么用中心差分，而不用`(f(x+h) - f(x))/h`：误差是`O(h^2)`而不是`O(h)`。
 
 # %% slideshow={"slide_type": "subslide"}
 def L_numpy(a, b):
@@ -196,7 +196,7 @@ afs.compare.report("b.grad对比有限差分", b_ours.grad, fd_b, tol=1e-5)
 # 讲者备注：在float64下，差分的结果和梯度的一致程度约为1e-6，而不是完全相等：差分只是近似。问大家h = 1e-12时会怎样（舍入误差占主导）。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 本项目的包可以对任何函数做同样的检查：和`torch.autograd.gradcheck`一样，`afs.autograd.gradcheck`把由反向传播得到的整个雅可比矩阵（Jacobian）与由中心差分得到的雅可比矩阵相比较（两者都要求float64的输入）。
+# 本项目的包可以对任何函数做同样的检查：和`torch.autograd.gradcheck`一样，`afs.autograd.gradcheck`把反向传播求出的整个雅可比矩阵（Jacobian）和中心差分求出的相比较（两者都要求float64的输入）。
 
 # %% slideshow={"slide_type": "fragment"}
 a64 = afs.tensor([2., 3.], dtype=afs.float64, requires_grad=True)
@@ -233,7 +233,7 @@ show_error("torch", lambda: Q.backward())
 show_error("afs  ", lambda: Q_ours.backward())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：这个错误本身就是要讲的内容：对非标量（scalar）调用`backward`，需要一个向量给各个输出加权。两个引擎都拒绝，报错信息也相同。
+# 讲者备注：这个报错本身就是要讲的内容：输出不是标量（scalar）时，调用`backward`需要一个向量给各个输出加权。两个引擎都拒绝，报错信息也相同。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## `gradient=v`是对输出的加权
@@ -336,7 +336,7 @@ def table_row(a_value, b_value):
 print(table_row(2.0, 6.0))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：这张表对一个点，在两个引擎里重新计算两个导数。现场演示时，在JupyterLab（RISE）里拖动滑块，让大家看表格跟着变；静态幻灯片给出几组取值的表格。
+# 讲者备注：这张表在两个引擎里重新计算某一点处的两个导数。现场演示时，在JupyterLab（RISE）里拖动滑块，让大家看表格跟着变；静态幻灯片给出的是几组取值的表格。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 静态的表格，取几组值：
@@ -450,8 +450,8 @@ print(f"v = {v}")
 def check_exercise_3():
     with _course.exercise(3) as check:
         check.answered(v, "v")
-        check.true(isinstance(v, afs.Tensor), f"v是{type(v).__module__}.{type(v).__name__}：请把它改成afs"
-                   "张量（afs.tensor([...])），它是我们引擎的backward的gradient=")
+        check.true(isinstance(v, afs.Tensor), f"v是{type(v).__module__}.{type(v).__name__}：它是我们引擎的backward的gradient=，"
+                   "要用afs张量（afs.tensor([...])）")
         a = afs.tensor([2., 3.], requires_grad=True)
         b = afs.tensor([6., 4.], requires_grad=True)
         (3 * a**3 - b**2).backward(gradient=v)
@@ -476,4 +476,4 @@ check_exercise_3()
 # **下一讲：**[02 · 计算图](02_computational_graph.ipynb)：这个计算图由什么组成，又能存在多久。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：回顾：三种方法得到同样的数（手算、torch、afs，再加上有限差分作为检验）。下一次：让反向传播成为可能的那个计算图。
+# 讲者备注：回顾：三种方法得到同样的数（手算、torch、afs，再加上有限差分作为检验）。下一讲：让反向传播得以进行的那个计算图。

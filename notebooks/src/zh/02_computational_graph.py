@@ -78,7 +78,7 @@ print(f"torch: {Q.grad_fn.name()}")
 print(f"afs  : {Q_ours.grad_fn.name()}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：名字是这个运算的反向函数`SubBackward0`，而不是`Sub`；末尾的0是torch给这个公式的版本号。afs照搬torch的名字，这样一个画图函数就能同时服务两个引擎。
+# 讲者备注：名字是这个运算的反向函数`SubBackward0`，而不是`Sub`；末尾的0是torch给这个公式的版本号。afs照搬torch的名字，这样同一个画图函数就能画两个引擎的图。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## `next_functions`：边
@@ -314,12 +314,12 @@ afs.viz.side_by_side(out_ours, out, params=[("x2", x), ("f", out), ("x2", x_ours
                      title="f(x2)，x2 = [-0.25, 0.125]：循环两次，走第二个分支")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：比较`y.abs().sum() < 2`和`y.sum() > 0`也是在需要梯度的张量上运行的：它们各自生成了小小的计算图，但没有任何东西把它们连到输出上，所以图中没有它们，它们被直接丢弃。指出`(y * y)`节点：`y`两次进入`MulBackward0`，所以图中只有一个箭头，而`next_functions`里有两对。
+# 讲者备注：比较`y.abs().sum() < 2`和`y.sum() > 0`也是在需要梯度的张量上运行的：它们各自生成了一个小计算图，但这些图和输出不相连，所以不在图里，直接被丢弃。指出`(y * y)`节点：`y`两次进入`MulBackward0`，所以图中只有一个箭头，而`next_functions`里有两对。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 梯度会累加
 #
-# `AccumulateGrad`是往`.grad`里*加*。调用三次反向传播（每次都重新做前向传播），$\sum x^2$的梯度$2x$就会被加三次：
+# `AccumulateGrad`是往`.grad`里*加*。调用三次反向传播（每次都重新做前向传播），$\sum x^2$的梯度$2x$就会累加三次：
 
 # %% slideshow={"slide_type": "fragment"}
 x = torch.tensor([1., 2.], requires_grad=True)
@@ -330,10 +330,10 @@ for step in range(3):
     print(f"第{step + 1}次反向传播之后：torch {x.grad}   afs {x_ours.grad}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：演示：运行这个单元格，然后现场再运行一次：打印出来的`.grad`每次都增加同样的量。这是训练循环里的经典bug；解决办法是`zero_grad()`（10号笔记本）。
+# 讲者备注：演示：运行这个单元格，再现场运行一次：打印出来的`.grad`每次都增加同样的量。这是训练循环里的经典bug；解决办法是`zero_grad()`（10号笔记本）。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 这是有意为之：一个在多处用到的张量，必须得到每一处用途的梯度之*和*；而在多次反向传播之间求和，可以让你在一次更新之前把几个批量（batch）的梯度加起来。但在普通的训练循环里，每一步都需要新的梯度，所以循环要先把它们清掉。这就是`optimizer.zero_grad()`的用途。有两种做法：
+# 这是有意为之：一个在多处用到的张量，必须得到各处梯度之*和*；而跨多次反向传播求和，可以在一次更新之前把几个批量（batch）的梯度加起来。但在普通的训练循环里，每一步都需要新的梯度，所以循环要先把它们清掉。这就是`optimizer.zero_grad()`的用途。有两种做法：
 
 # %% slideshow={"slide_type": "fragment"}
 x.grad.zero_()            # 把现有的缓冲区填成0
@@ -349,7 +349,7 @@ print(f"= None之后：    torch {x.grad}   afs {x_ours.grad}")
 print(f"一次反向传播：  torch {x.grad}   afs {x_ours.grad}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：为什么这样设计：一个在两处用到的张量必须得到两处梯度之和，而在多次反向传播之间累加是同一个机制。请大家举一个用途（在几个小批量上做梯度累加）。
+# 讲者备注：为什么这样设计：一个在两处用到的张量必须得到两处梯度之和，而在多次反向传播之间累加是同一个机制。请大家举一个用途（把几个较小批量的梯度累加起来再更新）。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 反向传播释放计算图
@@ -456,7 +456,7 @@ for engine in (torch, afs):
 # **1. 先读图，再画图**。对`z = a * b + a`（其中`a`、`b`是需要梯度的叶子节点），`z.grad_fn.next_functions`里依次是哪些名字？先写下来，再检查。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：六分钟。学生先在纸上作答，再在自己的笔记本里运行检查单元格。常见的错误：忘了a被经过两次，一次通过乘积，一次通过加法。
+# 讲者备注：六分钟。学生先在纸上作答，再在自己的笔记本里运行检查单元格。常见的错误：忘了从z出发会两次到达a，一次经过乘法，一次经过加法。
 
 # %% slideshow={"slide_type": "fragment"}
 my_names = None  # 节点名字的列表，例如["AddBackward0", "PowBackward0"]
@@ -547,4 +547,4 @@ check_exercise_3()
 # **下一讲：**[03 · 亲手实现](03_build_it_yourself.ipynb)：自己写一个遍历这个计算图的引擎，大约100行代码。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：回顾时脑子里想着Q的计算图：节点、边、叶子节点。然后问大家：今天讲的哪一点解释了每个训练循环里都有的`zero_grad()`？（梯度累加。）
+# 讲者备注：回顾时对照Q的计算图：节点、边、叶子节点。然后问大家：今天讲的哪一点解释了每个训练循环里都有的`zero_grad()`？（梯度累加。）

@@ -17,7 +17,7 @@
 # **前置知识：**[02 · 计算图](02_computational_graph.ipynb)：`grad_fn`节点（node）、它们的输入、`.grad`会累加的叶子节点（leaf）。这里你要在numpy上把这些全部实现出来。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：这是本系列的实验课（60–75分钟）。学生分七步写出大约100行代码；每一步的检查都和torch对照，并指出哪里不对。让他们在第4步和第6步（顺序和循环）上多琢磨一会儿：理解就在那里产生。随后04号笔记本阅读afs的引擎，他们会认出其中的结构。
+# 讲者备注：这是本系列的实验课（60–75分钟）。学生分七步写出大约100行代码；每一步的检查都和torch对照，并指出哪里不对。让他们在第4步和第6步（顺序和循环）上多琢磨一会儿：真正的理解就在这里。之后04号笔记本带大家读afs的引擎，他们会发现似曾相识。
 
 # %% slideshow={"slide_type": "subslide"}
 import inspect
@@ -39,10 +39,10 @@ print("已导入numpy、torch和课程辅助代码")
 #
 # 每一步是一个由你补全的单元格（其中的占位代码说明要写什么），后面跟一个检查单元格：它在float64下把你的代码和torch并排运行，并指出哪里不对，包括你的代码抛出的错误，以及不一致的数值、梯度或节点名（期望值与实际值）。每次修改之后都运行检查。卡住了？在新单元格里运行`_course.load_solution("build_it_yourself", N)`，就能载入第N步的参考答案（来自`solutions/03_build_it_yourself.py`）。
 #
-# 这个引擎除了`Add`（给每一行加上偏置（bias））之外不支持广播（broadcasting），只在float64下工作，而且每个梯度（gradient）都流向`requires_grad`的张量。这些已经足够训练一个网络。
+# 这个引擎除了`Add`（给每一行加上偏置（bias））之外不支持广播（broadcasting），只在float64下工作，而且每个梯度（gradient）都流向`requires_grad`的张量。这已经足够训练一个网络了。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：先故意让一个检查失败（在写任何代码之前运行一个检查），让全班看看信息是什么样子：先是缺了什么，然后是期望值与实际值。告诉他们有参考答案以及怎样载入，但请他们先自己尝试五分钟再看。
+# 讲者备注：先故意让一个检查失败（在写任何代码之前就运行一个检查），让全班看看提示信息长什么样：先说缺了什么，再给出期望值与实际值。告诉他们有参考答案、怎样载入，但请他们先自己尝试五分钟再看。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 第1步 · 张量
@@ -109,7 +109,7 @@ check_step_1()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 第2步 · 由函数记录计算图
 #
-# 一个算子是`Function`的一个子类，带有作用在numpy数组上的`forward(ctx, *arrays)`和`backward(ctx, grad)`，和torch与afs中一样。这里一个对象同时扮演三个角色（和tinygrad的第一个版本一样）：**ctx**（`save_for_backward`存下反向计算需要的东西，`saved_tensors`把它们交还回来）、**计算图的节点**（`inputs`：它所作用的张量；`name()`：torch的节点名，`Mul`对应`MulBackward0`），以及算子的类。
+# 每个算子都是`Function`的子类，有`forward(ctx, *arrays)`和`backward(ctx, grad)`两个方法，都作用在numpy数组上，和torch、afs中一样。这里一个对象同时扮演三个角色（和tinygrad的第一个版本一样）：**ctx**（`save_for_backward`存下反向计算需要的东西，`saved_tensors`把它们交还回来）、**计算图的节点**（`inputs`：它所作用的张量；`name()`：torch的节点名，`Mul`对应`MulBackward0`），以及算子的类。
 #
 # `apply(*inputs)`创建节点，在各个输入的数据上运行`forward`（不是`Tensor`的输入，比如`x ** 2`的指数，原样传入），把结果包装成一个`Tensor`，并且**只要有一个输入需要梯度**，就把这个节点记录为结果的`grad_fn`。
 
@@ -173,7 +173,7 @@ check_step_2()
 
 # %% slideshow={"slide_type": "fragment"}
 def sum_to(grad, shape):
-    """撤销广播：把`grad`在广播给`shape`添加的前导轴上求和。"""
+    """撤销广播：沿广播时在`shape`前面添加的那些轴，对`grad`求和。"""
     return grad.sum(axis=tuple(range(grad.ndim - len(shape)))) if grad.ndim > len(shape) else grad
 
 
@@ -195,7 +195,7 @@ print("已定义sum_to")
 # | `Mm` | $A B$（矩阵） | $g B^T$，$A^T g$ |
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：15分钟，最长的一步。让学生先写`Mul`（它要保存两个输入），然后让表格引导其余部分。检查能发现的典型错误：返回单个梯度而不是元组；`Pow`的导数写成`a**(p-1)`而漏掉因子p；`Relu`的掩码在恰好为零处取自输出的符号；`Mm`的转置写反（检查形状）。
+# 讲者备注：15分钟，最长的一步。让学生先写`Mul`（它要保存两个输入），其余的照着表格写。检查能发现的典型错误：返回单个梯度而不是元组；`Pow`的导数写成`a**(p-1)`而漏掉因子p；`Relu`的掩码在恰好为零处取自输出的符号；`Mm`的转置写反（检查形状）。
 
 # %% slideshow={"slide_type": "fragment"}
 class Add(Function):
@@ -276,7 +276,7 @@ check_step_3()
 # 一个节点只有在它要接收的所有梯度都到齐之后才能运行，也就是说，要排在所有使用它的输出的节点之后。`topological_order(root)`按拓扑序（topological order）返回从`root.grad_fn`出发（经由`inputs`及其`grad_fn`）能到达的所有节点：**每个节点都排在它的输入的节点之前**，每个只出现一次。做一次深度优先遍历，在访问完一个节点的输入的节点之后再把它追加进列表，最后把列表反转，就得到了这个顺序。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：10分钟。在黑板上画出`x * x + x`，问节点必须按什么顺序运行；再问为什么一个节点不能在它的所有使用者之前运行。典型错误：在访问输入之前就追加节点（前序遍历），检查会报告第一个位置不对的节点。
+# 讲者备注：10分钟。在黑板上画出`x * x + x`，问节点必须按什么顺序运行；再问为什么一个节点必须等所有使用它的节点都运行之后才能运行。典型错误：在访问输入之前就追加节点（前序遍历），检查会报告第一个位置不对的节点。
 
 # %% slideshow={"slide_type": "fragment"}
 def topological_order(root):
@@ -334,14 +334,14 @@ check_step_5()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 第6步 · 反向传播循环
 #
-# `run_backward(root)`（`root.backward()`调用的就是它），这里的根节点（root）只含一个数：先给`root`的节点一个初始梯度1（`np.ones_like(root.data)`），然后按拓扑序访问各个节点。每个节点取出为它求和得到的梯度，调用它的`backward`，再把一个梯度交给每个输入：有`grad_fn`的张量把梯度加到那个节点的待处理总和上，需要梯度的叶子节点用`accumulate`累加它，其他的（常数、None）则跳过。大约十行。
+# `run_backward(root)`（`root.backward()`调用的就是它）处理只含一个数的根节点（root）：先给`root`的节点一个初始梯度1（`np.ones_like(root.data)`），然后按拓扑序访问各个节点。每个节点取出为它累计的梯度之和，调用它的`backward`，再把一个梯度交给每个输入：有`grad_fn`的张量把梯度加到那个节点的待处理总和上，需要梯度的叶子节点用`accumulate`累加它，其他的（常数、None）则跳过。大约十行。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：12分钟。引擎的核心，大约十行。请学生在动手写之前先把循环说出来：初始梯度、顺序、取出求和后的梯度、调用`backward`、把每个梯度传下去。典型错误：往待处理总和里赋值而不是相加（被重复使用的张量会丢掉一条路径），以及忘了不需要梯度的叶子节点。
 
 # %% slideshow={"slide_type": "fragment"}
 def run_backward(root):
-    pending = {root.grad_fn: np.ones_like(root.data)}  # 节点 -> 到目前为止为它求和得到的梯度
+    pending = {root.grad_fn: np.ones_like(root.data)}  # 节点 -> 到目前为止为它累计的梯度之和
     ...  # 你的代码：对topological_order(root)的循环
 
 
@@ -362,7 +362,7 @@ check_step_6()
 # 一个两层的MLP，$\hat y = \mathrm{relu}(X W_1 + b_1)\, W_2 + b_2$，在32个点上用平方误差$L = \sum (\hat y - y)^2$拟合$y = \sin(x)$（目标值取负后传入：这样只需一个`Add`）。写出`sgd_step(params, lr)`：对每个参数（parameter），在它的数据上做$p \leftarrow p - \eta\, g$，然后清掉它的`.grad`（设为None），为下一步做准备。检查会从同样的权重（weight）出发，在你的引擎和torch里各训练150步，并比较损失（loss）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：7分钟，这是回报。检查从同样的权重出发，在torch和学生的引擎里训练同一个MLP，并比较每一步的损失。如果两条曲线一致到1e-9，前面的一切就都是对的。问：每一步在哪里重新构建计算图？（在每次前向传播中：计算图是动态的。）
+# 讲者备注：7分钟，收获的时候到了。检查从同样的权重出发，在torch和学生的引擎里训练同一个MLP，并比较每一步的损失。如果两条曲线一致到1e-9，前面的一切就都是对的。问：每一步在哪里重新构建计算图？（在每次前向传播中：计算图是动态的。）
 
 # %% slideshow={"slide_type": "fragment"}
 def sgd_step(params, lr):
@@ -434,10 +434,10 @@ print("已画出你的引擎的曲线：", losses is not None)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 成熟的版本
 #
-# afs的引擎就是你的循环，再加上一个真正的引擎还需要的东西：非标量（scalar）根节点的梯度（`gradient=`）、`retain_graph`（否则就释放保存的张量（saved tensors））、`create_graph`（把反向传播本身也记录下来，用于高阶梯度（higher-order gradients））、钩子（hook）、叶子节点的`AccumulateGrad`节点、集中在一处的撤销广播，以及能说清哪里出错的报错信息。名字也相同：下面是它的反向传播，即`loss.backward()`调用的那个函数（04号笔记本会逐段阅读它）。
+# afs的引擎就是你的循环，再加上一个真正的引擎还需要的东西：非标量（scalar）根节点的梯度，即`gradient=`；`retain_graph`，不设它就释放保存的张量（saved tensors）；`create_graph`，把反向传播本身也记录下来，以求高阶梯度（higher-order gradients）；钩子（hook）；叶子节点的`AccumulateGrad`节点；集中在一处的撤销广播；以及能说清哪里出错的报错信息。名字也相同：下面是它的反向传播，即`loss.backward()`调用的那个函数（04号笔记本会逐段阅读它）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：5分钟。把afs的`run_backward`和学生的循环并排放，指出同样的四行：顺序、缓冲区、`backward`调用、累加。afs里其余的一切都是一个真正的引擎还需要的东西（`gradient=`、`retain_graph`、`create_graph`、钩子）；04号笔记本会阅读它。
+# 讲者备注：5分钟。把afs的`run_backward`和学生的循环并排放，指出同样的四行：顺序、暂存梯度的`buffers`、对`backward`的调用、累加。afs里其余的一切都是一个真正的引擎还需要的东西（`gradient=`、`retain_graph`、`create_graph`、钩子）；04号笔记本会阅读它。
 
 # %% slideshow={"slide_type": "subslide"}
 from autograd_from_scratch.autograd import engine  # noqa: E402
@@ -458,7 +458,7 @@ print(inspect.getsource(run_backward))
 # ## 小结
 #
 # - 张量自动求导并不复杂：一个`Tensor`（`data`、`grad`、`grad_fn`），一个`Function`（它的`apply`记录计算图，它的实例既是ctx又是节点），每个算子一个类（前向和反向写在一起），一个拓扑序，一个循环，以及对`.grad`的累加。
-# - 和torch逐个数值、逐个梯度地对照检查，它训练一个网络，得到相同的损失。
+# - 它和torch逐个数值、逐个梯度地对照过；训练一个网络，得到的损失也和torch相同。
 # - afs的引擎是同一个循环，外加一个库所需要的周边功能。
 #
 # **下一讲：**[04 · 引擎内部](04_inside_the_engine.ipynb)：afs的`Function`、保存的张量、拓扑序和反向传播，逐帧演示。

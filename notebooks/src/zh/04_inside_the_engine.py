@@ -29,7 +29,7 @@ import autograd_from_scratch.frames  # noqa: F401  （afs.frames：逐帧演示�
 from autograd_from_scratch.autograd.engine import (GraphTask, InputBuffer, call_function, run_backward,
                                                    topological_order)
 from autograd_from_scratch.ops.elementwise import Exp, Mul
-import _course  # notebooks/_course：未运行的笔记本里显示的图片、练习的检查
+import _course  # notebooks/_course：未运行的笔记本里的图片、练习的检查
 
 _course.show_pictures()
 
@@ -124,7 +124,7 @@ print(inspect.getsource(InputBuffer))
 print(inspect.getsource(GraphTask.send))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# `call_function`运行一个节点：先运行它的反向计算（`node(*grads)`，相当于torch里的`grad_fn(*grads)`），再运行这个节点的后置钩子，然后释放节点保存的东西；返回值就是要沿每条边（edge）送出去的梯度：
+# `call_function`运行一个节点：先运行它的反向计算（`node(*grads)`，相当于torch里的`grad_fn(*grads)`），再运行这个节点的后置钩子（post-hook），然后释放节点保存的东西；返回值就是要沿每条边（edge）送出去的梯度：
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(call_function))
@@ -192,7 +192,7 @@ pictures = afs.frames.backward_frames(Q, gradient=afs.tensor([1.0, 1.0]), params
 print(len(pictures), "帧，每步一帧：", len(pictures) == len(steps))
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# 拖动滑块或按播放键（需要正在运行的内核；下面还有同样的各帧组成的静态图）。
+# 拖动滑块或按播放键（需要正在运行的内核；下面是同样这些帧拼成的静态图）。
 
 # %% slideshow={"slide_type": "skip"}
 import ipywidgets as widgets
@@ -215,7 +215,7 @@ afs.frames.strip(pictures, columns=4)
 # 讲者备注：从左到右、从上到下逐帧讲。第0步用$v = [1, 1]$作为输出的初始梯度（即教程里的`external_grad`）。`SubBackward0`向左发出$v$，向右发出$-v$。由于深度优先的顺序，`b`这一支先走完（第2–3步），然后才是`a`这一支。通向`a`的边上是$[36, 81] = 9a^2$，通向`b`的边上是$[-12, -8] = -2b$：正是教程里的验证。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 同样的这些帧以图片形式提交在`figures/backward_frames/`里，由`scripts/make_figures.py`（`make figures`）用同一个`backward_frames`画出。要保存你自己的帧，`afs.frames.save_frames(frames, folder)`会为每一帧写出一个SVG和一个PNG：
+# 这些帧也以图片形式提交在仓库的`figures/backward_frames/`里，由`scripts/make_figures.py`（`make figures`）用同一个`backward_frames`画出。要保存你自己的帧，`afs.frames.save_frames(frames, folder)`会为每一帧写出一个SVG和一个PNG：
 
 # %% slideshow={"slide_type": "fragment"}
 FIGURES_DIR = Path(afs.__file__).resolve().parent.parent / "figures" / "backward_frames"
@@ -243,7 +243,7 @@ print("a.grad == 9a²：", bool((a.grad == 9 * a**2).all()), "| b.grad == -2b：
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. 要累加，不要赋值
 #
-# 一个张量被用了两次，就有两条边把梯度送进它，链式法则说这两份贡献要**相加**：对$y = x \cdot x$，$\frac{dy}{dx} = x + x = 2x$。早期的tinygrad写的是`grad = g`而不是`grad += g`，于是被重复使用的张量梯度算错了；讲解如何构建micrograd的那一讲也故意先掉进同一个坑，再用`+=`修好。下面是一个恰好带着这个bug的小型标量（scalar）引擎。
+# 一个张量用了两次，就有两条边把梯度送进它，链式法则说这两份贡献要**相加**：对$y = x \cdot x$，$\frac{dy}{dx} = x + x = 2x$。早期的tinygrad写的是`grad = g`而不是`grad += g`，于是被重复使用的张量梯度算错了；讲解如何构建micrograd的那一讲也故意先掉进同一个坑，再用`+=`修好。下面是一个恰好带着这个bug的小型标量（scalar）引擎。
 #
 # ⚠️ **错误的版本**——这是反例，不是我们的引擎：
 
@@ -304,7 +304,7 @@ print(f"赋值的引擎：{x_wrong.grad}   torch：{x_t.grad.item()}   afs：{x.
 # 在我们的引擎里，求和发生在两个地方。`InputBuffer.add`（见上文）在节点运行之前把到达它的梯度加起来；`AccumulateGrad.accumulate`把到达叶子节点的梯度加进`.grad`。也正是这个`+=`，让`.grad`在多次调用`backward`之间不断增长，直到被清零（02号笔记本，`zero_grad`）：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：第二讲从这里开始：用一句话回顾这个bug，然后讲我们的引擎做加法的两个地方：节点之间的`send()`，以及叶子节点处的`AccumulateGrad`。
+# 讲者备注：第二部分从这里开始：用一句话回顾这个bug，然后讲我们的引擎做加法的两个地方：节点之间的`send()`，以及叶子节点处的`AccumulateGrad`。
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.autograd.AccumulateGrad.accumulate))
@@ -430,7 +430,7 @@ print("torch.autograd.gradcheck：", ok_t, "| afs.autograd.gradcheck：", ok_afs
 # 讲者备注：`gradcheck`：在float64下对每个输入元素用中心差分和`backward`对照。告诉全班：写了自定义算子，就一定要用`gradcheck`检查一遍。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 写错的反向传播，两个引擎都能抓出来。这里的`backward`忘了乘上传进来的梯度；只要这个算子是最后一个运算（这时传进来的梯度是1），这种疏忽就不会被发现：
+# 写错的反向传播，两个引擎都能抓出来。这里的`backward`忘了乘上传进来的梯度；只要这个算子是最后一个运算（这时传进来的梯度是1），这种疏忽就发现不了：
 
 # %% slideshow={"slide_type": "fragment"}
 def broken_logsigmoid_for(Function):
@@ -449,18 +449,18 @@ ok_afs = afs.autograd.gradcheck(lambda v: 2 * BrokenA.apply(v), (x,), raise_exce
 print("torch.autograd.gradcheck：", ok_t, "| afs.autograd.gradcheck：", ok_afs)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：忘了乘上传进来的梯度的`backward`，在`grad = 1`时能蒙混过关，但过不了`gradcheck`，因为它用的是看起来随机的输入。两个引擎都能抓住它。
+# 讲者备注：忘了乘上传进来的梯度的`backward`，在`grad = 1`时能蒙混过关，却过不了`gradcheck`：`gradcheck`逐行求雅可比矩阵（Jacobian），送进`backward`的是单位向量而不是全1（这里前面还乘了2）。两个引擎都能抓住它。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("inside_the_engine", N)`，就能载入第N题的参考答案（来自`solutions/04_inside_the_engine.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("inside_the_engine", N)`，就能载入第N题的参考答案（来自`solutions/04_inside_the_engine.py`）。
 # ### 练习1 · 立方算子
 #
 # 写一个`Cube`，$y = x^3$，$\frac{dy}{dx} = 3x^2$，用一份类定义同时适用于两个引擎。检查会在两个引擎里把它的值和梯度（上游梯度不全为1）与torch的`x ** 3`相比较。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：六分钟：用一份类定义写出两个引擎通用的`Cube`；检查在两个引擎里都运行。常见的疏忽：返回`3 * x**2`，却没有乘上`grad`。
+# 讲者备注：六分钟：用一份类定义写出两个引擎通用的`Cube`；检查在两个引擎里把它的值和梯度与torch的`x ** 3`对照，上游梯度不全为1。常见的疏忽：返回`3 * x**2`，却没有乘上`grad`。
 
 # %% slideshow={"slide_type": "fragment"}
 def cube_for(Function):
@@ -572,7 +572,7 @@ check_hypot()
 # - 梯度要**相加**，绝不能赋值：`x * x`在两个引擎里都给出$2x$，赋值的引擎给出$x$。
 # - 自定义算子只需一份类定义，`torch.autograd.Function`和`afs.autograd.Function`都能用；`gradcheck`（float64）在两个引擎里验证它的反向传播。
 #
-# **下一讲：**[05 · 向量微积分](05_vector_calculus.ipynb)——雅可比矩阵（Jacobian），以及为什么`backward`计算的是向量-雅可比积（vector-Jacobian product）。
+# **下一讲：**[05 · 向量微积分](05_vector_calculus.ipynb)——雅可比矩阵，以及为什么`backward`计算的是向量-雅可比积（vector-Jacobian product）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：结合那些帧来回顾：顺序、每个节点上的链式法则、梯度相加。下一讲：为什么反向传播就是向量-雅可比积。
+# 讲者备注：对照那几帧图回顾：顺序、每个节点上的链式法则、梯度相加。下一讲：为什么反向传播就是向量-雅可比积。

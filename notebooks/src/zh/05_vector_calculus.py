@@ -27,7 +27,7 @@ import autograd_from_scratch as afs
 import autograd_from_scratch.frames  # noqa: F401  （afs.frames：逐步演示反向传播）
 from autograd_from_scratch.autograd.function import Function
 from autograd_from_scratch.ops.reduce import sum_to_size
-import _course  # notebooks/_course：未运行的笔记本里显示的图片、练习的检查
+import _course  # notebooks/_course：未运行的笔记本里的图片、练习的检查
 
 _course.show_pictures()
 
@@ -192,7 +192,7 @@ print("backward(gradient=v) == vjp == Jᵀv：", afs.compare.agree(x.grad, vjp, 
 # 反向传播**从左往右**计算它，一次一个节点，从不做雅可比矩阵之间的矩阵乘法（matrix product）：`TanhBackward0`逐元素（elementwise）乘以$1 - y^2$，然后`MvBackward0`乘以$W^T$。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：J = diag(1 - tanh^2 z) W：两个雅可比矩阵的乘积，每个节点一个，由反向传播逐个节点施加：先是`TanhBackward0`的，再是`MvBackward0`的。
+# 讲者备注：J = diag(1 - tanh^2 z) W：两个雅可比矩阵的乘积，每个节点一个。反向传播从左边，也就是输出那一端，把它们逐个作用到v上：先是`TanhBackward0`的对角矩阵，再是`MvBackward0`的W。
 
 # %% slideshow={"slide_type": "fragment"}
 steps = afs.frames.backward_steps(f(x), gradient=u)
@@ -208,7 +208,7 @@ print("MvBackward0发出Wᵀ(上一行)：  ", np.allclose(steps[3].received.num
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. 广播，以及为什么它的梯度要求和
 #
-# 形状为(3, 1)的`x`加上形状为(4,)的`y`，得到形状(3, 4)：`x`被复制到各列，`y`被复制到各行。每一份副本都是对同一组数的一次单独使用，而（04号笔记本讲过）多次使用的梯度要**相加**。所以`y`的梯度是把`z`的梯度每列求和（即对所有行求和），`x`的梯度则是每行求和：每个`.grad`都和它的张量（tensor）形状相同。
+# 形状为(3, 1)的`x`加上形状为(4,)的`y`，得到形状(3, 4)：`x`复制到每一列，`y`复制到每一行。每一份副本都是对同一组数的一次单独使用，而（04号笔记本讲过）多次使用的梯度要**相加**。所以`y`的梯度是把`z`的梯度每列求和（即对所有行求和），`x`的梯度则是每行求和：每个`.grad`都和它的张量（tensor）形状相同。
 
 # %% slideshow={"slide_type": "fragment"}
 g_np = rng.standard_normal((3, 4))  # 反向传播的向量v，形状与z相同
@@ -281,7 +281,7 @@ afs.compare.report("sum_to_size(1, 4)", g.sum_to_size(1, 4), g_t.sum_to_size(1, 
 # 讲者备注：torch的`sum_to_size`和我们的给出同样的形状和数值。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# torch的引擎也是这样做的，而且同样集中在一处（它的C++引擎里的`validate_outputs`）。一个自定义算子的`backward`如果返回广播后形状的梯度，在**两个**引擎里都会被求和；形状不可能对上的梯度则会被拒绝，报错信息也相同：
+# torch的引擎也是这样做的，而且同样集中在一处（它的C++引擎里的`validate_outputs`）。一个自定义算子的`backward`如果返回广播后形状的梯度，**两个**引擎都会把它求和成输入的形状；形状怎么也对不上的梯度，两个引擎都会拒绝，报错信息也相同：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：torch也集中在一处做这件事（它的C++引擎里的`validate_outputs`）；自定义算子返回形状不对的梯度时，两个引擎会以同样的方式修正或拒绝。
@@ -329,7 +329,7 @@ for engine, T in (("torch", torch), ("afs", afs)):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. 为什么用反向模式：一个损失，大量参数
 #
-# 一次反向传播给出一个**行**组合$\vec{v}^T J$。要构造$f: \mathbb{R}^n \to \mathbb{R}^m$的整个雅可比矩阵，反向模式需要$m$次，每个输出一次（$\vec{v} = e_1, \dots, e_m$）。**前向模式**（把切向量和数值一起向前传）每次给出一**列**$J\vec{u}$，所以需要$n$次。
+# 一次反向传播给出一个**行**组合$\vec{v}^T J$。要构造$f: \mathbb{R}^n \to \mathbb{R}^m$的整个雅可比矩阵，反向模式需要$m$次，每个输出一次（$\vec{v} = e_1, \dots, e_m$）。**前向模式**（forward mode，把切向量和数值一起向前传）每次给出一**列**$J\vec{u}$，所以需要$n$次。
 #
 # 训练时$m = 1$（即损失），$n$是数以百万计的参数：反向模式只用**一次**反向传播就得到整个梯度。
 
@@ -381,7 +381,7 @@ for (engine, n, m), seconds in timings.items():
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("vector_calculus", N)`，就能载入第N题的参考答案（来自`solutions/05_vector_calculus.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("vector_calculus", N)`，就能载入第N题的参考答案（来自`solutions/05_vector_calculus.py`）。
 # ### 练习1 · 雅可比矩阵，每次反向传播求一行
 #
 # 为我们的引擎写`jacobian_by_rows(f, x)`：对每个输出$i$，以第$i$个单位向量$e_i$调用`afs.autograd.grad(out, x, grad_outputs=e_i, retain_graph=True)`，再把各行堆叠成$J$（形状为$(m, n)$，numpy数组）。检查会把它和torch算出的$\tanh(Wx)$的雅可比矩阵相比较。
@@ -398,7 +398,7 @@ def jacobian_by_rows(f, x):
     return np.array(rows)
 
 
-print("jacobian_by_rows已定义")
+print("已定义jacobian_by_rows")
 
 # %% slideshow={"slide_type": "fragment"}
 def check_rows():
@@ -414,7 +414,7 @@ check_rows()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 练习2 · 手算广播的梯度
 #
-# `x`的形状是(3, 1)，`y`的形状是(4,)，$L = \sum (x + y)$。不运行反向传播，把`x.grad`和`y.grad`写成嵌套列表。（每个数被用了几次？）
+# `x`的形状是(3, 1)，`y`的形状是(4,)，$L = \sum (x + y)$。不运行反向传播，把`x.grad`和`y.grad`写成嵌套列表。（每个数用了几次？）
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：先手算：`x.grad`的每个元素都是4（每个x_i要和四个y相加），`y.grad`都是3。然后再检查。
@@ -474,10 +474,10 @@ check_chain()
 # ## 小结
 # - $f: \mathbb{R}^n \to \mathbb{R}^m$的雅可比矩阵$J$是$m \times n$的；`functional.jacobian`在两个引擎里给出同样的矩阵（对$Q$是$\operatorname{diag}(9a^2)$和$\operatorname{diag}(-2b)$）。
 # - `backward(gradient=v)`和`functional.vjp`一次就算出$J^T v$：它们从左往右、一次一个节点地计算链式法则中雅可比矩阵的乘积，从不构造$J$。
-# - 广播让一个数被使用多次，所以它的梯度要求和回输入的形状：这件事只在一处完成，即`Function._fit_to_input`调用`sum_to_size`（torch里是`validate_outputs`）。
+# - 广播让同一个数用了多次，所以它的梯度要求和回输入的形状：这件事只在一处完成，即`Function._fit_to_input`调用`sum_to_size`（torch里是`validate_outputs`）。
 # - 完整的雅可比矩阵要做$m$次反向传播（前向模式：$n$次）。一个损失、大量参数：只需一次。
 #
 # **下一讲：**[06 · 层](06_layers.ipynb)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：回顾：J、v^T J、广播只在一处求和、一个损失时用反向模式。下一讲：CNN的各个层，每一层都是一个小小的雅可比矩阵。
+# 讲者备注：回顾：J、v^T J、广播只在一处求和、一个损失时用反向模式。下一讲：CNN的各个层，每一层都对应一个小的雅可比矩阵。
