@@ -547,5 +547,5 @@ check_exercise_3()
 # of, and how long it lives.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Recap: three ways to the same numbers (by hand, torch, afs, plus finite
-# differences as a check). Next time: the graph that made backward possible.
+# Instructor note: Recap: three ways to the same numbers (by hand, by a second engine, by finite
+# differences). Next time: the graph that made backward possible.

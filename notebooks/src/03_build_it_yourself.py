@@ -226,7 +226,7 @@ print("sum_to defined")
 # Instructor note: 15 minutes, the longest step. Have students write Mul first (it saves both
 # inputs), then let the table guide the rest. Typical errors the checks catch: returning a bare
 # gradient instead of a tuple, Pow's derivative written as a**(p-1) without the factor p, Relu's
-# mask taken from the output's sign at exactly zero, Mm's transposes swapped (check the shapes).
+# gradient not multiplied by the incoming one, Mm's transposes swapped (check the shapes).
 
 # %% slideshow={"slide_type": "fragment"}
 class Add(Function):

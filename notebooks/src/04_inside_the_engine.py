@@ -513,7 +513,7 @@ print("torch.autograd.gradcheck:", ok_t, "| afs.autograd.gradcheck:", ok_afs)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: A backward that forgets the incoming gradient passes for grad = 1 but fails
-# gradcheck, which uses random-looking inputs. Both engines catch it.
+# gradcheck, which backpropagates one unit vector at a time, not all ones. Both engines catch it.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -528,8 +528,8 @@ print("torch.autograd.gradcheck:", ok_t, "| afs.autograd.gradcheck:", ok_afs)
 # `x ** 3`, in both engines.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Six minutes: Cube in one class body for both engines; the check runs gradcheck in
-# both. The common slip: returning 3 * x**2 without multiplying by grad.
+# Instructor note: Six minutes: Cube in one class body for both engines; the check compares values and
+# gradients with torch's x ** 3, under an upstream gradient that is not all ones. The common slip: returning 3 * x**2 without multiplying by grad.
 
 # %% slideshow={"slide_type": "fragment"}
 def cube_for(Function):
