@@ -11,7 +11,7 @@
 # # 06 · 层：Linear、Conv2d、BatchNorm2d、ReLU和池化
 #
 # **你将学到**
-# - 组成CNN的各个层在前向传播（forward pass）和反向传播（backward pass）中的数学，以及每一层在我们的引擎里怎样成为一个`Function`（卷积（convolution）就是im2col加一次矩阵乘法（matrix product）；它的反向传播是转置后的乘积再加col2im）；
+# - 组成CNN的各个层在前向传播（forward pass）和反向传播（backward pass）中的数学，以及每一层在我们的引擎里怎样成为一个`Function`：卷积（convolution）就是im2col加一次矩阵乘法（matrix product），它的反向传播就是转置后的乘积再加col2im；
 # - 怎样把一个层和torch对照：同样的权重（weight）、同样的输入、同样的上游梯度（gradient），再加上`gradcheck`。
 #
 # **前置知识：**[05 · 向量微积分](05_vector_calculus.ipynb)：反向传播计算的是向量-雅可比积（vector-Jacobian product）$J^T v$。一个层的`backward`做的正是这件事：给定$v = \partial L / \partial y$，返回$\partial L / \partial x$和它的参数（parameter）的梯度，从不构造雅可比矩阵（Jacobian）$J$。
@@ -50,12 +50,13 @@ def rounded(t, digits=4):
 print("torch", torch.__version__.split("+")[0], "| 全程使用float64：要看的是完全一致")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：每一节都是同样的四拍：数学（前向和反向，简短）、来自包里的代码（`inspect.getsource`，从不重新敲一遍）、用同样的权重和同样的随机上游梯度$G$在两个引擎里做同样的计算，以及float64下的`gradcheck`。整个笔记本几秒钟就能跑完。
+# 讲者备注：每一节都按同样的四步走：数学（前向和反向，简短）；包里的源码（用`inspect.getsource`显示，从不重新敲一遍）；用同样的权重和同样的随机上游梯度$G$在两个引擎里做同样的计算；最后是float64下的`gradcheck`。
+整个笔记本几秒钟就能跑完。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. `Linear`：一次矩阵乘法
 #
-# 形状（shape）为$(N, \text{in})$的一个批量（batch）$X$，形状为$(\text{out}, \text{in})$的权重$W$，偏置（bias）$b$：
+# 设一个批量（batch）$X$的形状（shape）为$(N, \text{in})$，权重$W$的形状为$(\text{out}, \text{in})$，偏置（bias）为$b$：
 #
 # $$Y = X W^T + b .$$
 # 记$G = \partial L / \partial Y$（形状为$(N, \text{out})$），由05号笔记本里矩阵乘法的求导规则得到
@@ -78,7 +79,7 @@ print(inspect.getsource(Addmm))
 # 讲者备注：torch把线性层记录为一个融合的`addmm`；我们也一样，节点（node）名也和torch相同。关键几行就是全部思路；完整源码在下面供参考。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 老搭配：torch的层；载入了**torch的权重**的我们的层（`load_state_dict`接受torch张量（tensor））；同样的输入和同样的随机上游梯度$G$。
+# 照例成对对照：一边是torch的层，一边是我们的层，载入的是**torch的权重**（`load_state_dict`接受torch张量（tensor））；两边的输入相同，随机上游梯度$G$也相同。
 
 # %% slideshow={"slide_type": "fragment"}
 lin_t = torch.nn.Linear(4, 3, dtype=torch.float64)
@@ -281,7 +282,7 @@ plt.show()
 # 讲者备注：对全1矩阵做col2im，数出每个像素落在几个图块里：角上的像素是1，正中间是9。这也是卷积核全为1时sum(y)的梯度。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# col2im是im2col的**伴随**（也就是转置）：对任意图像$x$和任意与`cols`形状相同的矩阵$C$，都有$\langle \text{im2col}(x), C\rangle = \langle x, \text{col2im}(C)\rangle$。正是这一点，让它成为“复制”这一操作的正确的反向传播。这里用步幅2、补零1、膨胀2来检验：
+# col2im是im2col的**伴随**（也就是转置）：对任意图像$x$和任意与`cols`形状相同的矩阵$C$，都有$\langle \text{im2col}(x), C\rangle = \langle x, \text{col2im}(C)\rangle$。正因如此，它才是“复制”这一操作正确的反向传播。这里用步幅2、补零1、膨胀2来检验：
 
 # %% slideshow={"slide_type": "fragment"}
 geometry = dict(stride=(2, 2), padding=(1, 1), dilation=(2, 2))
@@ -342,7 +343,7 @@ afs.viz.side_by_side(yc, yc_t, params=({"x": xc, "weight": conv.weight, "bias": 
                                        {"x": xc_t, "weight": conv_t.weight, "bias": conv_t.bias}))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：torch在CPU上不一定用im2col（它会在几种计算内核之间选择：oneDNN、基于im2col的“慢速”`slow_conv2d`，GPU上则是cuDNN的隐式GEMM或Winograd/FFT算法）。*数学*是一样的，所以数值在舍入误差内一致，节点也同样是`ConvolutionBackward0`。`groups`（深度卷积（depthwise convolution））在我们的`Convolution`里是每组一次矩阵乘法：就在上面展示的前向传播代码里。
+# 讲者备注：torch在CPU上不一定用im2col（它会在几种计算内核之间选择：oneDNN、基于im2col的“慢速”`slow_conv2d`，GPU上则是cuDNN的隐式GEMM或Winograd/FFT算法）。*数学*是一样的，所以数值在舍入误差内一致，节点也同样是`ConvolutionBackward0`。参数`groups`（用于深度卷积，即depthwise convolution）在我们的`Convolution`里实现为每组一次矩阵乘法，就在上面展示的前向传播代码里。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. `BatchNorm2d`：训练与评估
@@ -530,7 +531,7 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
 print(inspect.getsource(Relu))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`Relu`只有几行：它保存输出，反向传播时只让输出为正的位置通过梯度。
+# 讲者备注：`Relu`保存的是输出z，而不是输入：z > 0正是正输入的掩码，反向传播时用它乘以梯度。
 
 # %% slideshow={"slide_type": "subslide"}
 xr_np = np.linspace(-2, 2, 9)  # 其中恰好有一个0
@@ -585,10 +586,10 @@ print("afs   x.grad:\n", xm.grad.numpy()[0, 0].astype(int))
 print("torch == afs:", torch.equal(xm_t.grad, torch.tensor(xm.grad.numpy())))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ResNet最前面的池化层用$3 \times 3$的窗口、步幅2、补零1：窗口是重叠的。值、胜出者的索引（`return_indices=True`）和梯度都一致：
+# ResNet的起始层（stem）用$3 \times 3$的池化窗口、步幅2、补零1：窗口是重叠的。值、胜出者的索引（`return_indices=True`）和梯度都一致：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：窗口重叠时（3x3、步幅2，ResNet最前面的池化层），一个像素可能在好几个窗口里胜出；这时它的梯度是这些梯度之和。两个引擎结果一致。
+# 讲者备注：窗口重叠时（3x3、步幅2，即ResNet起始层里的设置），一个像素可能在好几个窗口里胜出；这时它的梯度是这些梯度之和。两个引擎结果一致。
 
 # %% slideshow={"slide_type": "fragment"}
 xp_np = rng.standard_normal((2, 3, 7, 7))
@@ -700,7 +701,7 @@ afs.viz.side_by_side(out, out_t, params=(dict(net.named_parameters()), dict(net_
 # 讲者备注：两张计算图，节点一一对应，顺序就是网络的顺序。子页里以便于阅读的大小展示它。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：指出方框的顺序：画的是*反向*计算图，但箭头沿前向方向（输入在上方）。线性层权重下面的`TBackward0`是`addmm(b, x, Wᵀ)`里的转置。这就是ResNet的骨架：在本系列后面，一整个ResNet18也是这样运行的。
+# 讲者备注：指出方框的顺序：画的是*反向*计算图，但箭头沿前向方向（输入在上方）。线性层权重下面的`TBackward0`是`addmm(b, x, Wᵀ)`里的转置。这就是ResNet的骨架：本系列后面，完整的ResNet18也会这样运行。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
@@ -807,4 +808,5 @@ check_maxpool()
 # **下一讲：**[07 · 从有向无环图中排除](07_exclusion_from_the_dag.ipynb)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：回顾时，黑板上还留着`Linear`的三条公式，再加上卷积的那一个核心思想im2col。下一讲：把东西排除在计算图之外。
+# 讲者备注：回顾时让`Linear`的三条公式继续留在黑板上，再强调im2col是卷积唯一的核心思想。下一讲：把东西排除在计算图之外。
+
