@@ -809,4 +809,3 @@ check_maxpool()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：回顾时让`Linear`的三条公式继续留在黑板上，再强调im2col是卷积唯一的核心思想。下一讲：把东西排除在计算图之外。
-
