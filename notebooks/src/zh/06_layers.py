@@ -79,7 +79,7 @@ print(inspect.getsource(Addmm))
 # 讲者备注：torch把线性层记录为一个融合的`addmm`；我们也一样，节点（node）名也和torch相同。关键几行就是全部思路；完整源码在下面供参考。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 照例成对对照：一边是torch的层，一边是我们的层，载入的是**torch的权重**（`load_state_dict`接受torch张量（tensor））；两边的输入相同，随机上游梯度$G$也相同。
+# 照例两边对照：一边是torch的层，一边是我们的层，载入的是**torch的权重**（`load_state_dict`接受torch张量（tensor））；两边的输入相同，随机上游梯度$G$也相同。
 
 # %% slideshow={"slide_type": "fragment"}
 lin_t = torch.nn.Linear(4, 3, dtype=torch.float64)
@@ -144,7 +144,7 @@ gradcheck_both(F.linear, TF.linear, (2, 4), (3, 4), (3,))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. `Conv2d`：im2col加一次矩阵乘法
 #
-# 输出通道$o$在位置$(p, q)$处的值，是卷积核（kernel）$W_o$与它下方那块（补零后的）输入的点积，步幅为$s$：
+# 输出通道$o$在位置$(p, q)$处的值，是卷积核（kernel）$W_o$与它下方那块（零填充后的）输入的点积，步幅（stride）为$s$：
 #
 # $$y_{n,o,p,q} = b_o + \sum_{c,i,j} W_{o,c,i,j}\; x_{n,c,\;ps+i,\;qs+j}$$
 # 用Python循环来写会很慢。**im2col**把每个图块复制到矩阵$\text{cols}$的一列里，$\text{cols}$的形状为$(C\,k_h k_w,\; N H_o W_o)$，于是整个卷积就变成了**一次**矩阵乘法：
@@ -157,7 +157,7 @@ gradcheck_both(F.linear, TF.linear, (2, 4), (3, 4), (3,))
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 展开的图块
 #
-# 一张$5 \times 5$的图像（像素值为$0 \dots 24$）和一个$3 \times 3$的卷积核，步幅1，不补零：共有$3 \times 3 = 9$个输出位置，所以`cols`有9列，每列9个像素。第$(p, q)$列是左上角位于$(p, q)$的那个图块，逐行读出。我们调用包里自己的`im2col`：
+# 一张$5 \times 5$的图像（像素值为$0 \dots 24$）和一个$3 \times 3$的卷积核，步幅1，不填充（padding）：共有$3 \times 3 = 9$个输出位置，所以`cols`有9列，每列9个像素。第$(p, q)$列是左上角位于$(p, q)$的那个图块，逐行读出。我们调用包里自己的`im2col`：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：把图讲具体：`cols`的第k列就是第k个图块逐行读出的结果。指出那两个着色的图块。
@@ -282,7 +282,7 @@ plt.show()
 # 讲者备注：对全1矩阵做col2im，数出每个像素落在几个图块里：角上的像素是1，正中间是9。这也是卷积核全为1时sum(y)的梯度。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# col2im是im2col的**伴随**（也就是转置）：对任意图像$x$和任意与`cols`形状相同的矩阵$C$，都有$\langle \text{im2col}(x), C\rangle = \langle x, \text{col2im}(C)\rangle$。正因如此，它才是“复制”这一操作正确的反向传播。这里用步幅2、补零1、膨胀2来检验：
+# col2im是im2col的**伴随**（也就是转置）：对任意图像$x$和任意与`cols`形状相同的矩阵$C$，都有$\langle \text{im2col}(x), C\rangle = \langle x, \text{col2im}(C)\rangle$。正因如此，它才是“复制”这一操作正确的反向传播。这里用步幅2、填充1、膨胀2来检验：
 
 # %% slideshow={"slide_type": "fragment"}
 geometry = dict(stride=(2, 2), padding=(1, 1), dilation=(2, 2))
@@ -298,7 +298,7 @@ print("cols的形状", cols_any.shape, "| <im2col(x), C> == <x, col2im(C)>：", 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 我们的`Conv2d`对照torch的
 #
-# 三个输入通道、四个输出通道、$3 \times 3$的卷积核、步幅2、补零1（ResNet的设置），把torch的权重复制进我们的层：
+# 三个输入通道、四个输出通道、$3 \times 3$的卷积核、步幅2、填充1（ResNet的设置），把torch的权重复制进我们的层：
 
 # %% slideshow={"slide_type": "fragment"}
 conv_t = torch.nn.Conv2d(3, 4, kernel_size=3, stride=2, padding=1, dtype=torch.float64)
@@ -317,7 +317,7 @@ yc.backward(afs.tensor(G_conv))
 print(conv, "| y", tuple(yc.shape), "|", yc.grad_fn.name())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：三个输入通道、四个输出通道、步幅2、补零1：这是一个真实的层的形状。运行之前先预测输出的形状。
+# 讲者备注：三个输入通道、四个输出通道、步幅2、填充1：这是一个真实的层的形状。运行之前先预测输出的形状。
 
 # %% slideshow={"slide_type": "fragment"}
 afs.compare.report("y", yc, yc_t, tol=1e-12)
@@ -516,7 +516,7 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
 # 讲者备注：一个`NativeBatchNormBackward0`节点，三条边；移动平均不在计算图里。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：学生常见的误解：“`eval()`会关掉梯度”。并不会：`eval()`只是把`BatchNorm`（和`Dropout`）切换到推理时的行为；梯度照样流动，上面的单元格就是证明。关掉记录的是`no_grad`（07号笔记本）。还有：torch中方差的移动平均是无偏的（$M/(M-1)$），而规范化用的是有偏的；忘了这一点是重新实现时的经典bug，在这里只会表现为`running_var`对不上。
+# 讲者备注：学生常见的误解：“`eval()`会关掉梯度”。并不会：`eval()`只是把`BatchNorm`（和`Dropout`）切换到推理时的行为；梯度照样流动，上面的单元格就是证明。关掉记录的是`no_grad`（07号笔记本）。还有：torch中方差的移动平均是无偏的（$M/(M-1)$），而规范化用的是有偏的；忘了这一点是重新实现时的经典错误，在这里只会表现为`running_var`对不上。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. `ReLU`
@@ -586,7 +586,7 @@ print("afs   x.grad:\n", xm.grad.numpy()[0, 0].astype(int))
 print("torch == afs:", torch.equal(xm_t.grad, torch.tensor(xm.grad.numpy())))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ResNet的起始层（stem）用$3 \times 3$的池化窗口、步幅2、补零1：窗口是重叠的。值、胜出者的索引（`return_indices=True`）和梯度都一致：
+# ResNet的起始层（stem）用$3 \times 3$的池化窗口、步幅2、填充1：窗口是重叠的。值、胜出者的索引（`return_indices=True`）和梯度都一致：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：窗口重叠时（3x3、步幅2，即ResNet起始层里的设置），一个像素可能在好几个窗口里胜出；这时它的梯度是这些梯度之和。两个引擎结果一致。
@@ -641,7 +641,7 @@ gradcheck_both(lambda x: F.adaptive_avg_pool2d(x, 3), lambda x: TF.adaptive_avg_
 # 讲者备注：在不能整除的5 -> 3这种难的情况下，值和梯度也都一致。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 常见的情况是输出大小为1（ResNet的全局平均池化（average pooling）），它就是在高和宽上求均值；torch把它记录为一个求均值的节点`MeanBackward1`，我们也一样，这样两边的计算图才能对上：
+# 最常见的情况是输出大小为1，即ResNet的全局平均池化（global average pooling），它就是在高和宽上求均值；torch把它记录为一个求均值的节点`MeanBackward1`，我们也一样，这样两边的计算图才能对上：
 
 # %% slideshow={"slide_type": "fragment"}
 g1_t, g1 = torch.nn.AdaptiveAvgPool2d(1)(xa_t), afs.nn.AdaptiveAvgPool2d(1)(xa)
@@ -689,7 +689,7 @@ print("所有梯度和缓冲区都一致：", grads_ok and buffers_ok)
 # 讲者备注：贯穿整个网络，输出和每个参数的梯度都在1e-12以内一致。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 两张计算图，节点一一对应：`ConvolutionBackward0` → `NativeBatchNormBackward0` → `ReluBackward0` → `MaxPool2DWithIndicesBackward0` → `ViewBackward0`（即flatten） → `AddmmBackward0`。输入不需要梯度，所以`ConvolutionBackward0`的第一条边是`None`。
+# 两张计算图，节点一一对应：`ConvolutionBackward0` → `NativeBatchNormBackward0` → `ReluBackward0` → `MaxPool2DWithIndicesBackward0` → `ViewBackward0`（即展平） → `AddmmBackward0`。输入不需要梯度，所以`ConvolutionBackward0`的第一条边是`None`。
 
 # %% slideshow={"slide_type": "fragment"}
 names = [e.name for e in afs.viz.graph_edges(out) if e.name != "AccumulateGrad"]
@@ -709,7 +709,7 @@ afs.viz.side_by_side(out, out_t, params=(dict(net.named_parameters()), dict(net_
 # 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("layers", N)`，就能载入第N题的参考答案（来自`solutions/06_layers.py`）。
 # ### 练习1 · 把卷积写成一次矩阵乘法
 #
-# 为numpy数组写`conv_by_im2col(x, w)`，其中`x`的形状为$(N, C, H, W)$，`w`的形状为$(O, C, k, k)$，步幅1，不补零：调用包里的`im2col`，把结果变形为$(C k^2,\; N H_o W_o)$，乘以$W_2$，返回形状为$(N, O, H_o, W_o)$的数组。（最后一步要小心：列的顺序是先$N$，再$H_o$、$W_o$。）
+# 为numpy数组写`conv_by_im2col(x, w)`，其中`x`的形状为$(N, C, H, W)$，`w`的形状为$(O, C, k, k)$，步幅1，不填充：调用包里的`im2col`，把结果变形为$(C k^2,\; N H_o W_o)$，乘以$W_2$，返回形状为$(N, O, H_o, W_o)$的数组。（最后一步要小心：列的顺序是先$N$，再$H_o$、$W_o$。）
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：六分钟：只用numpy写`conv_by_im2col`。常见的疏忽是权重变形的顺序（out, C * kh * kw）。
