@@ -81,7 +81,7 @@ print(f"`b`需要梯度吗？{b_ours.requires_grad}")
 # 讲者备注：两个引擎给出同样的标志。指出普通张量加上被跟踪的张量，结果也被跟踪：`requires_grad`像“或”一样向前传播。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# `a`完全没有历史（`grad_fn`是None：一个普通张量）；`b`来自一次加法，而这次加法被自动求导记录了下来。在`b`的节点（node）里，通向`x`的边（edge）是`None`：永远不会有梯度送到那里。
+# `a`完全没有历史（`grad_fn`是None：一个普通张量）；`b`来自一次加法，自动求导记录下了这次加法。在`b`的节点（node）里，通向`x`的边（edge）是`None`：永远不会有梯度送到那里。
 
 # %% slideshow={"slide_type": "fragment"}
 for label, t in (("torch", b), ("我们的", b_ours)):
@@ -302,7 +302,7 @@ loss_ours.backward()
 print("我们的：设置了.grad的有", [n for n, p in ours.named_parameters() if p.grad is not None])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：和00号笔记本里一样的一步，只是主干网络（backbone）被冻结了。两个引擎里的预测和分类头的梯度都一致。
+# 讲者备注：和00号笔记本里一样的一步，只是主干网络（backbone）冻结了。两个引擎里的预测和分类头的梯度都一致。
 
 # %% slideshow={"slide_type": "fragment"}
 report("预测", prediction_ours, prediction, 1e-4)
@@ -313,12 +313,12 @@ report("fc.bias.grad", ours.fc.bias.grad, model.fc.bias.grad, 1e-4)
 # 讲者备注：指出这些梯度：只有`fc.weight`和`fc.bias`有梯度；主干网络里每个`.grad`都是None。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ## 被冻结的部分从计算图里消失了
+# ## 冻结的部分从计算图里消失了
 #
-# 整个主干网络都做了前向传播（forward pass），但它的运算一个都没有被记录：这些运算的输入（图像和被冻结的参数）都不需要梯度。计算图从新的分类器开始。对比一下00号笔记本里完整一步的134个节点：
+# 整个主干网络都做了前向传播（forward pass），但它的运算一个都没有记录下来：这些运算的输入（图像和被冻结的参数）都不需要梯度。计算图从新的分类器开始。对比一下00号笔记本里完整一步的134个节点：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：被冻结的部分从计算图里消失了：只剩下分类头的节点。问大家：卷积（convolution）的前向传播为什么照样运行了（分类头需要它的输出），却什么也没有记录？
+# 讲者备注：冻结的部分从计算图里消失了：只剩下分类头的节点。问大家：卷积（convolution）的前向传播为什么照样运行了（分类头需要它的输出），却什么也没有记录？
 
 # %% slideshow={"slide_type": "fragment"}
 side_by_side(loss_ours, loss,
@@ -335,7 +335,7 @@ print("分类器的节点：", prediction.grad_fn.name(), "| 它的next_function
       [(name_of(n), i) for n, i in prediction.grad_fn.next_functions])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`AddmmBackward0`计算`bias + input @ weightᵀ`。它的三条边是：偏置（bias）的`AccumulateGrad`；输入对应的`None`（主干网络输出的特征，不需要梯度）；以及`TBackward0`，即权重的转置。那个`None`就是被冻结的主干网络被切断的地方。
+# 讲者备注：`AddmmBackward0`计算`bias + input @ weightᵀ`。它的三条边是：偏置（bias）的`AccumulateGrad`；输入对应的`None`（主干网络输出的特征，不需要梯度）；以及`TBackward0`，即权重的转置。计算图正是在这个`None`处和冻结的主干网络断开的。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 优化器的一步只动分类器
@@ -376,7 +376,7 @@ report("这一步之后的fc.bias", ours.fc.bias, model.fc.bias, 1e-4)
 for label, module, copy in (("torch", model, before), ("我们的", ours, before_ours)):
     stats = [n for n, _ in module.named_buffers() if "running" in n]
     moved = [n for n in stats if not np.array_equal(to_numpy(module.state_dict()[n]), to_numpy(copy[n]))]
-    print(f"{label:>5}：{len(stats)}个移动平均中有{len(moved)}个被前向传播改变了")
+    print(f"{label:>5}：{len(stats)}个移动平均中有{len(moved)}个在前向传播中变了")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # 如果微调时想让主干网络真正固定不变，还要把它置于评估模式，这时批量规范化使用移动平均而不去改动它们：先`model.eval()`，再`model.fc.train()`。
@@ -453,7 +453,7 @@ def check_exercise_1():
 check_exercise_1()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **2. 只训练最后一层**。为任一引擎的`Sequential`写`freeze_all_but_last(model)`：调用之后，只有最后一层的参数需要梯度。检查会在两个引擎里各做一次反向传播，看哪些`.grad`被设置了。
+# **2. 只训练最后一层**。为任一引擎的`Sequential`写`freeze_all_but_last(model)`：调用之后，只有最后一层的参数需要梯度。检查会在两个引擎里各做一次反向传播，看哪些参数得到了`.grad`。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：先冻结全部，再把最后一层参数的`requires_grad`设回True；检查会在两个引擎里数可训练的参数。
