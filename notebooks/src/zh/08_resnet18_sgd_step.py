@@ -17,7 +17,7 @@
 # **前置知识：**[07 · 从有向无环图中排除](07_exclusion_from_the_dag.ipynb)及之前的全部内容。这里再走一遍[00 · 训练步](00_the_training_step.ipynb)里的那一步，如今我们已经知道每一行在做什么。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：这一讲是前面各讲的回报。引擎里没有新东西：每一部分（计算图、引擎、向量-雅可比积（vector-Jacobian product）、层、冻结参数（frozen parameters））都已在01–07中实现。这里新增的只有优化器（optimizer）的更新规则（第6节）和对数值一致性的考察（第7节）。执行大约需要半分钟：ResNet18要在两个引擎里各做几次前向传播和反向传播。
+# 讲者备注：这一讲是前面各讲的回报。引擎里没有新东西：计算图、引擎、向量-雅可比积（vector-Jacobian product）、层、冻结参数（frozen parameters），每一部分都已在01–07中实现。这里新增的只有优化器（optimizer）的更新规则（第6节）和对数值一致性的考察（第7节）。执行大约需要半分钟：ResNet18要在两个引擎里各做几次前向传播和反向传播。
 
 # %% slideshow={"slide_type": "skip"}
 import importlib.util
