@@ -294,7 +294,7 @@ for name, lib in (("torch", torch), ("afs  ", afs)):
 # 讲者备注：没有create_graph，一阶导数就是没有历史记录的常量；对它求梯度会报错，两个引擎的报错信息相同。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 被记录成计算图的反向传播
+# ## 记录成计算图的反向传播
 #
 # 这是*导数*$f'(x)$的计算图：$f = x^3 - 2x^2$的反向传播所执行的运算，因为`create_graph=True`而被记录了下来。它唯一的叶子节点是$x$，所以可以再对$x$求导。
 
@@ -498,12 +498,12 @@ print(f"afs   -> {error_of(lambda: exp_then_add_(afs))}")
 # 讲者备注：读报错的最后一行：它给出了张量当时和现在的版本。
 
 # %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
-# ### 检查是怎样进行的
+# ### 检查的原理
 #
 # `ctx.save_for_backward`把每个张量连同它此刻的版本一起包装起来；在反向传播中读取`ctx.saved_tensors`时，把这个版本和当前版本比较：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：save_for_backward记下每个张量的版本；读取saved_tensors时进行比较。简单，而且正是torch的机制。
+# 讲者备注：save_for_backward记下每个张量的版本；读取saved_tensors时比较版本。简单，而且正是torch的机制。
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.autograd.graph.SavedTensor))
