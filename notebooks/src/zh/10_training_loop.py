@@ -17,7 +17,7 @@
 # **前置知识：**[09 · 进阶](09_beyond_the_basics.ipynb)，以及整个系列：[02](02_computational_graph.ipynb)的计算图（computational graph）、[04](04_inside_the_engine.ipynb)的引擎、[06](06_layers.ipynb)的各种层、[07](07_exclusion_from_the_dag.ipynb)的`no_grad`和[08](08_resnet18_sgd_step.ipynb)的更新规则。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：最后一个笔记本，也是整个系列的回报：一个真正的分类器，在两个引擎里从零开始训练几轮，在手写数字上达到约97%的测试准确率。引擎里没有新东西：要点在于同样10行训练代码既能在`torch`上运行，也能在`afs`上运行，而且两次训练在几百步里始终保持一致。整个笔记本大约运行半分钟（大部分时间花在我们的引擎训练上，以及torch在创建第一个优化器（optimizer）时导入它的编译器）。最后一节回顾整个系列，并给出进一步学习的方向。
+# 讲者备注：最后一个笔记本，也是整个系列的回报：一个真正的分类器，在两个引擎里从零开始训练几轮，在手写数字上达到约97%的测试准确率。引擎里没有新东西：要点在于同样10行训练代码既能在`torch`上运行，也能在`afs`上运行，而且两次训练在几百步里始终保持一致。整个笔记本大约运行半分钟，大部分时间花在我们引擎的训练上，以及torch在创建第一个优化器（optimizer）时导入它的编译器。最后一节回顾整个系列，并给出进一步学习的方向。
 
 # %% slideshow={"slide_type": "skip"}
 import inspect
@@ -646,7 +646,7 @@ check_exercise_3()
 # | 06 | [层](06_layers.ipynb) | Linear、Conv2d（im2col）、BatchNorm2d、ReLU、池化（pooling） |
 # | 07 | [从有向无环图中排除](07_exclusion_from_the_dag.ipynb) | `no_grad`、`detach`、冻结参数（frozen parameters） |
 # | 08 | [ResNet18的一步SGD](08_resnet18_sgd_step.ipynb) | 更新规则，检验62个梯度 |
-# | 09 | [进阶](09_beyond_the_basics.ipynb) | 钩子（hooks）、高阶梯度、原地操作、`gradcheck` |
+# | 09 | [进阶](09_beyond_the_basics.ipynb) | 钩子（hooks）、高阶梯度（higher order）、原地操作（in place）、`gradcheck` |
 # | 10 | 训练循环（本笔记本） | 一个在两个引擎里逐步一致地训练出来的CNN |
 
 # %% [markdown] slideshow={"slide_type": "notes"}
