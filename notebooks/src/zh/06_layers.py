@@ -742,7 +742,7 @@ check_conv()
 # 一个新建的`BatchNorm2d(1)`（`running_var`$= 1$，`momentum`为$0.1$）依次看到下面的两个训练批量`batches[0]`和`batches[1]`。只用numpy算出它之后的`running_var`（一个浮点数）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：手算方差的移动平均：每个批量用无偏方差，`momentum`为0.1。检查会指出是哪个批量的更新不对。
+# 讲者备注：手算方差的移动平均：每个批量用无偏方差，`momentum`为0.1。检查把你的结果和torch的`BatchNorm2d`看过这两个批量之后的`running_var`比较。
 
 # %% slideshow={"slide_type": "fragment"}
 batches = [np.random.default_rng(7).standard_normal((2, 1, 3, 3)) * 3, np.random.default_rng(8).standard_normal((2, 1, 3, 3))]
