@@ -105,7 +105,7 @@ side_by_side(b_ours, b, params=[("z", z), ("z", z_ours), ("b", b), ("b", b_ours)
 print(inspect.getsource(afs.autograd.Function.apply))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：整条规则就是`Function.apply`里的一行：只有梯度模式开启、且有输入需要梯度时才记录。展示这一行；它和03号笔记本里的是同一行。
+# 讲者备注：整条规则就是`Function.apply`里的一行：只有梯度模式开启、且有输入需要梯度时才记录。展示这一行：它就是03号笔记本里的那一行，只多了“梯度模式开启”这个条件。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `torch.no_grad()`：把一段代码排除在计算图之外
@@ -456,7 +456,7 @@ check_exercise_1()
 # **2. 只训练最后一层**。为任一引擎的`Sequential`写`freeze_all_but_last(model)`：调用之后，只有最后一层的参数需要梯度。检查会在两个引擎里各做一次反向传播，看哪些参数得到了`.grad`。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：先冻结全部，再把最后一层参数的`requires_grad`设回True；检查会在两个引擎里数可训练的参数。
+# 讲者备注：先冻结全部，再把最后一层参数的`requires_grad`设回True；检查在两个引擎里核对哪些参数需要梯度、哪些参数得到了`.grad`。
 
 # %% slideshow={"slide_type": "fragment"}
 def freeze_all_but_last(model):
