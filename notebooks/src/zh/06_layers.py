@@ -463,7 +463,7 @@ print("num_batches_tracked:", int(bn.num_batches_tracked.item()), int(bn_t.num_b
 # 调用`eval()`之后，这个层使用移动平均：每张图像单独规范化，与批量里的其他图像无关（训练时，一张图像的输出取决于整个批量）：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：第二讲：用一句话回顾训练模式，然后讲评估模式使用移动平均，所以每张图像单独规范化。
+# 讲者备注：第二部分：用一句话回顾训练模式，然后讲评估模式使用移动平均，所以每张图像单独规范化。
 
 # %% slideshow={"slide_type": "fragment"}
 xe_np = rng.standard_normal((4, 3, 5, 5))
