@@ -334,7 +334,7 @@ optim_t.step()
 print("torch: 已更新一步；", len(optim_t.state), "个动量缓冲区")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：第二讲：先回顾进度（梯度一致，规则已知），然后跟踪四个参数走完两步。
+# 讲者备注：第二部分：先回顾进度（梯度一致，规则已知），然后跟踪四个参数走完两步。
 
 # %% slideshow={"slide_type": "fragment"}
 optim = afs.optim.SGD(ours.parameters(), lr=1e-2, momentum=0.9)
