@@ -356,7 +356,7 @@ print(f"记录了计算图：torch {logits_torch.grad_fn is not None}，afs {log
       f" | requires_grad：torch {logits_torch.requires_grad}，afs {logits_ours.requires_grad}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：第二讲：先回顾两个训练好的模型完全一致，然后评估：不要计算图，不要梯度，所以用`no_grad`。
+# 讲者备注：第二部分：先回顾两个训练好的模型完全一致，然后评估：不要计算图，不要梯度，所以用`no_grad`。
 
 # %% slideshow={"slide_type": "fragment"}
 accuracy_torch = (pred_torch == y_test).mean()
