@@ -706,7 +706,7 @@ afs.viz.side_by_side(out, out_t, params=(dict(net.named_parameters()), dict(net_
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("layers", N)`，就能载入第N题的参考答案（来自`solutions/06_layers.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("layers", N)`，就能载入第N题的参考答案（来自`solutions/06_layers.py`）。
 # ### 练习1 · 把卷积写成一次矩阵乘法
 #
 # 为numpy数组写`conv_by_im2col(x, w)`，其中`x`的形状为$(N, C, H, W)$，`w`的形状为$(O, C, k, k)$，步幅1，不填充：调用包里的`im2col`，把结果变形为$(C k^2,\; N H_o W_o)$，乘以$W_2$，返回形状为$(N, O, H_o, W_o)$的数组。（最后一步要小心：列的顺序是先$N$，再$H_o$、$W_o$。）
