@@ -410,7 +410,7 @@ report("推理得分", scores_ours, scores, 1e-4)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("exclusion_from_the_dag", N)`，就能载入第N题的参考答案（来自`solutions/07_exclusion_from_the_dag.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("exclusion_from_the_dag", N)`，就能载入第N题的参考答案（来自`solutions/07_exclusion_from_the_dag.py`）。
 #
 # **1. 预测标志**。`x`是普通张量，`z`需要梯度（和上面一样），下面这些结果中哪些需要梯度？把每个`None`换成`True`或`False`，然后运行检查，它会在两个引擎里分别计算这些表达式。
 
