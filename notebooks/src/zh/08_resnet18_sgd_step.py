@@ -544,7 +544,7 @@ if STORED.exists():
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("resnet18_sgd_step", N)`，就能载入第N题的参考答案（来自`solutions/08_resnet18_sgd_step.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("resnet18_sgd_step", N)`，就能载入第N题的参考答案（来自`solutions/08_resnet18_sgd_step.py`）。
 # ### 练习1 · 手写SGD的全部选项
 # 用numpy写出`sgd_by_hand(theta0, grads, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`：按第6节的完整规则，对`grads`中的每个梯度走一步，返回最后得到的参数。检查会在一个小张量上用五种设置（动量、阻尼、`nesterov`、权重衰减、`maximize`）运行两个优化器，给它们喂同样的梯度。
 
