@@ -798,7 +798,7 @@ print("穿过卷积、批量规范化和最大池化的二阶导数与torch的�
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("beyond_the_basics", N)`，就能载入第N题的参考答案（来自`solutions/09_beyond_the_basics.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("beyond_the_basics", N)`，就能载入第N题的参考答案（来自`solutions/09_beyond_the_basics.py`）。
 #
 # 1. **用钩子按范数裁剪**：缩放到达$h$的梯度，使它的欧几里得范数不超过1：$g \mapsto g \cdot \min(1, 1/\lVert g\rVert)$。
 # 2. **三阶导数**：在`afs`中嵌套调用`afs.autograd.grad`，求$\frac{d^3}{dx^3}\tanh x$在$x = 0.5$处的值（手算：$-2(1 - t^2)(1 - 3t^2)$，其中$t = \tanh x$）。
