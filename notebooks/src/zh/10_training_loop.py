@@ -461,7 +461,7 @@ for lib, model in ((torch, torch_model32), (afs, our_model32)):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("training_loop", N)`，就能载入第N题的参考答案（来自`solutions/10_training_loop.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("training_loop", N)`，就能载入第N题的参考答案（来自`solutions/10_training_loop.py`）。
 #
 # 1. **手写更新步**：用你自己的更新代替`optimizer.step()`，即普通的梯度下降$\theta \leftarrow \theta - \eta\, g$，为两个库只写一次。
 # 2. **学习率调度**（learning-rate schedule）：通过优化器的`param_groups`，在每一轮开始时把学习率（learning rate）减半。
