@@ -11,7 +11,7 @@
 # # 06 · 层：Linear、Conv2d、BatchNorm2d、ReLU和池化
 #
 # **你将学到**
-# - 组成CNN的各个层在前向传播（forward pass）和反向传播（backward pass）中的数学，以及每一层在我们的引擎里怎样成为一个`Function`（卷积（convolution）就是im2col加一次矩阵乘法（matrix product）；它的反向传播是转置后的乘积再加col2im）；
+# - 组成CNN的各个层在前向传播（forward pass）和反向传播（backward pass）中的数学，以及每一层在我们的引擎里怎样成为一个`Function`：卷积（convolution）就是im2col加一次矩阵乘法（matrix product），它的反向传播就是转置后的乘积再加col2im；
 # - 怎样把一个层和torch对照：同样的权重（weight）、同样的输入、同样的上游梯度（gradient），再加上`gradcheck`。
 #
 # **前置知识：**[05 · 向量微积分](05_vector_calculus.ipynb)：反向传播计算的是向量-雅可比积（vector-Jacobian product）$J^T v$。一个层的`backward`做的正是这件事：给定$v = \partial L / \partial y$，返回$\partial L / \partial x$和它的参数（parameter）的梯度，从不构造雅可比矩阵（Jacobian）$J$。
@@ -50,12 +50,13 @@ def rounded(t, digits=4):
 print("torch", torch.__version__.split("+")[0], "| 全程使用float64：要看的是完全一致")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：每一节都是同样的四拍：数学（前向和反向，简短）、来自包里的代码（`inspect.getsource`，从不重新敲一遍）、用同样的权重和同样的随机上游梯度$G$在两个引擎里做同样的计算，以及float64下的`gradcheck`。整个笔记本几秒钟就能跑完。
+# 讲者备注：每一节都按同样的四步走：数学（前向和反向，简短）；包里的源码（用`inspect.getsource`显示，从不重新敲一遍）；用同样的权重和同样的随机上游梯度$G$在两个引擎里做同样的计算；最后是float64下的`gradcheck`。
+整个笔记本几秒钟就能跑完。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. `Linear`：一次矩阵乘法
 #
-# 形状（shape）为$(N, \text{in})$的一个批量（batch）$X$，形状为$(\text{out}, \text{in})$的权重$W$，偏置（bias）$b$：
+# 设一个批量（batch）$X$的形状（shape）为$(N, \text{in})$，权重$W$的形状为$(\text{out}, \text{in})$，偏置（bias）为$b$：
 #
 # $$Y = X W^T + b .$$
 # 记$G = \partial L / \partial Y$（形状为$(N, \text{out})$），由05号笔记本里矩阵乘法的求导规则得到
@@ -78,7 +79,7 @@ print(inspect.getsource(Addmm))
 # 讲者备注：torch把线性层记录为一个融合的`addmm`；我们也一样，节点（node）名也和torch相同。关键几行就是全部思路；完整源码在下面供参考。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 老搭配：torch的层；载入了**torch的权重**的我们的层（`load_state_dict`接受torch张量（tensor））；同样的输入和同样的随机上游梯度$G$。
+# 照例两边对照：一边是torch的层，一边是我们的层，载入的是**torch的权重**（`load_state_dict`接受torch张量（tensor））；两边的输入相同，随机上游梯度$G$也相同。
 
 # %% slideshow={"slide_type": "fragment"}
 lin_t = torch.nn.Linear(4, 3, dtype=torch.float64)
@@ -143,7 +144,7 @@ gradcheck_both(F.linear, TF.linear, (2, 4), (3, 4), (3,))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. `Conv2d`：im2col加一次矩阵乘法
 #
-# 输出通道$o$在位置$(p, q)$处的值，是卷积核（kernel）$W_o$与它下方那块（补零后的）输入的点积，步幅为$s$：
+# 输出通道$o$在位置$(p, q)$处的值，是卷积核（kernel）$W_o$与它下方那块（零填充后的）输入的点积，步幅（stride）为$s$：
 #
 # $$y_{n,o,p,q} = b_o + \sum_{c,i,j} W_{o,c,i,j}\; x_{n,c,\;ps+i,\;qs+j}$$
 # 用Python循环来写会很慢。**im2col**把每个图块复制到矩阵$\text{cols}$的一列里，$\text{cols}$的形状为$(C\,k_h k_w,\; N H_o W_o)$，于是整个卷积就变成了**一次**矩阵乘法：
@@ -156,7 +157,7 @@ gradcheck_both(F.linear, TF.linear, (2, 4), (3, 4), (3,))
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 展开的图块
 #
-# 一张$5 \times 5$的图像（像素值为$0 \dots 24$）和一个$3 \times 3$的卷积核，步幅1，不补零：共有$3 \times 3 = 9$个输出位置，所以`cols`有9列，每列9个像素。第$(p, q)$列是左上角位于$(p, q)$的那个图块，逐行读出。我们调用包里自己的`im2col`：
+# 一张$5 \times 5$的图像（像素值为$0 \dots 24$）和一个$3 \times 3$的卷积核，步幅1，不填充（padding）：共有$3 \times 3 = 9$个输出位置，所以`cols`有9列，每列9个像素。第$(p, q)$列是左上角位于$(p, q)$的那个图块，逐行读出。我们调用包里自己的`im2col`：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：把图讲具体：`cols`的第k列就是第k个图块逐行读出的结果。指出那两个着色的图块。
@@ -281,7 +282,7 @@ plt.show()
 # 讲者备注：对全1矩阵做col2im，数出每个像素落在几个图块里：角上的像素是1，正中间是9。这也是卷积核全为1时sum(y)的梯度。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# col2im是im2col的**伴随**（也就是转置）：对任意图像$x$和任意与`cols`形状相同的矩阵$C$，都有$\langle \text{im2col}(x), C\rangle = \langle x, \text{col2im}(C)\rangle$。正是这一点，让它成为“复制”这一操作的正确的反向传播。这里用步幅2、补零1、膨胀2来检验：
+# col2im是im2col的**伴随**（也就是转置）：对任意图像$x$和任意与`cols`形状相同的矩阵$C$，都有$\langle \text{im2col}(x), C\rangle = \langle x, \text{col2im}(C)\rangle$。正因如此，它才是“复制”这一操作正确的反向传播。这里用步幅2、填充1、膨胀2来检验：
 
 # %% slideshow={"slide_type": "fragment"}
 geometry = dict(stride=(2, 2), padding=(1, 1), dilation=(2, 2))
@@ -297,7 +298,7 @@ print("cols的形状", cols_any.shape, "| <im2col(x), C> == <x, col2im(C)>：", 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 我们的`Conv2d`对照torch的
 #
-# 三个输入通道、四个输出通道、$3 \times 3$的卷积核、步幅2、补零1（ResNet的设置），把torch的权重复制进我们的层：
+# 三个输入通道、四个输出通道、$3 \times 3$的卷积核、步幅2、填充1（ResNet的设置），把torch的权重复制进我们的层：
 
 # %% slideshow={"slide_type": "fragment"}
 conv_t = torch.nn.Conv2d(3, 4, kernel_size=3, stride=2, padding=1, dtype=torch.float64)
@@ -316,7 +317,7 @@ yc.backward(afs.tensor(G_conv))
 print(conv, "| y", tuple(yc.shape), "|", yc.grad_fn.name())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：三个输入通道、四个输出通道、步幅2、补零1：这是一个真实的层的形状。运行之前先预测输出的形状。
+# 讲者备注：三个输入通道、四个输出通道、步幅2、填充1：这是一个真实的层的形状。运行之前先预测输出的形状。
 
 # %% slideshow={"slide_type": "fragment"}
 afs.compare.report("y", yc, yc_t, tol=1e-12)
@@ -342,7 +343,7 @@ afs.viz.side_by_side(yc, yc_t, params=({"x": xc, "weight": conv.weight, "bias": 
                                        {"x": xc_t, "weight": conv_t.weight, "bias": conv_t.bias}))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：torch在CPU上不一定用im2col（它会在几种计算内核之间选择：oneDNN、基于im2col的“慢速”`slow_conv2d`，GPU上则是cuDNN的隐式GEMM或Winograd/FFT算法）。*数学*是一样的，所以数值在舍入误差内一致，节点也同样是`ConvolutionBackward0`。`groups`（深度卷积（depthwise convolution））在我们的`Convolution`里是每组一次矩阵乘法：就在上面展示的前向传播代码里。
+# 讲者备注：torch在CPU上不一定用im2col（它会在几种计算内核之间选择：oneDNN、基于im2col的“慢速”`slow_conv2d`，GPU上则是cuDNN的隐式GEMM或Winograd/FFT算法）。*数学*是一样的，所以数值在舍入误差内一致，节点也同样是`ConvolutionBackward0`。参数`groups`（用于深度卷积，即depthwise convolution）在我们的`Convolution`里实现为每组一次矩阵乘法，就在上面展示的前向传播代码里。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. `BatchNorm2d`：训练与评估
@@ -462,7 +463,7 @@ print("num_batches_tracked:", int(bn.num_batches_tracked.item()), int(bn_t.num_b
 # 调用`eval()`之后，这个层使用移动平均：每张图像单独规范化，与批量里的其他图像无关（训练时，一张图像的输出取决于整个批量）：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：第二讲：用一句话回顾训练模式，然后讲评估模式使用移动平均，所以每张图像单独规范化。
+# 讲者备注：第二部分：用一句话回顾训练模式，然后讲评估模式使用移动平均，所以每张图像单独规范化。
 
 # %% slideshow={"slide_type": "fragment"}
 xe_np = rng.standard_normal((4, 3, 5, 5))
@@ -515,7 +516,7 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
 # 讲者备注：一个`NativeBatchNormBackward0`节点，三条边；移动平均不在计算图里。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：学生常见的误解：“`eval()`会关掉梯度”。并不会：`eval()`只是把`BatchNorm`（和`Dropout`）切换到推理时的行为；梯度照样流动，上面的单元格就是证明。关掉记录的是`no_grad`（07号笔记本）。还有：torch中方差的移动平均是无偏的（$M/(M-1)$），而规范化用的是有偏的；忘了这一点是重新实现时的经典bug，在这里只会表现为`running_var`对不上。
+# 讲者备注：学生常见的误解：“`eval()`会关掉梯度”。并不会：`eval()`只是把`BatchNorm`（和`Dropout`）切换到推理时的行为；梯度照样流动，上面的单元格就是证明。关掉记录的是`no_grad`（07号笔记本）。还有：torch中方差的移动平均是无偏的（$M/(M-1)$），而规范化用的是有偏的；忘了这一点是重新实现时的经典错误，在这里只会表现为`running_var`对不上。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. `ReLU`
@@ -530,7 +531,7 @@ afs.viz.side_by_side(yb, yb_t, params=({"x": xb, "weight": bn.weight, "bias": bn
 print(inspect.getsource(Relu))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`Relu`只有几行：它保存输出，反向传播时只让输出为正的位置通过梯度。
+# 讲者备注：`Relu`保存的是输出z，而不是输入：z > 0正是正输入的掩码，反向传播时用它乘以梯度。
 
 # %% slideshow={"slide_type": "subslide"}
 xr_np = np.linspace(-2, 2, 9)  # 其中恰好有一个0
@@ -585,10 +586,10 @@ print("afs   x.grad:\n", xm.grad.numpy()[0, 0].astype(int))
 print("torch == afs:", torch.equal(xm_t.grad, torch.tensor(xm.grad.numpy())))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ResNet最前面的池化层用$3 \times 3$的窗口、步幅2、补零1：窗口是重叠的。值、胜出者的索引（`return_indices=True`）和梯度都一致：
+# ResNet的起始层（stem）用$3 \times 3$的池化窗口、步幅2、填充1：窗口是重叠的。值、胜出者的索引（`return_indices=True`）和梯度都一致：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：窗口重叠时（3x3、步幅2，ResNet最前面的池化层），一个像素可能在好几个窗口里胜出；这时它的梯度是这些梯度之和。两个引擎结果一致。
+# 讲者备注：窗口重叠时（3x3、步幅2，即ResNet起始层里的设置），一个像素可能在好几个窗口里胜出；这时它的梯度是这些梯度之和。两个引擎结果一致。
 
 # %% slideshow={"slide_type": "fragment"}
 xp_np = rng.standard_normal((2, 3, 7, 7))
@@ -640,7 +641,7 @@ gradcheck_both(lambda x: F.adaptive_avg_pool2d(x, 3), lambda x: TF.adaptive_avg_
 # 讲者备注：在不能整除的5 -> 3这种难的情况下，值和梯度也都一致。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 常见的情况是输出大小为1（ResNet的全局平均池化（average pooling）），它就是在高和宽上求均值；torch把它记录为一个求均值的节点`MeanBackward1`，我们也一样，这样两边的计算图才能对上：
+# 最常见的情况是输出大小为1，即ResNet的全局平均池化（global average pooling），它就是在高和宽上求均值；torch把它记录为一个求均值的节点`MeanBackward1`，我们也一样，这样两边的计算图才能对上：
 
 # %% slideshow={"slide_type": "fragment"}
 g1_t, g1 = torch.nn.AdaptiveAvgPool2d(1)(xa_t), afs.nn.AdaptiveAvgPool2d(1)(xa)
@@ -688,7 +689,7 @@ print("所有梯度和缓冲区都一致：", grads_ok and buffers_ok)
 # 讲者备注：贯穿整个网络，输出和每个参数的梯度都在1e-12以内一致。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 两张计算图，节点一一对应：`ConvolutionBackward0` → `NativeBatchNormBackward0` → `ReluBackward0` → `MaxPool2DWithIndicesBackward0` → `ViewBackward0`（即flatten） → `AddmmBackward0`。输入不需要梯度，所以`ConvolutionBackward0`的第一条边是`None`。
+# 两张计算图，节点一一对应：`ConvolutionBackward0` → `NativeBatchNormBackward0` → `ReluBackward0` → `MaxPool2DWithIndicesBackward0` → `ViewBackward0`（即展平） → `AddmmBackward0`。输入不需要梯度，所以`ConvolutionBackward0`的第一条边是`None`。
 
 # %% slideshow={"slide_type": "fragment"}
 names = [e.name for e in afs.viz.graph_edges(out) if e.name != "AccumulateGrad"]
@@ -700,15 +701,15 @@ afs.viz.side_by_side(out, out_t, params=(dict(net.named_parameters()), dict(net_
 # 讲者备注：两张计算图，节点一一对应，顺序就是网络的顺序。子页里以便于阅读的大小展示它。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：指出方框的顺序：画的是*反向*计算图，但箭头沿前向方向（输入在上方）。线性层权重下面的`TBackward0`是`addmm(b, x, Wᵀ)`里的转置。这就是ResNet的骨架：在本系列后面，一整个ResNet18也是这样运行的。
+# 讲者备注：指出方框的顺序：画的是*反向*计算图，但箭头沿前向方向（输入在上方）。线性层权重下面的`TBackward0`是`addmm(b, x, Wᵀ)`里的转置。这就是ResNet的骨架：本系列后面，完整的ResNet18也会这样运行。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("layers", N)`，就能载入第N题的参考答案（来自`solutions/06_layers.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("layers", N)`，就能载入第N题的参考答案（来自`solutions/06_layers.py`）。
 # ### 练习1 · 把卷积写成一次矩阵乘法
 #
-# 为numpy数组写`conv_by_im2col(x, w)`，其中`x`的形状为$(N, C, H, W)$，`w`的形状为$(O, C, k, k)$，步幅1，不补零：调用包里的`im2col`，把结果变形为$(C k^2,\; N H_o W_o)$，乘以$W_2$，返回形状为$(N, O, H_o, W_o)$的数组。（最后一步要小心：列的顺序是先$N$，再$H_o$、$W_o$。）
+# 为numpy数组写`conv_by_im2col(x, w)`，其中`x`的形状为$(N, C, H, W)$，`w`的形状为$(O, C, k, k)$，步幅1，不填充：调用包里的`im2col`，把结果变形为$(C k^2,\; N H_o W_o)$，乘以$W_2$，返回形状为$(N, O, H_o, W_o)$的数组。（最后一步要小心：列的顺序是先$N$，再$H_o$、$W_o$。）
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：六分钟：只用numpy写`conv_by_im2col`。常见的疏忽是权重变形的顺序（out, C * kh * kw）。
@@ -741,7 +742,7 @@ check_conv()
 # 一个新建的`BatchNorm2d(1)`（`running_var`$= 1$，`momentum`为$0.1$）依次看到下面的两个训练批量`batches[0]`和`batches[1]`。只用numpy算出它之后的`running_var`（一个浮点数）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：手算方差的移动平均：每个批量用无偏方差，`momentum`为0.1。检查会指出是哪个批量的更新不对。
+# 讲者备注：手算方差的移动平均：每个批量用无偏方差，`momentum`为0.1。检查把你的结果和torch的`BatchNorm2d`看过这两个批量之后的`running_var`比较。
 
 # %% slideshow={"slide_type": "fragment"}
 batches = [np.random.default_rng(7).standard_normal((2, 1, 3, 3)) * 3, np.random.default_rng(8).standard_normal((2, 1, 3, 3))]
@@ -807,4 +808,4 @@ check_maxpool()
 # **下一讲：**[07 · 从有向无环图中排除](07_exclusion_from_the_dag.ipynb)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：回顾时，黑板上还留着`Linear`的三条公式，再加上卷积的那一个核心思想im2col。下一讲：把东西排除在计算图之外。
+# 讲者备注：回顾时让`Linear`的三条公式继续留在黑板上，再强调im2col是卷积唯一的核心思想。下一讲：把东西排除在计算图之外。

@@ -11,8 +11,8 @@
 # # 07 · 从有向无环图中排除
 #
 # **你将学到**
-# - 自动求导（autograd）会记录哪些张量（tensor）（只要有一个输入需要梯度（gradient），运算的结果就需要梯度），以及把东西排除在计算图（computational graph）之外的三种办法：`torch.no_grad()`、`detach()`、冻结参数（frozen parameters）；
-# - 怎样冻结除新分类器以外的所有部分来微调（finetuning）一个ResNet18，以及为什么`model.eval()`不属于这些办法。
+# - 自动求导（autograd）会记录哪些张量（tensor）：只要有一个输入需要梯度（gradient），运算的结果就需要梯度；以及把东西排除在计算图（computational graph）之外的三种办法：`torch.no_grad()`、`detach()`、冻结参数（frozen parameters）；
+# - 怎样微调（finetuning）一个ResNet18：除了新的分类器，其余全部冻结；以及为什么`model.eval()`不属于这些办法。
 #
 # **前置知识：**[06 · 层](06_layers.ipynb)，在那里ResNet的各个层有了自己的反向传播（backward pass）。这一讲我们看自动求导*不*记录什么，以及这样做能换来什么。
 
@@ -50,7 +50,7 @@ print("已导入torch和autograd_from_scratch；辅助函数：rounded, name_of"
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 自动求导跟踪哪些张量？
 #
-# 自动求导会记录对`requires_grad=True`的张量所做的每一个运算。不需要梯度的张量被排除在计算图之外（也就是02号笔记本里的*DAG*，有向无环图（directed acyclic graph））。运算结果的规则是一个*或*：只要**至少有一个**输入需要梯度，结果就需要梯度。
+# 自动求导会记录对`requires_grad=True`的张量所做的每一个运算。不需要梯度的张量被排除在计算图之外，也就是不进入02号笔记本讲过的有向无环图（DAG，directed acyclic graph）。运算结果的规则是一个*或*：只要**至少有一个**输入需要梯度，结果就需要梯度。
 
 # %% slideshow={"slide_type": "fragment"}
 torch.manual_seed(0)
@@ -81,7 +81,7 @@ print(f"`b`需要梯度吗？{b_ours.requires_grad}")
 # 讲者备注：两个引擎给出同样的标志。指出普通张量加上被跟踪的张量，结果也被跟踪：`requires_grad`像“或”一样向前传播。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# `a`完全没有历史（`grad_fn`是None：一个普通张量）；`b`是由一次被自动求导记录下来的加法得到的。在`b`的节点（node）里，通向`x`的边（edge）是`None`：永远不会有梯度送到那里。
+# `a`完全没有历史（`grad_fn`是None：一个普通张量）；`b`来自一次加法，自动求导记录下了这次加法。在`b`的节点（node）里，通向`x`的边（edge）是`None`：永远不会有梯度送到那里。
 
 # %% slideshow={"slide_type": "fragment"}
 for label, t in (("torch", b), ("我们的", b_ours)):
@@ -105,7 +105,7 @@ side_by_side(b_ours, b, params=[("z", z), ("z", z_ours), ("b", b), ("b", b_ours)
 print(inspect.getsource(afs.autograd.Function.apply))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：整条规则就是`Function.apply`里的一行：只有梯度模式开启、且有输入需要梯度时才记录。展示这一行；它和03号笔记本里的是同一行。
+# 讲者备注：整条规则就是`Function.apply`里的一行：只有梯度模式开启、且有输入需要梯度时才记录。展示这一行：它就是03号笔记本里的那一行，只多了“梯度模式开启”这个条件。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `torch.no_grad()`：把一段代码排除在计算图之外
@@ -129,7 +129,7 @@ print("在no_grad内：", "c.requires_grad =", c_ours.requires_grad, "| c.grad_f
 print("离开代码块后，梯度模式恢复开启：", afs.is_grad_enabled())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`afs.no_grad`是`autograd/grad_mode.py`里的一个小小的上下文管理器：进入时设置一个全局标志，退出时恢复原来的值（异常离开代码块时也一样），它也可以当装饰器用。优化器的`step()`就在它下面运行：更新参数这件事不能被记录。
+# 讲者备注：`afs.no_grad`是`autograd/grad_mode.py`里的一个小小的上下文管理器：进入时设置一个全局标志，退出时恢复原来的值（异常离开代码块时也一样），它也可以当装饰器用。优化器的`step()`就在`no_grad`下运行：更新参数这件事不能被记录。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `detach()`：把一个张量移出计算图
@@ -249,12 +249,12 @@ n_frozen_ours = sum(not p.requires_grad for p in ours.parameters())
 print(f"已冻结：{len(list(ours.parameters()))}个参数张量中的{n_frozen_ours}个")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：同样的循环冻结了我们的ResNet18（已载入torch的权重）的每一个参数。
+# 讲者备注：同样的循环把我们的ResNet18（已载入torch的权重）的参数全部冻结。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## 新的分类器
 #
-# 假设我们要在一个有10个标签的新数据集上微调。在ResNet里，分类器就是最后的线性层（linear layer）`model.fc`。我们把它换成一个新的线性层，它的参数没有被冻结（新层的参数默认需要梯度）。我们的引擎拿到同样的新权重，从torch的复制过来。
+# 假设我们要在一个有10个标签的新数据集上微调。在ResNet里，分类器就是最后的线性层（linear layer）`model.fc`。我们把它换成一个新的线性层，它的参数没有被冻结（新层的参数默认需要梯度）。我们的引擎也换上同样的新权重，从torch那里复制过来。
 
 # %% slideshow={"slide_type": "fragment"}
 torch.manual_seed(1)
@@ -268,7 +268,7 @@ print("需要梯度的，torch：", trainable)
 print("需要梯度的，我们的：", trainable_ours)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：新的`fc`层是在冻结之后才创建的，所以它的参数需要梯度：只有这个头部会学习。
+# 讲者备注：新的`fc`层是在冻结之后才创建的，所以它的参数需要梯度：只有这个分类头（head）会学习。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 在这一步之前，把两个`state_dict`的每一项都复制一份，之后好看看哪些变了：
@@ -302,7 +302,7 @@ loss_ours.backward()
 print("我们的：设置了.grad的有", [n for n, p in ours.named_parameters() if p.grad is not None])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：和00号笔记本里一样的一步，只是主干网络被冻结了。两个引擎里的预测和头部的梯度都一致。
+# 讲者备注：和00号笔记本里一样的一步，只是主干网络（backbone）冻结了。两个引擎里的预测和分类头的梯度都一致。
 
 # %% slideshow={"slide_type": "fragment"}
 report("预测", prediction_ours, prediction, 1e-4)
@@ -313,12 +313,12 @@ report("fc.bias.grad", ours.fc.bias.grad, model.fc.bias.grad, 1e-4)
 # 讲者备注：指出这些梯度：只有`fc.weight`和`fc.bias`有梯度；主干网络里每个`.grad`都是None。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ## 被冻结的部分从计算图里消失了
+# ## 冻结的部分从计算图里消失了
 #
-# 整个主干网络都做了前向传播（forward pass），但它的运算一个都没有被记录：这些运算的输入（图像和被冻结的参数）都不需要梯度。计算图从新的分类器开始。对比一下00号笔记本里完整一步的134个节点：
+# 整个主干网络都做了前向传播（forward pass），但它的运算一个都没有记录下来：这些运算的输入（图像和被冻结的参数）都不需要梯度。计算图从新的分类器开始。对比一下00号笔记本里完整一步的134个节点：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：被冻结的部分从计算图里消失了：只剩下头部的节点。问大家为什么卷积（convolution）的前向传播仍然运行了（头部需要它的输出），却什么也没有记录。
+# 讲者备注：冻结的部分从计算图里消失了：只剩下分类头的节点。问大家：卷积（convolution）的前向传播为什么照样运行了（分类头需要它的输出），却什么也没有记录？
 
 # %% slideshow={"slide_type": "fragment"}
 side_by_side(loss_ours, loss,
@@ -335,7 +335,7 @@ print("分类器的节点：", prediction.grad_fn.name(), "| 它的next_function
       [(name_of(n), i) for n, i in prediction.grad_fn.next_functions])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`AddmmBackward0`计算`bias + input @ weightᵀ`。它的三条边是：偏置（bias）的`AccumulateGrad`；输入对应的`None`（主干网络输出的特征，不需要梯度）；以及`TBackward0`，即权重的转置。那个`None`就是被冻结的主干网络被切断的地方。
+# 讲者备注：`AddmmBackward0`计算`bias + input @ weightᵀ`。它的三条边是：偏置（bias）的`AccumulateGrad`；输入对应的`None`（主干网络输出的特征，不需要梯度）；以及`TBackward0`，即权重的转置。计算图正是在这个`None`处和冻结的主干网络断开的。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 优化器的一步只动分类器
@@ -353,7 +353,7 @@ print("两个优化器分别持有", len(optimizer.param_groups[0]["params"]), "
       len(optimizer_ours.param_groups[0]["params"]), "个参数张量")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：我们把所有参数都交给SGD，但没有`.grad`的参数会被跳过：只有头部会动。`state_dict`的比较显示哪些项变了。
+# 讲者备注：我们把所有参数都交给SGD，但没有`.grad`的参数会被跳过：只有分类头会动。`state_dict`的比较显示哪些项变了。
 
 # %% slideshow={"slide_type": "fragment"}
 def changed(module, copy):
@@ -376,7 +376,7 @@ report("这一步之后的fc.bias", ours.fc.bias, model.fc.bias, 1e-4)
 for label, module, copy in (("torch", model, before), ("我们的", ours, before_ours)):
     stats = [n for n, _ in module.named_buffers() if "running" in n]
     moved = [n for n in stats if not np.array_equal(to_numpy(module.state_dict()[n]), to_numpy(copy[n]))]
-    print(f"{label:>5}：{len(stats)}个移动平均中有{len(moved)}个被前向传播改变了")
+    print(f"{label:>5}：{len(stats)}个移动平均中有{len(moved)}个在前向传播中变了")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # 如果微调时想让主干网络真正固定不变，还要把它置于评估模式，这时批量规范化使用移动平均而不去改动它们：先`model.eval()`，再`model.fc.train()`。
@@ -410,7 +410,7 @@ report("推理得分", scores_ours, scores, 1e-4)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 在每道题的单元格里写下答案，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不一致）。卡住了？在新单元格里运行`_course.load_solution("exclusion_from_the_dag", N)`，就能载入第N题的参考答案（来自`solutions/07_exclusion_from_the_dag.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("exclusion_from_the_dag", N)`，就能载入第N题的参考答案（来自`solutions/07_exclusion_from_the_dag.py`）。
 #
 # **1. 预测标志**。`x`是普通张量，`z`需要梯度（和上面一样），下面这些结果中哪些需要梯度？把每个`None`换成`True`或`False`，然后运行检查，它会在两个引擎里分别计算这些表达式。
 
@@ -453,10 +453,10 @@ def check_exercise_1():
 check_exercise_1()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **2. 只训练最后一层**。为任一引擎的`Sequential`写`freeze_all_but_last(model)`：调用之后，只有最后一层的参数需要梯度。检查会在两个引擎里各做一次反向传播，看哪些`.grad`被设置了。
+# **2. 只训练最后一层**。为任一引擎的`Sequential`写`freeze_all_but_last(model)`：调用之后，只有最后一层的参数需要梯度。检查会在两个引擎里各做一次反向传播，看哪些参数得到了`.grad`。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：先冻结全部，再把最后一层参数的`requires_grad`设回True；检查会在两个引擎里数可训练的参数。
+# 讲者备注：先冻结全部，再把最后一层参数的`requires_grad`设回True；检查在两个引擎里核对哪些参数需要梯度、哪些参数得到了`.grad`。
 
 # %% slideshow={"slide_type": "fragment"}
 def freeze_all_but_last(model):

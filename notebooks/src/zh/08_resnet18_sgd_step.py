@@ -17,7 +17,7 @@
 # **前置知识：**[07 · 从有向无环图中排除](07_exclusion_from_the_dag.ipynb)及之前的全部内容。这里再走一遍[00 · 训练步](00_the_training_step.ipynb)里的那一步，如今我们已经知道每一行在做什么。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：这是收获成果的一个笔记本。引擎里没有新东西：每一部分（计算图、引擎、向量-雅可比积（vector-Jacobian product）、层、冻结参数（frozen parameters））都已在01–07中实现。这里新增的只有优化器（optimizer）的更新规则（第6节）和对数值一致性的考察（第7节）。执行大约需要半分钟：ResNet18要在两个引擎里各做几次前向传播和反向传播。
+# 讲者备注：这一讲是前面各讲的回报。引擎里没有新东西：计算图、引擎、向量-雅可比积（vector-Jacobian product）、层、冻结参数（frozen parameters），每一部分都已在01–07中实现。这里新增的只有优化器（optimizer）的更新规则（第6节）和对数值一致性的考察（第7节）。执行大约需要半分钟：ResNet18要在两个引擎里各做几次前向传播和反向传播。
 
 # %% slideshow={"slide_type": "skip"}
 import importlib.util
@@ -144,7 +144,7 @@ print(f"{len(buffers_t)}个批量规范化缓冲区（移动均值、方差、�
       all(agree(b, buffers_t[k], 1e-3) for k, b in ours.named_buffers()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：float32的容差是相对1e-3，与00号笔记本相同：两个引擎求和的顺序不同，而且最后一个阶段的批量规范化每个通道只在2×2 = 4个值上做规范化。第7节会看到，在float64下差异降到约1e-13：这是舍入误差，不是公式不同。
+# 讲者备注：float32下用的相对容差是1e-3，与00号笔记本相同：两个引擎求和的顺序不同，而且最后一个阶段的批量规范化每个通道只在2×2 = 4个值上做规范化。第7节会看到，在float64下差异降到约1e-13：这是舍入误差，不是公式不同。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. 反向传播将要遍历的计算图
@@ -283,7 +283,7 @@ print("62个梯度全部一致：", all_agree)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. 带动量的SGD
 #
-# 设学习率（learning rate）为$\eta$、动量为$\mu$。SGD为每个参数维护一个**动量缓冲区**$b$，它是过去各步梯度的累计和，每一步都乘以$\mu$而衰减；参数沿着它移动：
+# 设学习率（learning rate）为$\eta$、动量为$\mu$。SGD为每个参数维护一个**动量缓冲区**（momentum buffer）$b$，它是过去各步梯度的累计和，每一步都乘以$\mu$而衰减；参数沿着它移动：
 #
 # $$b_t = \mu\, b_{t-1} + g_t, \qquad \theta_t = \theta_{t-1} - \eta\, b_t, \qquad\text{with } b_1 = g_1 .$$
 #
@@ -373,7 +373,7 @@ print("更新后的62个参数在两个引擎间全部一致：", updated_agree)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 第2步
-# 从$\theta_1$出发再做一次前向传播和反向传播（先调用`zero_grad`，因为梯度会累加（accumulate），见04号笔记本），然后走第二步，这时动量缓冲区开始起作用。
+# 从$\theta_1$出发再做一次前向传播和反向传播（先调用`zero_grad`，因为梯度会累加（accumulate），见02号笔记本），然后走第二步，这时动量缓冲区开始起作用。
 
 # %% slideshow={"slide_type": "fragment"}
 optim_t.zero_grad()
@@ -427,7 +427,7 @@ print("第2步后动量缓冲区一致（容差1e-3）：", buffers_agree)
 # 不一致：第二步之后，有些参数相差多达百分之几。原因不是公式不同，而是float32的舍入误差被放大了。这个玩具损失没有最小值，所以每一步都迈得极大（第1步的$\eta \lVert g \rVert \approx 36$）；而在新的参数处网络又极其敏感，第1步约$10^{-4}$的差异于是放大了一百倍。第7节说明怎样把这种情况和程序错误区分开。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：每个优化器都严格遵循公式；但两步之后，两个引擎彼此之间已不再一致到1e-3：float32的舍入误差被这一步放大了，第7节会说明为什么这不是程序错误。
+# 讲者备注：每个优化器都严格遵循公式，可是两步之后，两个引擎彼此之间已不再一致到1e-3：先让学生猜猜为什么，再放下一张幻灯片揭晓。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. 62个梯度有多接近？
@@ -435,7 +435,7 @@ print("第2步后动量缓冲区一致（容差1e-3）：", buffers_agree)
 # 对每个参数，计算我们的梯度相对于torch梯度的相对误差$\lVert g_{\text{ours}} - g_{\text{torch}} \rVert / \lVert g_{\text{torch}} \rVert$，分别在第1步和第2步，在float32下（即上面那两步）和float64下（从同样的初始权重新建一对模型，用`.double()`转换，再走同样的两步）。float64有16位有效数字，float32只有7位：如果公式相同，两个引擎在float64下必然吻合得多。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：逐参数的相对误差，我们的对比torch的：float32的误差与torch自身的float32误差一样大；float64下一致到约1e-13。
+# 讲者备注：逐参数的相对误差，我们的与torch的对照：float32的误差与torch自身的float32误差一样大；float64下一致到约1e-13。
 
 # %% slideshow={"slide_type": "fragment"}
 model64 = torchvision.models.resnet18(weights=None).double()
@@ -544,7 +544,7 @@ if STORED.exists():
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 把每道题的答案写在对应的单元格里，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不同）。卡住了？在新单元格里运行`_course.load_solution("resnet18_sgd_step", N)`，就能调出练习N的参考答案（来自`solutions/08_resnet18_sgd_step.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("resnet18_sgd_step", N)`，就能载入第N题的参考答案（来自`solutions/08_resnet18_sgd_step.py`）。
 # ### 练习1 · 手写SGD的全部选项
 # 用numpy写出`sgd_by_hand(theta0, grads, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`：按第6节的完整规则，对`grads`中的每个梯度走一步，返回最后得到的参数。检查会在一个小张量上用五种设置（动量、阻尼、`nesterov`、权重衰减、`maximize`）运行两个优化器，给它们喂同样的梯度。
 
@@ -584,8 +584,8 @@ def check_sgd():
             for T in (torch, afs):
                 ours = sgd_by_hand(theta0, grads, **settings)
                 check.same(ours, run_optimizer(T, theta0, grads, settings),
-                           f"sgd_by_hand(..., {', '.join(f'{k}={v}' for k, v in settings.items())})，对比"
-                           f"{_course.engine_name(T)}.optim.SGD走3步后的结果", rtol=1e-12)
+                           f"sgd_by_hand(..., {', '.join(f'{k}={v}' for k, v in settings.items())})与"
+                           f"{_course.engine_name(T)}.optim.SGD走3步后的结果对照", rtol=1e-12)
 
 
 check_sgd()
@@ -595,7 +595,7 @@ check_sgd()
 # 这是教程的最后一步：冻结所有参数，再把分类器换成一个新的`Linear(512, 10)`（和所有新建的层一样，它需要梯度）。写出`finetune(model, nn)`，对`model`完成这两件事，两个引擎都适用（`nn`是`torch.nn`或`afs.nn`），并返回`model`。检查会把它用在第7节的float64模型上，运行前向传播和反向传播，然后看哪些参数得到了梯度。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：冻结参数、替换fc、运行一步：只有fc得到梯度。检查在两个引擎里比较哪些参数得到了`.grad`，以及fc的梯度是否与torch的一致。
+# 讲者备注：冻结参数、替换fc、做一次前向传播和反向传播：只有fc得到梯度。检查在两个引擎里比较哪些参数得到了`.grad`，以及fc的梯度是否与torch的一致。
 
 # %% slideshow={"slide_type": "fragment"}
 def finetune(model, nn):
@@ -629,8 +629,8 @@ def check_finetune():
         print("计算图的节点数（我们的，torch的）：", len(afs.viz.graph_edges(out)), len(afs.viz.graph_edges(out_t)),
               "| 计算图相同：", afs.viz.graph_edges(out) == afs.viz.graph_edges(out_t))
         check.equal(with_grad[0], ["fc.weight", "fc.bias"], "反向传播之后有.grad的参数（afs）")
-        check.same(m.fc.weight.grad, m_t.fc.weight.grad, "fc.weight.grad，我们的对比torch的", rtol=1e-10)
-        check.same(m.fc.bias.grad, m_t.fc.bias.grad, "fc.bias.grad，我们的对比torch的", rtol=1e-10)
+        check.same(m.fc.weight.grad, m_t.fc.weight.grad, "fc.weight.grad，我们的与torch的对照", rtol=1e-10)
+        check.same(m.fc.bias.grad, m_t.fc.bias.grad, "fc.bias.grad，我们的与torch的对照", rtol=1e-10)
 
 
 check_finetune()

@@ -17,7 +17,7 @@
 # **前置知识：**[08 · ResNet18的一步SGD](08_resnet18_sgd_step.ipynb)，在那里一次`backward()`调用就填好了每个参数（parameter）的`.grad`。这里我们打开这次调用，看看能在它*进行中*、*代替*它、以及在它*之上*做些什么。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：四个互相独立的主题，每个都很短：钩子，`autograd.grad`和高阶梯度（higher-order gradients），原地操作，以及自定义`Function`和gradcheck。每个主题都可以单独讲；最后的练习每道对应一个主题。和整个系列一样，每个计算都在torch和`autograd_from_scratch`（`afs`）中各做一遍，再由一个检查单元格说明两者是否一致。这里所有张量（tensor）都是float64：每次比较要看的都是完全一致。
+# 讲者备注：四个互相独立的主题，每个都很短：钩子；`autograd.grad`和高阶梯度（higher-order gradients）；原地操作；自定义`Function`和`gradcheck`。每个主题都可以单独讲；最后的练习每道对应一个主题。和整个系列一样，每个计算都在torch和`autograd_from_scratch`（`afs`）中各做一遍，再由一个检查单元格说明两者是否一致。这里所有张量（tensor）都是float64：每次比较要看的都是完全一致。
 
 # %% tags=["slide-skip"] slideshow={"slide_type": "subslide"}
 import inspect
@@ -59,7 +59,7 @@ print("已导入torch和autograd_from_scratch；辅助函数：rounded、error_o
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · 钩子：看一眼传递途中的梯度
 #
-# 调用`backward()`之后，只有叶子节点（leaf）把梯度（gradient）保存在`.grad`里。对中间张量的梯度也会算出来、用掉，然后丢弃。**钩子**让我们能看到它：`t.register_hook(fn)`让引擎在`t`的梯度一确定时就调用`fn(grad)`。
+# 调用`backward()`之后，只有叶子节点（leaf）把梯度（gradient）保存在`.grad`里。中间张量的梯度同样会算出来、用掉，然后丢弃。**钩子**让我们能看到它：`t.register_hook(fn)`让引擎在`t`的梯度一确定时就调用`fn(grad)`。
 #
 # 我们的例子：$h = 3\tanh(x)$，$\text{loss} = \sum_i h_i^2$，所以$\frac{\partial\,\text{loss}}{\partial h} = 2h$，$\frac{\partial\,\text{loss}}{\partial x} = 2h \cdot 3\,(1 - \tanh^2 x)$。
 
@@ -159,7 +159,7 @@ report("x.grad (clipped)", x_ours.grad, x.grad)
 print(f"与手算公式相等：{agree(x_ours.grad, by_hand)}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：用钩子逐个张量地裁剪，是一些训练技巧的写法（梯度裁剪、用于领域自适应的梯度反转层、缩放某一分支的梯度）。训练循环里常见的“按全局范数裁剪”（`torch.nn.utils.clip_grad_norm_`）则是在反向传播之后作用于`.grad`；练习1用钩子实现一个按范数的裁剪。
+# 讲者备注：用钩子逐个张量地裁剪，是一些训练技巧的写法（梯度裁剪（gradient clipping）、用于领域自适应的梯度反转层、缩放某一分支的梯度）。训练循环里常见的“按全局范数裁剪”（`torch.nn.utils.clip_grad_norm_`）则是在反向传播之后作用于`.grad`；练习1用钩子实现一个按范数的裁剪。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 叶子节点上的钩子，以及取下钩子
@@ -204,7 +204,7 @@ print(textwrap.dedent(inspect.getsource(afs.autograd.AccumulateGrad.accumulate))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · `autograd.grad`：返回梯度，不碰`.grad`
 #
-# `backward()`把梯度*加*进每个叶子节点的`.grad`。`autograd.grad(outputs, inputs)`则以元组的形式*返回*你指定的那些张量的梯度，完全不写`.grad`。输入不必是叶子节点：要求$\partial\,\text{loss}/\partial h$，不需要钩子。
+# `backward()`把梯度*加*进每个叶子节点的`.grad`。`autograd.grad(outputs, inputs)`则以元组的形式*返回*你指定的那些张量的梯度，完全不写`.grad`。输入不必是叶子节点：要得到$\partial\,\text{loss}/\partial h$，用不着钩子。
 
 # %% slideshow={"slide_type": "fragment"}
 x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
@@ -294,7 +294,7 @@ for name, lib in (("torch", torch), ("afs  ", afs)):
 # 讲者备注：没有create_graph，一阶导数就是没有历史记录的常量；对它求梯度会报错，两个引擎的报错信息相同。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 被记录成计算图的反向传播
+# ## 记录成计算图的反向传播
 #
 # 这是*导数*$f'(x)$的计算图：$f = x^3 - 2x^2$的反向传播所执行的运算，因为`create_graph=True`而被记录了下来。它唯一的叶子节点是$x$，所以可以再对$x$求导。
 
@@ -343,7 +343,7 @@ for k, (ours, theirs) in enumerate(zip(curves_ours, curves)):
     report(f"tanh, derivative {k}", ours, theirs)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：每多一层create_graph，就多记录一阶tanh的导数；下图画的是我们的引擎算出的tanh及其前三阶导数，torch的结果由上面的检查逐条对照。
+# 讲者备注：每多一层create_graph，就多记录一阶tanh的导数；下图画的是我们的引擎算出的tanh及其前三阶导数，上面打印的各行把每一阶都和torch的结果对照过。
 
 # %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(8, 3.2))
@@ -498,12 +498,12 @@ print(f"afs   -> {error_of(lambda: exp_then_add_(afs))}")
 # 讲者备注：读报错的最后一行：它给出了张量当时和现在的版本。
 
 # %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
-# ### 检查是怎样进行的
+# ### 检查的原理
 #
 # `ctx.save_for_backward`把每个张量连同它此刻的版本一起包装起来；在反向传播中读取`ctx.saved_tensors`时，把这个版本和当前版本比较：
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：save_for_backward记下每个张量的版本；读取saved_tensors时进行比较。简单，而且正是torch的机制。
+# 讲者备注：save_for_backward记下每个张量的版本；读取saved_tensors时比较版本。简单，而且正是torch的机制。
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.autograd.graph.SavedTensor))
@@ -769,7 +769,7 @@ print(f"afs对梯度的gradcheck：{afs.autograd.gradcheck(softplus_grad_ours, (
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 穿过各层也行：梯度惩罚
 #
-# ResNet中的重型层为了速度，用几个numpy调用来计算反向传播：卷积（convolution）在`ops/conv.py`中，批量规范化（batch norm）在`ops/norm.py`中，池化（pooling）在`ops/pool.py`中。和torch一样，每个这样的反向计算本身也是一个有自己反向传播的运算（`ConvolutionBackwardBackward0`……），所以`create_graph=True`能穿过整个CNN：这里求的是梯度惩罚$\lVert \partial L / \partial x \rVert^2$对每个权重（weight）的梯度。
+# ResNet中计算量大的那些层为了速度，用几个numpy调用来计算反向传播：卷积（convolution）在`ops/conv.py`中，批量规范化（batch norm）在`ops/norm.py`中，池化（pooling）在`ops/pool.py`中。和torch一样，每个这样的反向计算本身也是一个有自己反向传播的运算（`ConvolutionBackwardBackward0`……），所以`create_graph=True`能穿过整个CNN：这里求的是梯度惩罚$\lVert \partial L / \partial x \rVert^2$对每个权重（weight）的梯度。
 
 # %% slideshow={"slide_type": "fragment"}
 def penalty_grads(lib, x_values, net):
@@ -798,13 +798,13 @@ print("穿过卷积、批量规范化和最大池化的二阶导数与torch的�
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 把每道题的答案写在对应的单元格里，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不同）。卡住了？在新单元格里运行`_course.load_solution("beyond_the_basics", N)`，就能调出练习N的参考答案（来自`solutions/09_beyond_the_basics.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("beyond_the_basics", N)`，就能载入第N题的参考答案（来自`solutions/09_beyond_the_basics.py`）。
 #
 # 1. **用钩子按范数裁剪**：缩放到达$h$的梯度，使它的欧几里得范数不超过1：$g \mapsto g \cdot \min(1, 1/\lVert g\rVert)$。
 # 2. **三阶导数**：在`afs`中嵌套调用`afs.autograd.grad`，求$\frac{d^3}{dx^3}\tanh x$在$x = 0.5$处的值（手算：$-2(1 - t^2)(1 - 3t^2)$，其中$t = \tanh x$）。
 # 3. **Softsign的反向传播**：$\operatorname{softsign}(x) = \frac{x}{1 + |x|}$，导数为$\frac{1}{(1 + |x|)^2}$。写出反向传播，让`gradcheck`来评判。
 #
-# 每道练习都有一个待填写的框架，和一个告诉你是否做对的检查。
+# 每道练习都有一段待填写的代码框架，还有一个检查，告诉你是否做对了。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：三道练习：每道给六分钟，或者课上做一道，另外两道留作作业。
@@ -815,7 +815,7 @@ print("穿过卷积、批量规范化和最大池化的二阶导数与torch的�
 # 填写`clip_to_unit_norm(grad)`。我们的引擎中张量`g`的范数是`(g * g).sum().sqrt()`。检查会在一个范数大于1的梯度（应当缩小）和一个范数小于1的梯度（应当保持不变）上运行它。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：g的范数是`(g * g).sum().sqrt()`；返回按`min(1, 1 / norm)`缩放后的g。检查的参考答案由torch算出梯度再手工裁剪得到。
+# 讲者备注：先问学生：g的范数用张量运算怎么写？什么时候g应该保持原样？检查用同一个公式手工裁剪torch算出的梯度，再和你的结果比较。
 
 # %% slideshow={"slide_type": "fragment"}
 def clip_to_unit_norm(grad):
@@ -868,11 +868,11 @@ def check_exercise_2():
         (d1,) = torch.autograd.grad(x2.tanh(), x2, create_graph=True)
         (d2,) = torch.autograd.grad(d1, x2, create_graph=True)
         (d3,) = torch.autograd.grad(d2, x2)
-        check.true(not np.isclose(to_numpy(third), to_numpy(d1.detach())), "third是一阶导数"
+        check.true(not np.isclose(to_numpy(third), to_numpy(d1.detach())), "third是一阶导数，"
                    "1 - tanh²(x)：还要再求导两次")
         check.true(not np.isclose(to_numpy(third), to_numpy(d2.detach())), "third是二阶导数："
                    "还要再求导一次")
-        check.same(third, d3, "third，对比torch的三阶导数", rtol=1e-12)
+        check.same(third, d3, "third与torch的三阶导数对照", rtol=1e-12)
 
 
 check_exercise_2()
@@ -908,8 +908,8 @@ def check_exercise_3():
         upstream = [1.0, -2.0, 3.0, 0.5]  # 不全是1：backward必须乘以grad
         (expected,) = torch.autograd.grad((torch.nn.functional.softsign(x3) * torch.tensor(upstream)).sum(), x3)
         (got,) = afs.autograd.grad((Softsign.apply(x3_ours) * afs.tensor(upstream, dtype=afs.float64)).sum(), x3_ours)
-        check.same(got, expected, f"上游梯度为{upstream}时Softsign的梯度，对比"
-                   "torch的F.softsign", rtol=1e-12)
+        check.same(got, expected, f"上游梯度为{upstream}时Softsign的梯度与"
+                   "torch的F.softsign对照", rtol=1e-12)
         check.true(afs.autograd.gradcheck(Softsign.apply, (x3_ours,), raise_exception=False),
                    "gradcheck（有限差分）与Softsign.backward不一致")
 
@@ -921,7 +921,7 @@ check_exercise_3()
 #
 # - 张量上的**钩子**在反向传播过程中看到它的梯度，如果返回一个张量，就替换掉梯度（裁剪、缩放）；叶子节点上的钩子在写入`.grad`之前起作用；句柄的`remove()`把钩子取下。
 # - **`autograd.grad`**：返回梯度，即使是非叶子张量的梯度也可以，而且不动`.grad`。
-# - **`create_graph=True`**：把反向传播记录成计算图，于是导数可以再求导：二阶导数、只多花一次反向传播的黑塞矩阵-向量积，以及作为梯度的雅可比矩阵的完整黑塞矩阵。
+# - **`create_graph=True`**：把反向传播记录成计算图，于是导数可以再求导：二阶导数、只多花一次反向传播的黑塞矩阵-向量积，以及完整的黑塞矩阵（即梯度的雅可比矩阵）。
 # - 每个张量都有一个**版本计数器**；保存的张量如果之后被原地修改，反向传播会明确报错，而不是返回错误的梯度。
 # - **自定义的`Function`类**由一个forward和一个backward组成；**`gradcheck`**（在float64下）把它的backward和有限差分比较，能抓住写错的backward。
 #

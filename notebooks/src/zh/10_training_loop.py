@@ -17,7 +17,7 @@
 # **前置知识：**[09 · 进阶](09_beyond_the_basics.ipynb)，以及整个系列：[02](02_computational_graph.ipynb)的计算图（computational graph）、[04](04_inside_the_engine.ipynb)的引擎、[06](06_layers.ipynb)的各种层、[07](07_exclusion_from_the_dag.ipynb)的`no_grad`和[08](08_resnet18_sgd_step.ipynb)的更新规则。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：最后一个笔记本，也是收获成果的一个：一个真正的分类器，在两个引擎里从零开始训练几轮，在手写数字上达到约97%的测试准确率。引擎里没有新东西：要点在于同样10行训练代码既能在`torch`上运行，也能在`afs`上运行，而且两次训练在几百步里始终保持一致。整个笔记本大约运行半分钟（大部分时间花在我们的引擎训练上，以及torch在创建第一个优化器（optimizer）时导入它的编译器）。最后一节回顾整个系列，并给出进一步学习的方向。
+# 讲者备注：最后一个笔记本，也是整个系列的回报：一个真正的分类器，在两个引擎里从零开始训练几轮，在手写数字上达到约97%的测试准确率。引擎里没有新东西：要点在于同样10行训练代码既能在`torch`上运行，也能在`afs`上运行，而且两次训练在几百步里始终保持一致。整个笔记本大约运行半分钟，大部分时间花在我们引擎的训练上，以及torch在创建第一个优化器（optimizer）时导入它的编译器。最后一节回顾整个系列，并给出进一步学习的方向。
 
 # %% slideshow={"slide_type": "skip"}
 import inspect
@@ -223,7 +223,7 @@ graphs
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 更新一步
 #
-# `step()`对每个参数（parameter）应用08号笔记本中的更新规则，原地（in-place）进行，且在计算图之外。记$\eta$ = `lr`、$\mu$ = `momentum`，每个参数有一个动量（momentum）缓冲区$b$：
+# `step()`对每个参数（parameter）应用08号笔记本中的更新规则，原地（in-place）进行，且在计算图之外。记$\eta$ = `lr`、$\mu$ = `momentum`，每个参数有一个动量缓冲区（momentum buffer）$b$：
 #
 # $$b_t = \mu\, b_{t-1} + g_t \ \ (b_1 = g_1), \qquad \theta_t = \theta_{t-1} - \eta\, b_t .$$
 
@@ -356,7 +356,7 @@ print(f"记录了计算图：torch {logits_torch.grad_fn is not None}，afs {log
       f" | requires_grad：torch {logits_torch.requires_grad}，afs {logits_ours.requires_grad}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：第二部分：先回顾两个训练好的模型完全一致，然后评估：不要计算图，不要梯度，所以用no_grad和eval()。
+# 讲者备注：第二部分：先回顾两个训练好的模型完全一致，然后评估：不要计算图，不要梯度，所以用`no_grad`。
 
 # %% slideshow={"slide_type": "fragment"}
 accuracy_torch = (pred_torch == y_test).mean()
@@ -461,11 +461,11 @@ for lib, model in ((torch, torch_model32), (afs, our_model32)):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 练习
 #
-# 把每道题的答案写在对应的单元格里，然后运行它下面的检查：它会告诉你还有什么不对（答案还没写、你的代码抛出的错误、哪个元素或设置不同）。卡住了？在新单元格里运行`_course.load_solution("training_loop", N)`，就能调出练习N的参考答案（来自`solutions/10_training_loop.py`）。
+# 把每道题的答案写在对应的单元格里，然后运行下面的检查单元格：它会指出还有哪里不对（缺少答案、你的代码抛出的错误、不一致的元素或设置）。卡住了？在新单元格里运行`_course.load_solution("training_loop", N)`，就能载入第N题的参考答案（来自`solutions/10_training_loop.py`）。
 #
 # 1. **手写更新步**：用你自己的更新代替`optimizer.step()`，即普通的梯度下降$\theta \leftarrow \theta - \eta\, g$，为两个库只写一次。
-# 2. **学习率调度**：通过优化器的`param_groups`，在每一轮开始时把学习率（learning rate）减半。
-# 3. **梯度裁剪**：在`backward()`和`step()`之间，把所有梯度一起缩放，使它们合在一起的范数不超过`max_norm`，结果要与`torch.nn.utils.clip_grad_norm_`一致。
+# 2. **学习率调度**（learning-rate schedule）：通过优化器的`param_groups`，在每一轮开始时把学习率（learning rate）减半。
+# 3. **梯度裁剪**（gradient clipping）：在`backward()`和`step()`之间，把所有梯度一起缩放，使它们合在一起的范数不超过`max_norm`，结果要与`torch.nn.utils.clip_grad_norm_`一致。
 #
 # 每个检查都从`initial_state`出发，在两个引擎里训练几步，然后告诉你代码是否正确。
 
@@ -500,7 +500,7 @@ print("检查用的辅助函数：fresh_model、few_steps")
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 练习1 · 手写更新步
 #
-# 填写`manual_step(lib, model, lr)`：对每个参数`p`，$p \leftarrow p - \eta\,$`p.grad`，原地进行，并且在计算图之外（07号笔记本说该用什么？）。检查用它训练8步（在我们的引擎里，也在torch里），并与不带动量的`torch.optim.SGD(lr=0.1)`比较。
+# 填写`manual_step(lib, model, lr)`：对每个参数`p`，$p \leftarrow p - \eta\,$`p.grad`，原地进行，并且在计算图之外（07号笔记本说该用什么？）。检查在两个引擎里各用它训练8步，并与不带动量的`torch.optim.SGD(lr=0.1)`比较。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：在no_grad下原地做普通的梯度下降，两个引擎都适用。常见错误：`p = p - lr * p.grad`会创建一个新张量（tensor），而不是更新参数。
@@ -529,7 +529,7 @@ def check_exercise_1():
         expected = few_steps(torch, fresh_model(torch), torch_sgd)
         for lib in (afs, torch):  # 两个库用同一段代码
             check.same(few_steps(lib, fresh_model(lib), by_hand), expected,
-                       f"用manual_step训练8步的损失（{_course.engine_name(lib)}），对比torch.optim.SGD的",
+                       f"用manual_step训练8步的损失（{_course.engine_name(lib)}）与torch.optim.SGD的对照",
                        rtol=1e-10)
 
 
@@ -541,7 +541,7 @@ check_exercise_1()
 # 优化器每一步都从`optimizer.param_groups[0]["lr"]`读取学习率。填写`set_learning_rate(optimizer, epoch)`，使第0轮用0.1，第1轮用0.05，第2轮用0.025，以此类推。检查在两个引擎里用带动量的SGD训练3轮，每轮8步。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：学习率存放在`optimizer.param_groups[0]['lr']`里；调度就是在更新之前改写它。检查核对每一轮读到的学习率，并比较两个引擎的损失。
+# 讲者备注：学习率存放在`optimizer.param_groups[0]['lr']`里；调度就是在更新之前改写它。检查核对每一轮读到的学习率（0.1，每轮减半），并比较两个引擎的损失。
 
 # %% slideshow={"slide_type": "fragment"}
 def set_learning_rate(optimizer, epoch):
@@ -571,7 +571,7 @@ def check_exercise_2():
             losses[lib] = few_steps(lib, model, sgd_step, epochs=3, at_epoch_start=at_epoch_start)
             for epoch, lr in enumerate(seen):
                 check.same(lr, 0.1 * 0.5 ** epoch, f"第{epoch}轮的学习率（{_course.engine_name(lib)}）")
-        check.same(losses[afs], losses[torch], "3轮的损失，我们的对比torch的", rtol=1e-10)
+        check.same(losses[afs], losses[torch], "3轮的损失，我们的与torch的对照", rtol=1e-10)
 
 
 check_exercise_2()
@@ -614,7 +614,7 @@ def check_exercise_3():
         expected = run_with(torch, lambda lib, m: torch.nn.utils.clip_grad_norm_(m.parameters(), 0.25))
         for lib in (afs, torch):
             check.same(run_with(lib, lambda lib, m: clip_gradients(lib, m, 0.25)), expected,
-                       f"裁剪后训练8步的损失（{_course.engine_name(lib)}），对比torch的clip_grad_norm_",
+                       f"裁剪后训练8步的损失（{_course.engine_name(lib)}）与torch的clip_grad_norm_对照",
                        rtol=CLIP_RTOL)
 
 
@@ -627,7 +627,7 @@ check_exercise_3()
 # - 用**同样的初始权重**（`load_state_dict`）、**同样的批量**（设定了种子的随机排列）和**float64**，两个引擎在225步中的每一步都得到相同的损失（误差在$10^{-10}$以内），训练出相同的权重，给出相同的测试预测。
 # - 在**float32**下，两个引擎的舍入不同，差异一步步增长（这里5轮增长了一百倍）：整个训练过程的完全一致是float64才有的性质，也是对引擎的一项严格检验。
 # - **评估**只需要前向传播：在`no_grad()`下什么都不记录。
-# - 一个有1,898个参数的CNN，训练5轮之后，能认对约97%的没见过的数字，而它运行在一个由你读过的numpy代码构成的引擎上。
+# - 一个有1,898个参数的CNN，训练5轮之后，在没见过的数字上能认对约97%，而运行它的引擎全是你读过的numpy代码。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：回顾：训练循环就是把08号笔记本的那一步放进循环，两个引擎在真实数据上完全一致。接着用一页回顾整个系列。
@@ -638,15 +638,15 @@ check_exercise_3()
 # | | 笔记本 | 构建了什么 |
 # |---|---|---|
 # | 00 | [训练步](00_the_training_step.ipynb) | 教程里的那一步，分别用torch和`afs`实现 |
-# | 01 | [第一批梯度](01_first_gradients.ipynb) | $Q = 3a^3 - b^2$：`backward`、`.grad`、`gradient=` |
+# | 01 | [初识梯度](01_first_gradients.ipynb) | $Q = 3a^3 - b^2$：`backward`、`.grad`、`gradient=` |
 # | 02 | [计算图](02_computational_graph.ipynb) | `grad_fn`、`next_functions`、叶子节点（leaves）、梯度累加（accumulation） |
-# | 03 | [自己动手实现](03_build_it_yourself.ipynb) | 你自己的张量自动求导（autograd），100行，能训练一个MLP |
+# | 03 | [亲手实现](03_build_it_yourself.ipynb) | 你自己的张量自动求导（autograd），100行，能训练一个MLP |
 # | 04 | [引擎内部](04_inside_the_engine.ipynb) | `Function`、拓扑序（topological order）、链式法则（chain rule） |
 # | 05 | [向量微积分](05_vector_calculus.ipynb) | 雅可比矩阵（Jacobians）、$J^T v$、广播（broadcasting）、反向模式（reverse mode） |
 # | 06 | [层](06_layers.ipynb) | Linear、Conv2d（im2col）、BatchNorm2d、ReLU、池化（pooling） |
-# | 07 | [排除在有向无环图之外](07_exclusion_from_the_dag.ipynb) | `no_grad`、`detach`、冻结参数（frozen parameters） |
+# | 07 | [从有向无环图中排除](07_exclusion_from_the_dag.ipynb) | `no_grad`、`detach`、冻结参数（frozen parameters） |
 # | 08 | [ResNet18的一步SGD](08_resnet18_sgd_step.ipynb) | 更新规则，检验62个梯度 |
-# | 09 | [进阶](09_beyond_the_basics.ipynb) | 钩子（hooks）、高阶梯度、原地操作、`gradcheck` |
+# | 09 | [进阶](09_beyond_the_basics.ipynb) | 钩子（hooks）、高阶梯度（higher order）、原地操作（in place）、`gradcheck` |
 # | 10 | 训练循环（本笔记本） | 一个在两个引擎里逐步一致地训练出来的CNN |
 
 # %% [markdown] slideshow={"slide_type": "notes"}
