@@ -42,12 +42,8 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0). `inplace=True` is accepted for torch compatibility but computes out of place.
-
-    torch records `ReluBackward0` either way; the in-place version would only save memory, and
-    here (where in-place ops work on a copy to keep autograd correct) it would cost time.
-    """
-    return ops.relu(input)
+    """max(x, 0); `inplace=True` overwrites x and returns it (`x.relu_()`), as torch does."""
+    return input.relu_() if inplace else ops.relu(input)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:

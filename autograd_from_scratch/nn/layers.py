@@ -174,7 +174,7 @@ class BatchNorm2d(Module):
 
 
 class ReLU(Module):
-    """max(x, 0). `inplace=True` is accepted (and shown) as in torch, but computes out of place."""
+    """max(x, 0); with `inplace=True` it overwrites its input, as torch's does."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()

@@ -601,6 +601,9 @@ def relu(input: Tensor) -> Tensor:
     return Relu.apply(input)
 
 
+relu.keeps_input = False  # type: ignore[attr-defined]  # Relu saves its output: relu_ may skip a copy
+
+
 def abs(input: Tensor) -> Tensor:
     return Abs.apply(input)
 

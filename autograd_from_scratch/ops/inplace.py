@@ -45,7 +45,8 @@ def apply_inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: boo
     _check_view_mode(x, recording)
     if recording:
         _check_recordable(x)
-    out = op(_old_values(x) if recording else x, *args)  # the op's own errors come first, as in torch
+    # the op's own errors come first, as in torch
+    out = op(_old_values(x, copy=getattr(op, "keeps_input", True)) if recording else x, *args)
     _check_writable(x, () if filling else args)
     _write(x, out)
     if recording:
@@ -55,9 +56,11 @@ def apply_inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: boo
     return x
 
 
-def _old_values(x: Tensor) -> Tensor:
-    """A copy of x's values with x's history: the op's node may save them, and they must not change."""
-    before = Tensor(x.array.copy(), requires_grad=False)
+def _old_values(x: Tensor, copy: bool) -> Tensor:
+    """x's values with x's history, as the op's input: a copy, since the op's node may save them and
+    they must not change; x's own memory where the op's node keeps no input (`op.keeps_input` False:
+    relu saves its output), which saves a pass over the data (ResNet's in-place ReLUs)."""
+    before = Tensor(x.array.copy() if copy else x.array, requires_grad=False)
     before._requires_grad, before.grad_fn, before._output_nr = x.requires_grad, x.grad_fn, x._output_nr
     return before
 

@@ -820,7 +820,7 @@ check_conv()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Running variance by hand: use the unbiased variance of each batch and momentum
-# 0.1. The check says which batch's update differs.
+# 0.1. The check compares the final running_var with torch's.
 
 # %% slideshow={"slide_type": "fragment"}
 batches = [np.random.default_rng(7).standard_normal((2, 1, 3, 3)) * 3, np.random.default_rng(8).standard_normal((2, 1, 3, 3))]

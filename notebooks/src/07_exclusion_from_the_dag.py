@@ -123,7 +123,8 @@ print(inspect.getsource(afs.autograd.Function.apply))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: The whole rule is one line of Function.apply: record only if grad mode is on and
-# some input needs a gradient. Show the line; it is the same line as in 03.
+# some input needs a gradient. Show the line; 03's apply is the same
+# line without the grad-mode condition.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `torch.no_grad()`: a block of code outside the graph
@@ -531,7 +532,7 @@ check_exercise_1()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Freeze everything, then set requires_grad back on the last layer's parameters;
-# the check counts trainable parameters in both engines.
+# the check compares, in both engines, the names that require grad and the names that got a .grad.
 
 # %% slideshow={"slide_type": "fragment"}
 def freeze_all_but_last(model):

@@ -423,7 +423,7 @@ print("all 62 updated parameters agree between the engines:", updated_agree)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Step 2
-# A second forward and backward from $\theta_1$ (after `zero_grad`, notebook 04: gradients accumulate), then
+# A second forward and backward from $\theta_1$ (after `zero_grad`, notebook 02: gradients accumulate), then
 # the second step, where the momentum buffer comes into play.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -693,7 +693,7 @@ check_sgd()
 # section 7, runs forward and backward, and asks which parameters got a gradient.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Freeze, replace fc, step: only fc changes. The check compares which parameters
+# Instructor note: Freeze, replace fc, forward and backward: only fc gets gradients. The check compares which parameters
 # got a .grad, and the fc gradients, in both engines.
 
 # %% slideshow={"slide_type": "fragment"}

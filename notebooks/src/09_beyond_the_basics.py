@@ -565,7 +565,7 @@ side_by_side(y_ours, y, params=[("x", x_ours), ("x", x)], title="y = x * 2;  y.m
 # version 1, and both engines refuse.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Part 2: exp saves its output, so changing y in place after y = x.exp() would
+# Instructor note: exp saves its output, so changing y in place after y = x.exp() would
 # corrupt the gradient. Both engines refuse with the same error instead of a wrong number.
 
 # %% slideshow={"slide_type": "fragment"}

@@ -400,7 +400,7 @@ print(f"graph recorded: torch {logits_torch.grad_fn is not None}, afs {logits_ou
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Instructor note: Part 2: recap that the two trained models coincide, then evaluate: no graph, no
-# gradients, so no_grad and eval().
+# gradients, so no_grad (the model has no batch norm or dropout, so eval() changes nothing here).
 
 # %% slideshow={"slide_type": "fragment"}
 accuracy_torch = (pred_torch == y_test).mean()

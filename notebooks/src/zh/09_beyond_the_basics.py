@@ -481,7 +481,7 @@ side_by_side(y_ours, y, params=[("x", x_ours), ("x", x)], title="y = x * 2;  y.m
 # $y = e^x$为反向传播保存的是它的*输出*，因为$\frac{d}{dx}e^x = e^x = y$。如果随后`y.add_(1)`覆盖了$y$，反向传播就会算出$e^x + 1$而不是$e^x$：一个悄无声息的错误梯度。保存的张量（saved tensor）记得自己被保存时的版本（0）；到反向传播时它已是版本1，两个引擎都会拒绝计算。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：第二部分：exp保存了它的输出，所以在y = x.exp()之后原地修改y会破坏梯度。两个引擎都报同样的错误，而不是给出一个错误的数。
+# 讲者备注：exp保存了它的输出，所以在y = x.exp()之后原地修改y会破坏梯度。两个引擎都报同样的错误，而不是给出一个错误的数。
 
 # %% slideshow={"slide_type": "fragment"}
 def exp_then_add_(lib):
