@@ -2,7 +2,8 @@
 # make test       set up, then lint (ruff, mypy) and run the tests and every notebook under nbval (strict)
 # make test-engine  the torch-free tier alone, in its own small venv (numpy, pytest, hypothesis, radon)
 # make notebooks  rebuild every notebook from its source (if any) and execute it in a fresh kernel
-# make notebook NB=01_first_gradients   just one
+# make notebook NB=01_first_gradients   just one (NB=zh/01_first_gradients: its Chinese twin)
+# make notebooks-zh   only the Chinese edition (notebooks/zh/ from notebooks/src/zh/)
 # make figures | slides | bench
 #
 # "Set up" does everything on a fresh Debian/Ubuntu machine: graphviz's `dot` (and Chromium, optional)
@@ -18,16 +19,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp-installed
 NB_NAMES := $(sort $(basename $(notdir $(wildcard notebooks/*.ipynb notebooks/src/*.py))))
-NB_NAME = $(basename $(notdir $(NB)))
+# The Chinese edition: notebooks/zh/NAME.ipynb from notebooks/src/zh/NAME.py, named zh/NAME here.
+ZH_NB_NAMES := $(addprefix zh/,$(sort $(basename $(notdir $(wildcard notebooks/zh/*.ipynb notebooks/src/zh/*.py)))))
+# NB=01_first_gradients, zh/01_first_gradients, or a path: notebooks/zh/01_first_gradients.ipynb,
+# notebooks/src/zh/01_first_gradients.py (the name is the path under notebooks/, or notebooks/src/).
+NB_NAME = $(patsubst src/%,%,$(patsubst notebooks/%,%,$(basename $(NB))))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
 # Jupyter looks up kernels in .venv before ~/.local, so "python3" is always .venv/bin/python.
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help setup system-deps lint test test-engine lab notebooks notebook figures slides handout bench
+.PHONY: help setup system-deps lint test test-engine lab notebooks notebooks-zh notebook figures slides handout bench
 
 help:
-	@sed -n '1,6p' Makefile | sed 's/^# /  /'
+	@sed -n '1,7p' Makefile | sed 's/^# /  /'
 
 setup: $(STAMP)
 
@@ -65,16 +70,27 @@ lab: system-deps setup
 
 # A notebook with a jupytext source notebooks/src/NAME.py (see notebooks/AUTHORING.md) is rebuilt
 # from it first (with --update when the notebook exists, so its cells keep their ids and the diff
-# shows only what changed); then each notebook is executed in place in a fresh kernel (.venv's python3).
+# shows only what changed); then each notebook is executed in place in a fresh kernel (.venv's python3),
+# with its own folder as the kernel's working folder (so a zh notebook's `import _course` finds
+# notebooks/zh/_course, which speaks Chinese: notebooks/_course/language.py).
 notebooks: system-deps setup
-ifeq ($(NB_NAMES),)
+ifeq ($(NB_NAMES)$(ZH_NB_NAMES),)
 	@echo "No notebooks in notebooks/ yet."
 else
-	@set -e; $(foreach name,$(NB_NAMES),$(MAKE) --no-print-directory notebook NB=$(name);)
+	@set -e; $(foreach name,$(NB_NAMES) $(ZH_NB_NAMES),$(MAKE) --no-print-directory notebook NB=$(name);)
+endif
+
+notebooks-zh: system-deps setup
+ifeq ($(ZH_NB_NAMES),)
+	@echo "No Chinese notebooks in notebooks/src/zh/ yet."
+else
+	@set -e; $(foreach name,$(ZH_NB_NAMES),$(MAKE) --no-print-directory notebook NB=$(name);)
 endif
 
 notebook: system-deps setup
-	@test -n "$(NB)" || { echo "usage: make notebook NB=01_first_gradients" >&2; exit 1; }
+	@test -n "$(NB)" || { echo "usage: make notebook NB=01_first_gradients (or NB=zh/01_first_gradients)" >&2; exit 1; }
+	@test -f notebooks/src/$(NB_NAME).py -o -f notebooks/$(NB_NAME).ipynb || \
+	  { echo "error: neither notebooks/src/$(NB_NAME).py nor notebooks/$(NB_NAME).ipynb exists" >&2; exit 1; }
 	@if [ -f notebooks/src/$(NB_NAME).py ]; then \
 	  echo "jupytext: notebooks/src/$(NB_NAME).py -> notebooks/$(NB_NAME).ipynb"; \
 	  $(VENV)/bin/jupytext --quiet $(if $(wildcard notebooks/$(NB_NAME).ipynb),--update) --to ipynb \

@@ -6,23 +6,29 @@ a "Glyph ... missing from font(s) DejaVu Sans" warning. `use_cjk_font()` puts No
 list, with DejaVu Sans after it for any glyph Noto lacks. It changes nothing when no CJK font is
 installed, and says so by returning None.
 
-The zh notebooks call it once, after importing matplotlib:
+The zh notebooks do not call it themselves (their code is the English code): `import _course` from
+notebooks/zh/ calls it (notebooks/zh/_course/__init__.py), so every figure they draw afterwards uses
+it. Elsewhere (a script, a test):
 
     from _course.fonts import use_cjk_font
     use_cjk_font()
+
+`pil_font(size)` is the same font for PIL, for the pictures `_course` draws itself (pictures.py).
 """
 from __future__ import annotations
 
 import matplotlib
 from matplotlib import font_manager
 
-__all__ = ["CJK_FAMILIES", "cjk_font_file", "use_cjk_font"]
+__all__ = ["CJK_FAMILIES", "CJK_MONO_FAMILIES", "cjk_font_file", "pil_font", "use_cjk_font"]
 
 # Simplified Chinese first: the same Han character is drawn differently in SC, TC, JP and KR forms
 # (the .ttc holds all of them under these family names).
 # PingFang SC and Microsoft YaHei are the Chinese system fonts of macOS and Windows.
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP",
                 "PingFang SC", "Microsoft YaHei")
+# For monospaced text (a table a widget shows): a Han character is exactly two Latin columns wide.
+CJK_MONO_FAMILIES = ("Noto Sans Mono CJK SC", "Noto Sans Mono CJK JP")
 
 
 # The file names of those fonts, for a font list cached before they were installed.
@@ -51,7 +57,8 @@ def _installed_family() -> str | None:
 
 
 def cjk_font_file() -> str | None:
-    """The path of the CJK font file matplotlib would use (also usable with PIL), or None."""
+    """The path of the CJK font file matplotlib would use, or None (a .ttc holds several faces: PIL
+    needs the face's index too, see pil_font)."""
     family = _installed_family()
     if family is None:
         return None
@@ -71,3 +78,21 @@ def use_cjk_font() -> str | None:
     matplotlib.rcParams["font.sans-serif"] = [family, *rest]
     matplotlib.rcParams["font.family"] = ["sans-serif"]
     return family
+
+
+def pil_font(size: int, mono: bool = False):
+    """The CJK font as a PIL font of `size` pixels (`mono`: the monospaced one where installed), or
+    None when no CJK font is installed."""
+    from PIL import ImageFont
+
+    if _installed_family() is None:
+        return None
+    known = font_manager.fontManager.ttflist
+    for family in (CJK_MONO_FAMILIES if mono else ()) + CJK_FAMILIES:
+        if not any(font.name == family for font in known):
+            continue
+        path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        # The face of that family in the file (Noto Sans CJK's .ttc: JP, KR, SC, TC, HK, then the Mono ones).
+        index = next((font.index for font in known if font.fname == path and font.name == family), 0)
+        return ImageFont.truetype(path, size, index=index)
+    return None

@@ -6,6 +6,9 @@ then refuse to draw stored SVG and HTML with inline SVG, and show the text besid
 a PNG beside every graphviz SVG, and draws afs's frame strip as one PNG instead of HTML with
 inline SVG; `interactive(widget, first_state)` stores a widget with a static picture of its first
 state, for a reader without a kernel.
+
+In the Chinese edition (language.py) the words these pictures and outputs carry are Chinese, drawn
+with the CJK font (fonts.py); where none is installed, PIL's and DejaVu's fonts as in English.
 """
 from __future__ import annotations
 
@@ -17,9 +20,16 @@ from PIL import Image, ImageDraw, ImageFont
 
 import autograd_from_scratch as afs
 
-__all__ = ["interactive", "show_pictures", "strip_png", "text_picture"]
+from .language import chinese, say
+
+__all__ = ["interactive", "run_to_interact", "show_pictures", "strip_png", "text_picture"]
 
 RUN_TO_INTERACT = "run the cell to make it interactive"
+
+
+def run_to_interact() -> str:
+    """What a stored widget says to a reader without a kernel."""
+    return say(RUN_TO_INTERACT, "运行这个单元格即可交互")
 
 
 def graph_png(graph: graphviz.graphs.BaseGraph) -> bytes:
@@ -37,8 +47,17 @@ def _to_png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def _cjk_font(size: int, mono: bool = False) -> ImageFont.ImageFont | None:
+    """The CJK font in the Chinese edition (None in English, or where none is installed)."""
+    if not chinese():
+        return None
+    from .fonts import pil_font
+
+    return pil_font(size, mono=mono)
+
+
 def _font(size: int) -> ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+    return _cjk_font(size) or ImageFont.load_default(size=size)
 
 
 def strip_png(frames: afs.frames.Strip) -> bytes:
@@ -57,10 +76,11 @@ def strip_png(frames: afs.frames.Strip) -> bytes:
 
 
 def _monospace(size: int) -> ImageFont.ImageFont:
-    """DejaVu Sans Mono, which matplotlib ships (so every machine has it), at `size` pixels."""
+    """DejaVu Sans Mono, which matplotlib ships (so every machine has it), at `size` pixels; in the
+    Chinese edition the monospaced CJK font, where a Han character is two columns wide."""
     from matplotlib import font_manager
 
-    return ImageFont.truetype(font_manager.findfont("DejaVu Sans Mono"), size)
+    return _cjk_font(size, mono=True) or ImageFont.truetype(font_manager.findfont("DejaVu Sans Mono"), size)
 
 
 def text_picture(text: str, size: int = 15) -> bytes:
@@ -104,12 +124,14 @@ class Interactive:
 
     def __init__(self, widget: Any, first_state: Any) -> None:
         self.widget = widget
-        self.png = _with_caption(_first_state_png(first_state), f"A picture of the widget: {RUN_TO_INTERACT}.")
+        caption = say(f"A picture of the widget: {run_to_interact()}.", f"控件的静态图片：{run_to_interact()}。")
+        self.png = _with_caption(_first_state_png(first_state), caption)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         bundle = dict(self.widget._repr_mimebundle_())
         bundle["image/png"] = self.png
-        bundle["text/plain"] = f"A {type(self.widget).__name__} widget: {RUN_TO_INTERACT}."
+        bundle["text/plain"] = say(f"A {type(self.widget).__name__} widget: {run_to_interact()}.",
+                                   f"{type(self.widget).__name__}控件：{run_to_interact()}。")
         return bundle
 
 
@@ -131,4 +153,5 @@ def show_pictures() -> str:
     formatters["image/png"].for_type(graphviz.graphs.BaseGraph, graph_png)
     formatters["image/png"].for_type(afs.frames.Strip, strip_png)
     formatters["text/html"].for_type(afs.frames.Strip, lambda strip: None)
-    return "graphs and plots are stored as pictures (PNG beside SVG): the notebook shows them before it runs"
+    return say("graphs and plots are stored as pictures (PNG beside SVG): the notebook shows them before it runs",
+               "计算图和绘图都另存为图片（SVG旁附PNG）：笔记本不运行也能显示它们")
