@@ -24,12 +24,9 @@ from .language import chinese, say
 
 __all__ = ["interactive", "run_to_interact", "show_pictures", "strip_png", "text_picture"]
 
-RUN_TO_INTERACT = "run the cell to make it interactive"
-
-
 def run_to_interact() -> str:
     """What a stored widget says to a reader without a kernel."""
-    return say(RUN_TO_INTERACT, "运行这个单元格即可交互")
+    return say("run the cell to make it interactive", "运行这个单元格即可交互")
 
 
 def graph_png(graph: graphviz.graphs.BaseGraph) -> bytes:
