@@ -13,12 +13,23 @@ The committed notebooks hold no solution: no hidden cell, and no line that only 
 
 A wrong answer is either a whole answer cell, or `Edit(old, new)`: the reference solution with
 `old` replaced by `new` (one typical slip).
+
+The Chinese edition (notebooks/zh/) has the same exercises with the same code (tests/test_zh_notebooks.py
+checks it token by token) and the same solutions; only the words differ. So its committed notebooks
+get the same static checks (no solution in them; every check says 尚未通过), but only two are run
+with answers, ZH_RUN: notebook 01 with every wrong answer and solution above, and the build-it
+notebook with its solutions and two slips, each check saying its verdict in Chinese and the reason
+in Chinese (for some, the exact words _course makes: ZH_WRONG). Running every zh notebook so would
+add the ~6 minutes of the English runs to test the same code again; each sentence _course makes is
+tested in both languages in tests/test_zh.py, and the translated strings' values in the check cells
+by its f-string test.
 """
 from __future__ import annotations
 
 import json
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +38,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS_DIR))
-from _course.checks import NOT_YET, SOLVED
+from _course import language
+from _course.checks import SOLVED, not_yet_prefix, solved_line
 from _course.solutions import SOLUTIONS_DIR, solutions
 
 CHECK_CELL = re.compile(r"_course\.exercise\((\d+)\)")
@@ -243,6 +255,40 @@ RIGHT = {
 }
 
 NAMES = sorted(path.stem for path in SOLUTIONS_DIR.glob("[0-9][0-9]_*.py"))
+ZH_DIR = NOTEBOOKS_DIR / "zh"
+ZH_NAMES = [name for name in NAMES if (ZH_DIR / f"{name}.ipynb").exists()]
+# (language, notebook): every English notebook, and the zh ones that exist so far.
+EDITIONS = [("en", name) for name in NAMES] + [("zh", name) for name in ZH_NAMES]
+ZH_RUN = "01_first_gradients"
+
+# Wrong answers of ZH_RUN and the build-it notebook: words their Chinese check must say, made by
+# _course itself (notebooks/_course/checks.py, build_it.py), not by the translated check cells.
+ZH_WRONG = {
+    ("01_first_gradients", 1): ["在索引(0,)处：应为9，实际是-9", "在索引(1,)处：应为-4，实际是4"],
+    ("03_build_it_yourself", 4): ["不是f.grad_fn", "出现了不止一次"],
+    ("03_build_it_yourself", 6): ["（h = relu(x W + b)用了两次）", "x.grad有了值，但x不需要梯度"],
+}
+HAS_CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def notebook_path(edition: str, name: str) -> Path:
+    return (ZH_DIR if edition == "zh" else NOTEBOOKS_DIR) / f"{name}.ipynb"
+
+
+@contextmanager
+def speaking(edition: str):
+    """_course's sentences in `edition`'s language (as the notebook's kernel has them)."""
+    before, language.LANGUAGE = language.LANGUAGE, edition
+    try:
+        yield
+    finally:
+        language.LANGUAGE = before
+
+
+def verdicts(edition: str, n: int) -> tuple[str, str]:
+    """(what a check prints when exercise n is solved, how it starts when not) in `edition`."""
+    with speaking(edition):
+        return solved_line(n), not_yet_prefix(n).rstrip()
 
 
 def source(cell: dict) -> str:
@@ -302,9 +348,9 @@ def test_every_exercise_has_a_solution_and_wrong_answers():
             assert len(WRONG.get((name, n), [])) >= 2, f"{name} exercise {n}: fewer than 2 wrong answers tested"
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_committed_notebook_holds_no_solution(name):
-    nb = json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("edition, name", EDITIONS, ids=[f"{e}-{n}" for e, n in EDITIONS])
+def test_committed_notebook_holds_no_solution(edition, name):
+    nb = json.loads(notebook_path(edition, name).read_text(encoding="utf-8"))
     hidden = [source(c)[:60] for c in nb["cells"] if c.get("metadata", {}).get("jupyter", {}).get("source_hidden")]
     assert not hidden, f"{name}: hidden cells (a collapsed cell still shows its first line): {hidden}"
     checks = check_cells(nb)
@@ -327,56 +373,79 @@ def test_committed_notebook_holds_no_solution(name):
         assert not leaked, f"{name} exercise {n}: lines of the reference solution are in the notebook: {leaked}"
     for n, cell in check_cells(nb).items():
         said = output_text(cell)
-        assert f"Exercise {n} · {NOT_YET}:" in said, (
-            f"{name} exercise {n}: the committed check says {said!r}, not what is still missing")
+        assert verdicts(edition, n)[1] in said, (
+            f"{edition} {name} exercise {n}: the committed check says {said!r}, not what is still missing")
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n != BUILD_IT])
-def test_checks_accept_the_solution_and_name_each_mistake(name):
+RUNS = [("en", n) for n in NAMES if n != BUILD_IT] + [("zh", n) for n in ZH_NAMES if n == ZH_RUN]
+
+
+def judged(edition: str, name: str, n: int, said: str, must: str, k: int = 0) -> str | None:
+    """What is wrong with a check's output `said` for exercise n, or None. `must`: SOLVED, or the words
+    (English) the check of the k-th wrong answer must say. In Chinese the verdict and the reason must be
+    Chinese, with ZH_WRONG's words where it gives them."""
+    solved, not_yet = verdicts(edition, n)
+    said = said.strip()
+    if must == SOLVED:
+        return None if said.splitlines()[-1:] == [solved] else f"says {said!r}, not {solved!r}"
+    if not_yet not in said:
+        return f"says {said!r}, not {not_yet!r}"
+    if edition == "en":
+        return None if must in said else f"says {said!r}\n  expected it to say {must!r}"
+    reason = said.split(not_yet, 1)[1]
+    words = ZH_WRONG.get((name, n), [])[k:k + 1]
+    if not HAS_CJK.search(reason) or any(w not in reason for w in words):
+        return f"says {said!r}\n  expected a reason in Chinese{f' with {words[0]!r}' if words else ''}"
+    return None
+
+
+@pytest.mark.parametrize("edition, name", RUNS, ids=[f"{e}-{n}" for e, n in RUNS])
+def test_checks_accept_the_solution_and_name_each_mistake(edition, name):
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
+    path = notebook_path(edition, name)
+    nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     original_checks = check_cells(nb)
-    runs = []  # (exercise, answer, what the check must say, its check cell)
+    runs = []  # (exercise, answer, what the check must say, which wrong answer, its check cell)
     for n, solution in solutions(name).items():
         check = source(original_checks[n])
-        tries = [(answer_source(a, solution), must) for a, must in WRONG.get((name, n), [])]
-        tries += [(answer_source(a, solution), SOLVED) for a in RIGHT.get((name, n), [])]
-        tries.append((solution, SOLVED))
-        for answer, must in tries:
+        tries = [(answer_source(a, solution), must, k) for k, (a, must) in enumerate(WRONG.get((name, n), []))]
+        tries += [(answer_source(a, solution), SOLVED, 0) for a in RIGHT.get((name, n), [])]
+        tries.append((solution, SOLVED, 0))
+        for answer, must, k in tries:
             nb.cells.append(nbformat.v4.new_code_cell(answer))
             nb.cells.append(nbformat.v4.new_code_cell(check))
-            runs.append((n, answer, must, nb.cells[-1]))
+            runs.append((n, answer, must, k, nb.cells[-1]))
+    # The kernel starts in the notebook's folder, as Jupyter's: a zh notebook's _course speaks Chinese.
     NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
 
     problems = []
     for n, cell in original_checks.items():
         said = output_text(cell)
-        if f"Exercise {n} · {NOT_YET}:" not in said:
+        if verdicts(edition, n)[1] not in said:
             problems.append(f"exercise {n}, untouched: the check says {said!r}")
-    for n, answer, must, cell in runs:
-        said = output_text(cell).strip()
-        if must == SOLVED:
-            if said.splitlines()[-1:] != [f"Exercise {n} · {SOLVED}"]:
-                problems.append(f"exercise {n}, right answer:\n{answer}\n  the check says {said!r}")
-        elif f"Exercise {n} · {NOT_YET}:" not in said or must not in said:
-            problems.append(f"exercise {n}, wrong answer:\n{answer}\n  the check says {said!r}\n  expected it to say {must!r}")
-    assert not problems, f"{name}:\n" + "\n".join(problems)
+    for n, answer, must, k, cell in runs:
+        problem = judged(edition, name, n, output_text(cell), must, k)
+        if problem:
+            kind = "right" if must == SOLVED else "wrong"
+            problems.append(f"exercise {n}, {kind} answer:\n{answer}\n  the check {problem}")
+    assert not problems, f"{edition} {name}:\n" + "\n".join(problems)
 
 
 # -- the build-it notebook: answers filled in, run top to bottom ------------------------------------
-def run_filled_in(answers: dict[int, str], stop_after_check: int | None = None):
+def run_filled_in(answers: dict[int, str], stop_after_check: int | None = None, edition: str = "en"):
     """The build-it notebook with answer cell N replaced by answers[N], executed top to bottom (up to
     check `stop_after_check`); returns it and its check cells."""
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(NOTEBOOKS_DIR / f"{BUILD_IT}.ipynb", as_version=4)
+    path = notebook_path(edition, BUILD_IT)
+    nb = nbformat.read(path, as_version=4)
     reference = solutions(BUILD_IT)
     for n, answer in answers.items():
         cells = [c for c in nb.cells if c.cell_type == "code"
@@ -390,18 +459,23 @@ def run_filled_in(answers: dict[int, str], stop_after_check: int | None = None):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb, checks
 
 
-def test_build_it_runs_top_to_bottom_with_the_reference_solutions():
-    nb, checks = run_filled_in(solutions(BUILD_IT))
+BUILD_IT_EDITIONS = ["en"] + (["zh"] if BUILD_IT in ZH_NAMES else [])
+
+
+@pytest.mark.parametrize("edition", BUILD_IT_EDITIONS)
+def test_build_it_runs_top_to_bottom_with_the_reference_solutions(edition):
+    nb, checks = run_filled_in(solutions(BUILD_IT), edition=edition)
     errors = [f"{source(c)[:60]!r}: {o['ename']}: {o['evalue']}" for c in nb.cells if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors, f"errors: {errors}"
     for n, cell in checks.items():
-        assert output_text(cell).strip() == f"Exercise {n} · {SOLVED}", f"step {n}: {output_text(cell)!r}"
-    assert "your engine's curve drawn: True" in "".join(output_text(c) for c in nb.cells if c.cell_type == "code")
+        assert output_text(cell).strip() == verdicts(edition, n)[0], f"step {n}: {output_text(cell)!r}"
+    if edition == "en":  # the zh notebook prints its own words
+        assert "your engine's curve drawn: True" in "".join(output_text(c) for c in nb.cells if c.cell_type == "code")
 
 
 @pytest.mark.parametrize("step", sorted(solutions(BUILD_IT)))
@@ -411,7 +485,21 @@ def test_build_it_checks_name_each_mistake(step):
     for answer, must in WRONG[(BUILD_IT, step)]:
         wrong = answer_source(answer, reference[step])
         _, checks = run_filled_in({**reference, step: wrong}, stop_after_check=step)
-        said = output_text(checks[step])
-        if f"Exercise {step} · {NOT_YET}:" not in said or must not in said:
-            problems.append(f"wrong answer:\n{wrong}\n  the check says {said!r}\n  expected it to say {must!r}")
+        problem = judged("en", BUILD_IT, step, output_text(checks[step]), must)
+        if problem:
+            problems.append(f"wrong answer:\n{wrong}\n  the check {problem}")
     assert not problems, f"step {step}:\n" + "\n".join(problems)
+
+
+ZH_BUILD_IT_SLIPS = [(step, k) for step, k in [(4, 0), (6, 1)] if BUILD_IT in ZH_NAMES]
+
+
+@pytest.mark.parametrize("step, k", ZH_BUILD_IT_SLIPS, ids=[f"step{s}-{k}" for s, k in ZH_BUILD_IT_SLIPS])
+def test_build_it_checks_name_a_mistake_in_chinese(step, k):
+    """Two of the slips above in the zh notebook: build_it.py's own sentences, in Chinese."""
+    reference = solutions(BUILD_IT)
+    answer, must = WRONG[(BUILD_IT, step)][k]
+    wrong = answer_source(answer, reference[step])
+    _, checks = run_filled_in({**reference, step: wrong}, stop_after_check=step, edition="zh")
+    problem = judged("zh", BUILD_IT, step, output_text(checks[step]), must, k)
+    assert problem is None, f"step {step}, wrong answer:\n{wrong}\n  the check {problem}"

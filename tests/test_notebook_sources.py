@@ -2,7 +2,8 @@
 
 The source is what gets reviewed and edited; `make notebook NB=NAME` rebuilds the notebook from it
 and executes it. A notebook edited in JupyterLab without its source (or the reverse) fails here:
-run `jupytext --sync` or `make notebook NB=NAME`."""
+run `jupytext --sync` or `make notebook NB=NAME`. The Chinese edition's notebooks, notebooks/zh/NAME.ipynb,
+have theirs in notebooks/src/zh/NAME.py (`make notebook NB=zh/NAME`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,7 +28,8 @@ def test_every_notebook_has_a_source():
     assert notebooks == sources
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+@pytest.mark.parametrize("source", SOURCES, ids=[p.relative_to(NOTEBOOKS / "src").with_suffix("").as_posix()
+                                                  for p in SOURCES])
 def test_source_matches_its_notebook(source):
     notebook_path = NOTEBOOKS / source.relative_to(NOTEBOOKS / "src").with_suffix(".ipynb")
     from_source = jupytext.read(source)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb")) + sorted(NOTEBOOKS_DIR.glob("zh/*.ipynb"))  # and the Chinese edition
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}  # "-": same slide as before
 FIX = "re-run it with `make notebooks`"
 
-each_notebook = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+each_notebook = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.relative_to(NOTEBOOKS_DIR).as_posix() for p in NOTEBOOKS])
 
 
 def cells(path: Path) -> list[dict]:

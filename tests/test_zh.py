@@ -7,12 +7,14 @@ between Chinese and Latin text, no line break inside a Chinese paragraph). A fig
 labels renders with a CJK font (skipped where none is installed).
 """
 import ast
+import io
 import json
 import linecache
 import os
 import re
 import subprocess
 import sys
+import tokenize
 import warnings
 from pathlib import Path
 
@@ -532,3 +534,74 @@ def test_zh_notebook_ran_in_chinese(path):
     assert english == [], f"{path.name}: _course spoke English (was it executed from notebooks/zh?)"
     tofu = [i for i, out in outputs if out.get("name") == "stderr" and "missing from font" in output_words(out)]
     assert tofu == [], f"{path.name}: cells whose figures lack glyphs (no CJK font when executed?)"
+
+
+# --- the translated strings of the zh code cells ----------------------------------------------------
+
+ZH_SOURCES = sorted((NOTEBOOKS / "src" / "zh").glob("*.py"))
+
+
+def string_tokens(source: str) -> list[str]:
+    """The string literals of a code cell, in order (magics and shell lines left out, as the token
+    test of tests/test_zh_notebooks.py does)."""
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    tokens = tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline)
+    strings, start, depth = [], None, 0
+    for token in tokens:  # Python 3.12 splits an f-string into FSTRING_START ... FSTRING_END
+        if token.type == getattr(tokenize, "FSTRING_START", -1):
+            start, depth = start or token.start, depth + 1
+        elif token.type == getattr(tokenize, "FSTRING_END", -1):
+            depth -= 1
+            if depth == 0:
+                strings.append(source_between(lines, start, token.end))
+                start = None
+        elif token.type == tokenize.STRING and depth == 0:
+            strings.append(token.string)
+    return strings
+
+
+def source_between(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    (r0, c0), (r1, c1) = start, end
+    if r0 == r1:
+        return lines[r0 - 1][c0:c1]
+    return "\n".join([lines[r0 - 1][c0:], *lines[r0:r1 - 1], lines[r1 - 1][:c1]])
+
+
+class _Words(ast.NodeTransformer):
+    """Strings inside an expression are words too (a table's header, `{'torch dQ/da':>11}`)."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+        return ast.Constant("...") if isinstance(node.value, str) else node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.Constant:
+        return ast.Constant("...")
+
+
+def filled_in_values(literal: str) -> list[str]:
+    """The expressions an f-string fills in, sorted (a translation may put them in another order)."""
+    node = ast.parse(literal, mode="eval").body
+    values = [v.value for v in ast.walk(node) if isinstance(v, ast.FormattedValue)]
+    return sorted(ast.unparse(_Words().visit(value)) for value in values)
+
+
+@pytest.mark.parametrize("source", ZH_SOURCES, ids=[p.stem for p in ZH_SOURCES])
+def test_translated_strings_fill_in_the_same_values(source):
+    """The token test compares strings as one token each, so a translated message could fill in
+    another value, or an expression with a typo that fails only when that message is made (a check's
+    reason: only for a wrong answer). Each zh string fills in the same expressions as its English twin."""
+    jupytext = pytest.importorskip("jupytext")
+    english = NOTEBOOKS / "src" / source.name
+    if not english.exists():
+        pytest.skip(f"no English {source.name}")
+    pairs = [(a, b) for a, b in zip(jupytext.read(english).cells, jupytext.read(source).cells)
+             if a.cell_type == b.cell_type == "code"]
+    different = []
+    for k, (en, zh_cell) in enumerate(pairs):
+        en_strings, zh_strings = string_tokens(en.source), string_tokens(zh_cell.source)
+        if len(en_strings) != len(zh_strings):
+            different.append(f"code cell {k}: {len(zh_strings)} strings, English has {len(en_strings)}")
+            continue
+        for a, b in zip(en_strings, zh_strings):
+            if filled_in_values(a) != filled_in_values(b):
+                different.append(f"code cell {k}: {b!r} fills in {filled_in_values(b)}, English {filled_in_values(a)}")
+    assert different == [], f"{source.name}: " + "\n".join(different)
