@@ -14,6 +14,11 @@ server (or data:/blob:) aborted; opens each notebook without running it; and che
   `<Figure size`, `VBox(children=`, a widget's "run the cell" fallback line, a frame strip's
   `<N frames>`).
 
+The Chinese edition's notebooks (notebooks/zh/) are opened the same way, in a second JupyterLab
+whose interface is set to Chinese (the language pack jupyterlab-language-pack-zh-cn, as a student
+sets it: Settings → Language); the test also checks that the menus are in Chinese, and keeps a
+screenshot of each zh notebook in build/screenshots/zh/.
+
 It skips, saying why, without Chromium or Playwright, and always shuts JupyterLab down.
 """
 from __future__ import annotations
@@ -33,13 +38,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ZH_NOTEBOOKS = sorted((ROOT / "notebooks" / "zh").glob("*.ipynb"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 TOKEN = "open-before-run"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 # The text JupyterLab shows for an output that should have been a picture.
 AS_TEXT = re.compile(r"<graphviz\.|Digraph at 0x|<Figure size|(?:VBox|HBox|Box)\(children=|"
-                     r"widget: run the cell to make it interactive|<\d+ frames>|Error displaying widget")
+                     r"widget: run the cell to make it interactive|控件：运行这个单元格即可交互|<\d+ frames>|"
+                     r"Error displaying widget")
+# JupyterLab's top menus in Chinese (the language pack's translation of File, Edit, View, Run, Kernel).
+CHINESE_MENUS = ["文件", "编辑", "查看", "运行", "内核"]
 START_TIMEOUT_S = 120
 PAGE_TIMEOUT_MS = 90_000
 
@@ -73,12 +82,26 @@ def _write_json(path: Path, value: dict) -> None:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on loopback that trusts nothing; yields its base URL, then stops it."""
-    home = tmp_path_factory.mktemp("lab")
+    yield from serve(tmp_path_factory.mktemp("lab"), NOTEBOOKS)
+
+
+@pytest.fixture(scope="module")
+def lab_zh(tmp_path_factory):
+    """The same, serving the zh notebooks, with JupyterLab's interface in Chinese."""
+    yield from serve(tmp_path_factory.mktemp("lab_zh"), ZH_NOTEBOOKS, locale="zh_CN")
+
+
+def serve(home: Path, notebooks: list[Path], locale: str | None = None):
+    """Copies of `notebooks` served by JupyterLab from `home`, with its own empty Jupyter folders (and
+    its interface in `locale`); yields the base URL, then stops the server."""
     served = home / "notebooks"
     served.mkdir()
-    for path in NOTEBOOKS:
+    for path in notebooks:
         shutil.copy(path, served / path.name)
     settings = home / "settings"
+    if locale:  # what Settings → Language writes
+        _write_json(settings / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings",
+                    {"locale": locale})
     # Render every cell (JupyterLab 4 otherwise attaches only the cells in view), and fetch no news.
     _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
                 {"windowingMode": "none"})
@@ -157,6 +180,17 @@ READY = READY.replace("IN_VIEW", IN_VIEW)
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_opens_with_its_pictures(lab, browser, path):
+    check_opens_with_its_pictures(lab, browser, path)
+
+
+@pytest.mark.parametrize("path", ZH_NOTEBOOKS, ids=[p.name for p in ZH_NOTEBOOKS])
+def test_zh_notebook_opens_with_its_pictures_in_the_chinese_interface(lab_zh, browser, path):
+    menus = check_opens_with_its_pictures(lab_zh, browser, path, screenshot=SCREENSHOTS / "zh" / f"{path.stem}.png")
+    assert [m for m in CHINESE_MENUS if m not in menus] == [], f"JupyterLab's menus are {menus}, not Chinese"
+
+
+def check_opens_with_its_pictures(lab: str, browser, path: Path, screenshot: Path | None = None) -> list[str]:
+    """Open the notebook, unrun, and check its pictures; return the top menus' names."""
     expected = expected_pictures(path)
     blocked: list[str] = []
     context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -183,6 +217,11 @@ def test_notebook_opens_with_its_pictures(lab, browser, path):
             pytest.fail(f"{path.name}: {found} of {len(expected)} code cells on the page after "
                         f"{PAGE_TIMEOUT_MS} ms (screenshot in {SCREENSHOTS}): {error}")
         cells = page.evaluate(READ_CELLS)
+        menus = page.evaluate("() => [...document.querySelectorAll('#jp-menu-panel .lm-MenuBar-itemLabel')]"
+                              ".map(item => item.innerText)")
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot))
     finally:
         context.close()
 
@@ -198,3 +237,4 @@ def test_notebook_opens_with_its_pictures(lab, browser, path):
             problems.append(f"code cell {k}: an image did not decode")
     assert not problems, f"{path.name}, opened untrusted before running:\n" + "\n".join(problems)
     assert not [u for u in blocked if not u.startswith("ws:")], f"requests left loopback: {blocked}"
+    return menus
