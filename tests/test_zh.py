@@ -605,3 +605,13 @@ def test_translated_strings_fill_in_the_same_values(source):
             if filled_in_values(a) != filled_in_values(b):
                 different.append(f"code cell {k}: {b!r} fills in {filled_in_values(b)}, English {filled_in_values(a)}")
     assert different == [], f"{source.name}: " + "\n".join(different)
+
+
+def test_zh_readme_links_the_chinese_notebooks_once_they_all_exist():
+    """While the translation lands the zh README's table links the English notebooks; once every
+    notebook has its zh twin, it links those (notebooks/zh/NN_name.ipynb) instead."""
+    english = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+    if [p.name for p in ZH_NOTEBOOKS] != english:
+        pytest.skip(f"{len(ZH_NOTEBOOKS)} of {len(english)} zh notebooks so far")
+    linked = re.findall(r"\]\((notebooks/(?:zh/)?\d\d_\w+\.ipynb)\)", README_ZH.read_text(encoding="utf-8"))
+    assert sorted(linked) == [f"notebooks/zh/{name}" for name in english]
