@@ -8,6 +8,11 @@ reused a name that an earlier one needs (`AttributeError: 'NoneType' object has 
 'zero_'`). Outputs are not compared (nbval does that); only errors count.
 
 AFS_RERUN_NOTEBOOKS=01_first_gradients,02_computational_graph limits the test to those notebooks.
+
+The Chinese edition (notebooks/zh/) is not rerun by default: its code cells are the English ones token
+for token (tests/test_zh_notebooks.py), so they rerun as those do, and running the series a second
+time twice over would add minutes to test the same code. AFS_RERUN_NOTEBOOKS=zh/01_first_gradients
+reruns a zh notebook (in its own folder, where `_course` speaks Chinese).
 """
 from __future__ import annotations
 
@@ -15,13 +20,15 @@ import os
 import time
 
 import pytest
-from slides_support import notebooks
+from slides_support import NOTEBOOKS_DIR, notebooks
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 CHOSEN = os.environ.get("AFS_RERUN_NOTEBOOKS", "")
-NOTEBOOKS = [nb for nb in notebooks() if not CHOSEN or nb.stem in CHOSEN.split(",")]
+ZH = sorted((NOTEBOOKS_DIR / "zh").glob("*.ipynb"))
+NOTEBOOKS = ([nb for nb in notebooks() + ZH if nb.relative_to(NOTEBOOKS_DIR).with_suffix("").as_posix()
+              in CHOSEN.split(",")] if CHOSEN else notebooks())
 CELL_TIMEOUT = 600
 
 
@@ -29,7 +36,8 @@ def last_line(output: dict) -> str:
     return f"{output.get('ename')}: {str(output.get('evalue', '')).splitlines()[0] if output.get('evalue') else ''}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[nb.relative_to(NOTEBOOKS_DIR).with_suffix("").as_posix()
+                                                 for nb in NOTEBOOKS])
 def test_each_cell_runs_again_after_run_all(path):
     start = time.perf_counter()
     nb = nbformat.read(path, as_version=4)
