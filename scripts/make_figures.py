@@ -125,27 +125,40 @@ def _savefig(fig, path: Path) -> None:
     fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
 
 
-def plot_gradient_agreement(data: dict, path: Path) -> None:
+AGREEMENT_WORDS = {
+    "en": {"torch float32 vs float64": "torch's own float32 error", "float32": "ours vs torch, float32",
+           "float64": "ours vs torch, float64", "worst": "(worst {:.0e})", "identical": "identical (difference 0)",
+           "xlabel": "parameter, from the input (conv1) to the output (fc)", "ylabel": "‖ours − torch‖ / ‖torch‖",
+           "title": "ResNet18 gradients: autograd_from_scratch against torch.autograd (1×3×64×64)"},
+    "zh": {"torch float32 vs float64": "torch自身的float32误差", "float32": "我们的引擎对torch，float32",
+           "float64": "我们的引擎对torch，float64", "worst": "（最大{:.0e}）", "identical": "完全相同（差为0）",
+           "xlabel": "参数，从输入（conv1）到输出（fc）", "ylabel": "‖我们 − torch‖ / ‖torch‖",
+           "title": "ResNet18的梯度：autograd_from_scratch对照torch.autograd（1×3×64×64）"},
+}
+
+
+def plot_gradient_agreement(data: dict, path: Path, language: str = "en") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    words = AGREEMENT_WORDS[language]
     fig, ax = plt.subplots(figsize=(10, 4.2))
     x = np.arange(len(data["names"]))
     floor = 1e-17  # exact agreement (a difference of 0) is drawn on this line
-    series = (("torch float32 vs float64", "-", "torch's own float32 error"),
-              ("float32", "o", "ours vs torch, float32"), ("float64", "s", "ours vs torch, float64"))
-    for key, style, label in series:
+    series = (("torch float32 vs float64", "-"), ("float32", "o"), ("float64", "s"))
+    for key, style in series:
         err = np.asarray(data[key])
+        separator = " " if language == "en" else ""
         ax.semilogy(x, np.maximum(err, floor), style, markersize=4, color="grey" if style == "-" else None,
-                    label=f"{label} (worst {err.max():.0e})")
+                    label=words[key] + separator + words["worst"].format(err.max()))
     ax.axhline(floor, color="black", linewidth=0.5)
-    ax.text(0, floor * 3, "identical (difference 0)", fontsize=8)
+    ax.text(0, floor * 3, words["identical"], fontsize=8)
     ax.set_ylim(floor / 3, 1e-2)
-    ax.set_xlabel("parameter, from the input (conv1) to the output (fc)")
-    ax.set_ylabel("‖ours − torch‖ / ‖torch‖")
-    ax.set_title("ResNet18 gradients: autograd_from_scratch against torch.autograd (1×3×64×64)")
+    ax.set_xlabel(words["xlabel"])
+    ax.set_ylabel(words["ylabel"])
+    ax.set_title(words["title"])
     ticks = [i for i, n in enumerate(data["names"])
              if n in ("conv1.weight", "fc.weight") or n.endswith(".0.conv1.weight")]
     ax.set_xticks(ticks, [data["names"][i] for i in ticks], rotation=45, ha="right", fontsize=8)
@@ -153,6 +166,20 @@ def plot_gradient_agreement(data: dict, path: Path) -> None:
     ax.legend()
     _savefig(fig, path)
     plt.close(fig)
+
+
+def plot_gradient_agreement_zh(data: dict, path: Path) -> None:
+    """The same chart with its words in Chinese, drawn with the CJK font the zh notebooks use
+    (notebooks/_course/fonts.py); without one it would be empty boxes, so it is not drawn."""
+    import matplotlib
+
+    sys.path.insert(0, str(ROOT / "notebooks"))
+    from _course.fonts import use_cjk_font
+
+    with matplotlib.rc_context():
+        if use_cjk_font() is None:
+            raise SystemExit("no CJK font for figures/zh/: apt-get install fonts-noto-cjk")
+        plot_gradient_agreement(data, path, language="zh")
 
 
 def plot_benchmark(data: dict, path: Path) -> None:
@@ -209,12 +236,19 @@ def _rounded_agreement() -> dict:
     return data
 
 
+def _committed_agreement() -> dict:
+    """The numbers of the English agreement chart (gradient_agreement.json, written just before)."""
+    return json.loads((FIGURES / "gradient_agreement.json").read_text())
+
+
 FAMILIES = {
     "q_graph": graph_figures(q_graphs),
     "backward_frames": graph_figures(backward_frame_graphs),
     "resnet18_modules": graph_figures(resnet_module_graphs),
     "gradient_agreement": plot_figure("gradient_agreement.png", _rounded_agreement, plot_gradient_agreement),
     "benchmark": plot_figure("benchmark.png", _benchmark_data, plot_benchmark),
+    # For README.zh-CN.md: the agreement chart in Chinese, from the same numbers.
+    "gradient_agreement_zh": plot_figure("zh/gradient_agreement.png", _committed_agreement, plot_gradient_agreement_zh),
 }
 # The numbers behind these two depend on the machine; the test compares them loosely.
 MEASURED = {"gradient_agreement.png", "benchmark.png"}

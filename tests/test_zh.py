@@ -7,6 +7,7 @@ between Chinese and Latin text, no line break inside a Chinese paragraph). A fig
 labels renders with a CJK font (skipped where none is installed).
 """
 import ast
+import importlib.util
 import io
 import json
 import linecache
@@ -615,3 +616,24 @@ def test_zh_readme_links_the_chinese_notebooks_once_they_all_exist():
         pytest.skip(f"{len(ZH_NOTEBOOKS)} of {len(english)} zh notebooks so far")
     linked = re.findall(r"\]\((notebooks/(?:zh/)?\d\d_\w+\.ipynb)\)", README_ZH.read_text(encoding="utf-8"))
     assert sorted(linked) == [f"notebooks/zh/{name}" for name in english]
+
+
+def test_the_zh_agreement_chart_is_the_english_numbers_in_chinese(matplotlib_agg, tmp_path):
+    """figures/zh/gradient_agreement.png (scripts/make_figures.py) is drawn from the numbers of the
+    English chart, with Chinese words that the CJK font has glyphs for; the zh README shows it."""
+    manifest = json.loads((ROOT / "figures" / "manifest.json").read_text())
+    zh_chart, chart = manifest["zh/gradient_agreement.png"], manifest["gradient_agreement.png"]
+    assert zh_chart["source_sha256"] == chart["source_sha256"]
+    assert "](figures/zh/gradient_agreement.png)" in README_ZH.read_text(encoding="utf-8")
+    if not _cjk_installed():
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "scripts" / "make_figures.py")
+    make_figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_figures)
+    data = json.loads((ROOT / "figures" / "gradient_agreement.json").read_text())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_figures.plot_gradient_agreement_zh(data, tmp_path / "zh.png")
+    assert [str(w.message) for w in caught if "missing from font" in str(w.message)] == []
+    words = make_figures.AGREEMENT_WORDS
+    assert set(words["zh"]) == set(words["en"]) and all(HAS_CJK.search(w) for w in words["zh"].values())
