@@ -105,13 +105,13 @@ class Exercise:
         """`got` has `expected`'s shape and values (to rtol/atol); else which element differs."""
         if got is None or got is Ellipsis:
             raise Wrong(say(f"{what}: got {got!r}, not numbers yet: write the code in the cell above",
-                            f"{what}：得到的是{got!r}，还不是数：请在上面的单元格里写出代码"))
+                            f"{what}：得到的是{got!r}，还不是数值：请在上面的单元格里写出代码"))
         try:
             g = _as_array(got)
         except (TypeError, ValueError) as error:
             shape = tuple(_as_array(expected).shape)
             raise Wrong(say(f"{what}: expected numbers of shape {shape}, got {type(got).__name__} ({error})",
-                            f"{what}：应为形状{shape}的数，得到的是{type(got).__name__}（{error}）")) from None
+                            f"{what}：应为形状{shape}的数值，得到的是{type(got).__name__}（{error}）")) from None
         e = _as_array(expected)
         if g.shape != e.shape:
             raise Wrong(say(f"{what}: expected shape {tuple(e.shape)}, got shape {tuple(g.shape)}",

@@ -24,6 +24,7 @@ from .language import chinese, say
 
 __all__ = ["interactive", "run_to_interact", "show_pictures", "strip_png", "text_picture"]
 
+
 def run_to_interact() -> str:
     """What a stored widget says to a reader without a kernel."""
     return say("run the cell to make it interactive", "运行这个单元格即可交互")
