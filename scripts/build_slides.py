@@ -275,9 +275,12 @@ def build_decks(notebooks: list[str], k: int, out: str, first_decks: dict[str, s
     for deck in view.lecture_decks(series, k):
         lecture = copy.deepcopy(nb)
         lecture.cells = [nbformat.from_dict(cell) for cell in deck.cells]
+        ids = set()
         for n, cell in enumerate(lecture.cells):
             cell.setdefault("metadata", {})
-            cell.setdefault("id", f"lecture-view-{n}")
+            if cell.get("id") in ids or "id" not in cell:  # a cell the view cut in pieces: one id each
+                cell["id"] = f"lecture-view-{n}"
+            ids.add(cell["id"])
             if cell.cell_type == "code":
                 cell.setdefault("outputs", [])
                 cell.setdefault("execution_count", None)
