@@ -431,7 +431,8 @@ def short_error(output: dict) -> dict:
     return {**output, "traceback": [message]}
 
 
-SETUP_LINE = re.compile(r"(import\s|from\s+\S+\s+import\s|\w+\.manual_seed\(|print\(|\)$|\s)")
+SETUP_LINE = re.compile(r"(import\s|from\s+\S+\s+import\s|\w+\.manual_seed\(|_course\.show_pictures\(\)|print\(|"
+                        r"\)$|\s)")
 
 
 def is_setup_cell(cell: dict) -> bool:
@@ -1087,7 +1088,7 @@ def assemble(deck: Deck, previous: Deck | None, following: Deck | None,
         head, body = [md_cell(f"# {deck.title}", "slide")], cells
     previous_summary = summary_items(previous.cells) if previous else []
     goals_next = goals_of(following.cells) if following and following.part == 1 else \
-        [name for name, _ in following.sections[1:]] if following else []
+        [unnumbered(name) for name, _ in following.sections[1:]] if following else []
     summary_present = any(c["cell_type"] == "markdown" and SUMMARY_RE.search(source(c)) for c in cells)
     # The opening: title (the notebook's first slide), agenda, last time; the timing plan goes in the
     # title slide's notes once the slides are known.

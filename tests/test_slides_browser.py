@@ -228,3 +228,80 @@ def test_every_notebook_has_a_deck(decks):
     for nb in notebooks():
         assert any(name == nb.stem or name.startswith(nb.stem + "-") for name in decks), f"{nb.name} has no deck"
     assert json.loads((SLIDES_OUT / ".build-state.json").read_text(encoding="utf-8"))["notebooks"]
+
+
+# -- the lecture view's rules, on small notebooks made here (no browser) --------------------------------
+def code(text: str, out: str, kind: str = "fragment") -> dict:
+    return {"cell_type": "code", "metadata": {"slideshow": {"slide_type": kind}}, "source": text,
+            "execution_count": 1, "outputs": [{"output_type": "stream", "name": "stdout", "text": out}]}
+
+
+def test_torch_and_afs_twins_side_by_side_only_where_they_fit():
+    view = load_module("lecture_view", ROOT / "slides" / "lecture_view.py")
+    torch_cell = code("y = torch.ones(2) * 3\nprint(y)", "tensor([3., 3.])\n")
+    afs_cell = code("y_ours = afs.ones(2) * 3\nprint(y_ours)", "tensor([3., 3.])\n")
+    notes = {"cell_type": "markdown", "metadata": {"slideshow": {"slide_type": "notes"}}, "source": "Instructor note: x"}
+    merged = view.pair_columns([torch_cell, notes, afs_cell])
+    assert [view.tags(c) for c in merged] == [["afs-pair"], []], "a twin that fits should share the slide"
+    page = merged[0]["outputs"][0]["data"]["text/html"]
+    assert page.count('class="afs-column"') == 2 and '<div class="fragment">' in page
+    assert "torch" in page.split('class="afs-column"')[1] and "y_ours" in page.split('class="afs-column"')[2]
+    # a line wider than half the slide: stacked
+    wide = code("y_ours = afs.ones(2) * 3  # a comment that makes the line too long\nprint(y_ours)", "x\n")
+    assert len(view.pair_columns([torch_cell, wide])) == 2
+    # not a twin: an afs cell that computes something else, or two torch cells
+    other = code("z_ours = afs.zeros(5).sum()\nw = z_ours.backward()", "")
+    assert len(view.pair_columns([torch_cell, other])) == 2
+    assert len(view.pair_columns([torch_cell, code("y = torch.ones(2) * 3\nprint(y)", "x\n")])) == 2
+
+
+def test_figure_text_size_is_known_and_a_wide_figure_is_cut_to_show_it():
+    import base64
+    import io
+
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    view = load_module("lecture_view", ROOT / "slides" / "lecture_view.py")
+    assert view.figure_font_pt("ax.plot(x)") == 10  # matplotlib's default
+    assert view.figure_font_pt('ax.set_xticks(t, names, fontsize=8)\nax.legend(fontsize="small")') == 8
+    assert view.figure_font_pt('ax.legend(fontsize="small")') == pytest.approx(8.33)
+    source = ("fig, axes = plt.subplots(1, 2, figsize=(13, 4))\n"
+              "axes[0].set_xticks([0, 1], ['a', 'b'], fontsize=8)\n")
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4))
+    for ax in axes:
+        ax.plot([0, 1], [0, 1])
+        ax.set_xticks([0, 1], ["a", "b"], fontsize=8)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode()
+    cell = {"cell_type": "code", "metadata": {"slideshow": {"slide_type": "-"}}, "source": source, "execution_count": 1,
+            "outputs": [{"output_type": "display_data", "metadata": {}, "data": {"image/png": png, "text/plain": "<Figure>"}}]}
+    view.measure_figures(cell, {})
+    px = cell["outputs"][0]["metadata"]["afs_label_px"]
+    assert px == pytest.approx(8 * 100 / 72, rel=0.01), "8 pt at 100 dpi is 11.1 px of the PNG"
+    # 1300 px of figure whose smallest text is 11.1 px: at 16 px it needs 1870 px, more than a slide
+    pieces = [c for c in view.figure_windows(cell) if c.get("outputs")]
+    assert len(pieces) >= 2, "a figure too wide to show its text at 16 px should be cut into panels"
+    for piece in pieces:
+        out = piece["outputs"][0]
+        width, _ = view.png_size(out["data"]["image/png"])
+        assert width * view.label_scale(out) <= view.TEXT_W, f"a piece {width} px wide is still too wide"
+
+
+def test_the_frames_label_size_is_the_one_afs_draws():
+    """lecture_view.FRAME_FONT_PT (the smallest label of a backward-pass frame) against a real frame."""
+    import shutil
+
+    if not shutil.which("dot"):
+        pytest.skip("graphviz's dot is not installed")
+    afs = pytest.importorskip("autograd_from_scratch")
+    view = load_module("lecture_view", ROOT / "slides" / "lecture_view.py")
+    a = afs.tensor([2.0, 3.0], requires_grad=True)
+    b = afs.tensor([6.0, 4.0], requires_grad=True)
+    frames = afs.frames.backward_frames(3 * a**3 - b**2, afs.tensor([1.0, 1.0]), params=[("a", a), ("b", b)])
+    smallest = min(view.svg_min_font(frame.pipe(format="svg", encoding="utf-8")) for frame in frames)
+    assert smallest == view.FRAME_FONT_PT
+
