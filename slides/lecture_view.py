@@ -32,6 +32,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 # -- the slide's geometry: keep in step with slides/templates/offline_reveal/index.html.j2 ------------
@@ -61,8 +62,51 @@ MPL_DEFAULT_PT = 10.0                            # rcParams["font.size"]: ticks,
 # tests/test_slides_browser.py checks this against a real frame.
 FRAME_FONT_PT, GRAPHVIZ_DPI = 11.0, 96
 
-EXERCISE_RE = re.compile(r"^\s{0,3}#{1,3}\s+Exercises?\b", re.I | re.M)
-SUMMARY_RE = re.compile(r"^\s{0,3}#{1,3}\s+What we saw\b", re.I | re.M)
+EXERCISE_RE = re.compile(r"^\s{0,3}#{1,3}\s+(Exercises?\b|练习)", re.I | re.M)
+SUMMARY_RE = re.compile(r"^\s{0,3}#{1,3}\s+(What we saw\b|小结|本讲回顾)", re.I | re.M)
+GOALS_RE = re.compile(r"\*\*(?:You will learn|你将学到)\*\*\s*\n(.*?)(?:\n\s*\n|\Z)", re.S)
+
+# What the view writes itself, in each language of the series (the notebooks' own words come from
+# the notebooks: notebooks/zh/ for Chinese, whose notes begin "讲者备注：").
+PHRASES = {
+    "en": {
+        "agenda": "Agenda", "last_time": "Last time: {}", "what_we_saw": "What we saw", "next": "Next: {}",
+        "open_next": "Open the next deck", "start": "Start", "note": "Instructor note: ",
+        "timing": "Timing plan, {:.0f} minutes in all (1.5 min a slide, 2 with code, 6 an exercise done in "
+                  "class, 0.5 a reference sub-slide):",
+        "timing_line": "- {:4.0f}-{:.0f} min: {} ({:.0f} min)",
+        "agenda_note": "say where the lecture goes and where it stops; point at the section the class will "
+                       "find hardest. The timing plan is in the first slide's notes.",
+        "last_note": "ask the room to recall one item before showing the list; two minutes at most, then move on.",
+        "saw_note": "recap in one sentence per item; ask which one to repeat next time.",
+        "next_note": "one minute: say what question the next lecture answers, and what to read or try before it.",
+        "more_keys": "# ... {} more key lines; the whole source is on the sub-slides below (down arrow)",
+        "the_keys": "# ... the key lines; the whole source is on the sub-slides below (down arrow)",
+        "whole_source": "### The whole source ({}/{})", "graph": "### The graph, {} ({}/{})",
+        "figure": "### The figure, {} ({}/{})", "top": "top", "bottom": "bottom", "row": "row {} of {}",
+        "left": "left", "middle": "middle", "right": "right", "part": "part {}", "sep": ", ",
+    },
+    "zh": {
+        "agenda": "议程", "last_time": "上一讲：{}", "what_we_saw": "本讲回顾", "next": "下一讲：{}",
+        "open_next": "打开下一讲的幻灯片", "start": "开始", "note": "讲者备注：",
+        "timing": "时间安排，共 {:.0f} 分钟（每张幻灯片 1.5 分钟，有代码的 2 分钟，课上做的练习 6 分钟，"
+                  "参考子页 0.5 分钟）：",
+        "timing_line": "- {:4.0f}-{:.0f} 分钟：{}（{:.0f} 分钟）",
+        "agenda_note": "说明这一讲从哪里讲到哪里；指出全班会觉得最难的一节。时间安排在第一张幻灯片的备注里。",
+        "last_note": "先请大家回忆其中一条，再展示列表；最多两分钟，然后往下讲。",
+        "saw_note": "每条用一句话回顾；问大家下次要重讲哪一条。",
+        "next_note": "一分钟：说明下一讲回答什么问题，课前读什么、试什么。",
+        "more_keys": "# …… 还有 {} 行关键代码；完整源代码在下方的子页里（向下箭头）",
+        "the_keys": "# …… 以上是关键代码；完整源代码在下方的子页里（向下箭头）",
+        "whole_source": "### 完整源代码（{}/{}）", "graph": "### 计算图，{}（{}/{}）",
+        "figure": "### 图，{}（{}/{}）", "top": "上半部分", "bottom": "下半部分", "row": "第 {} 行（共 {} 行）",
+        "left": "左", "middle": "中", "right": "右", "part": "第 {} 部分", "sep": "，",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return PHRASES.get(lang, PHRASES["en"])
 HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 PATH_RE = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.+-]+)+/([\w.+-]+\.py)")
@@ -111,8 +155,16 @@ def stream(text: str) -> dict:
 
 
 # -- heights ---------------------------------------------------------------------------------------------
+WIDE = 1.85  # a Chinese character (or full-width punctuation) is 1 em: about 1.85 Latin letters
+
+
+def text_width(line: str) -> float:
+    """A line's width in Latin characters: a wide (CJK) character counts WIDE."""
+    return sum(WIDE if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line.expandtabs(4))
+
+
 def wrapped(line: str, chars: int) -> int:
-    return max(1, math.ceil(len(line.expandtabs(4)) / chars))
+    return max(1, math.ceil(text_width(line) / chars))
 
 
 def code_height(text: str) -> int:
@@ -352,7 +404,7 @@ def figure_cuts(raw: bytes, width: int, room: float) -> list[tuple[int, int]]:
     return [(round(k * step), round(k * step + room)) for k in range(n)]
 
 
-def figure_windows(cell: dict) -> list[dict]:
+def figure_windows(cell: dict, lang: str = "en") -> list[dict]:
     """A figure that would show its smallest text below MIN_LABEL_PX even at the full width of a
     slide: its panels (or overlapping windows of it) on sub-slides of their own, each big enough."""
     for k, output in enumerate(cell.get("outputs", [])):
@@ -366,13 +418,14 @@ def figure_windows(cell: dict) -> list[dict]:
         base = copy.deepcopy(cell)
         base["outputs"] = cell["outputs"][:k]
         result = [base] if base["outputs"] or not base["metadata"].get("transient", {}).get("remove_source") else []
-        names = {2: ["left", "right"], 3: ["left", "middle", "right"]}.get(len(pieces))
+        w = words(lang)
+        names = {2: [w["left"], w["right"]], 3: [w["left"], w["middle"], w["right"]]}.get(len(pieces))
         for n, (left, right) in enumerate(pieces):
-            where = names[n] if names else f"part {n + 1}"
+            where = names[n] if names else w["part"].format(n + 1)
             crop = png_b64(png_crop(raw, (left, 0, right, size[1])))
             piece = {**output, "data": {**output["data"], "image/png": crop},
                      "metadata": dict(output.get("metadata", {}))}
-            title = md_cell(f"### The figure, {where} ({n + 1}/{len(pieces)})", "subslide")
+            title = md_cell(w["figure"].format(where, n + 1, len(pieces)), "subslide")
             result += [title, output_cell([piece], "-")]
         rest = cell["outputs"][k + 1:]
         if rest:
@@ -487,7 +540,7 @@ def chunks(lines: list[str], max_height: int) -> list[list[str]]:
     return [p for p in pieces if any(line.strip() for line in p)]
 
 
-def engine_source_cells(cell: dict) -> list[dict]:
+def engine_source_cells(cell: dict, lang: str = "en") -> list[dict]:
     """The engine-source cell: its key lines on the slide, the whole source on sub-slides below."""
     text = "".join(output_text(o) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
     lines = text.rstrip("\n").split("\n")
@@ -499,14 +552,13 @@ def engine_source_cells(cell: dict) -> list[dict]:
     while code_height("\n".join(shown)) > room or len(shown) > KEY_LINES:
         shown = shown[:-1]
     more = len(keys) - len(shown)
-    marker = (f"# ... {more} more key lines" if more else "# ... the key lines") + \
-        "; the whole source is on the sub-slides below (down arrow)"
+    marker = words(lang)["more_keys"].format(more) if more else words(lang)["the_keys"]
     head = copy.deepcopy(cell)
     head["outputs"] = [stream("\n".join(shown + [marker]) + "\n")]
     pieces = chunks(lines, BUDGET - H3 - CELL_GAP - 8)
     cells = [head]
     for k, piece in enumerate(pieces):
-        title = md_cell(f"### The whole source ({k + 1}/{len(pieces)})", "subslide")
+        title = md_cell(words(lang)["whole_source"].format(k + 1, len(pieces)), "subslide")
         title["metadata"]["tags"] = ["afs-reference"]
         cells += [title, output_cell([stream("\n".join(piece) + "\n")], "-", "afs-reference")]
     return cells
@@ -654,7 +706,7 @@ def frames_cells(cell: dict) -> list[dict]:
     return [view]
 
 
-def graph_windows(cell: dict) -> list[dict]:
+def graph_windows(cell: dict, lang: str = "en") -> list[dict]:
     """A graph whose labels would be smaller than MIN_LABEL_PX on a whole slide: overlapping windows."""
     result = [cell]
     for k, output in enumerate(cell.get("outputs", [])):
@@ -679,15 +731,16 @@ def graph_windows(cell: dict) -> list[dict]:
                 left = x0 + (size[0] - win_w) * (c / (cols - 1) if cols > 1 else 0)
                 box = f'viewBox="{left:.2f} {top:.2f} {win_w:.2f} {win_h:.2f}"'
                 window = re.sub(r'viewBox="[^"]*"', box, svg, count=1)
-                where = ("top", "bottom")[r] if rows == 2 else f"row {r + 1} of {rows}"
+                w = words(lang)
+                where = (w["top"], w["bottom"])[r] if rows == 2 else w["row"].format(r + 1, rows)
                 if cols > 1:
-                    where += f", {'left' if c == 0 else 'right' if c == cols - 1 else 'middle'}"
+                    where += w["sep"] + (w["left"] if c == 0 else w["right"] if c == cols - 1 else w["middle"])
                 views.append((where, {**output, "data": {**output["data"], "image/svg+xml": window}}))
         base = copy.deepcopy(cell)
         base["outputs"] = cell["outputs"][:k]
         result = [base] if base["outputs"] or not base["metadata"].get("transient", {}).get("remove_source") else []
         for n, (where, view) in enumerate(views):
-            title = md_cell(f"### The graph, {where} ({n + 1}/{len(views)})", "subslide")
+            title = md_cell(words(lang)["graph"].format(where, n + 1, len(views)), "subslide")
             result += [title, output_cell([view], "-")]
         rest = cell["outputs"][k + 1:]
         if rest:
@@ -831,7 +884,7 @@ def pair_columns(cells: list[dict]) -> list[dict]:
         right = cells[j] if j < len(cells) else None
         if (right is not None and plain_code_cell(left) and plain_code_cell(right)
                 and slide_type(right) in ("-", "fragment") and is_twin(source(left), source(right))
-                and all(len(line.expandtabs(4)) <= COL_CHARS for c in (left, right) for line in column_text(c))):
+                and all(text_width(line) <= COL_CHARS for c in (left, right) for line in column_text(c))):
             merged = pair_cell(left, prose, right)
             if cell_height(merged) <= BUDGET - H2 - CELL_GAP:
                 out += [merged] + notes
@@ -842,7 +895,8 @@ def pair_columns(cells: list[dict]) -> list[dict]:
     return out
 
 
-def view_cell(cell: dict, in_exercises: bool, definitions: dict[str, str] | None = None) -> list[dict]:
+def view_cell(cell: dict, in_exercises: bool, definitions: dict[str, str] | None = None,
+              lang: str = "en") -> list[dict]:
     """One notebook cell as the lecture shows it: no cell, or one or more cells."""
     kind, cell_tags = slide_type(cell), tags(cell)
     if kind == "skip" or "slide-skip" in cell_tags:
@@ -870,9 +924,10 @@ def view_cell(cell: dict, in_exercises: bool, definitions: dict[str, str] | None
         return frames_cells(cell)
     measure_figures(cell, definitions or {})
     if is_engine_source(cell):
-        cells = engine_source_cells(cell)
+        cells = engine_source_cells(cell, lang)
         return [c for head in cells[:1] for c in split_code_cell(head)] + cells[1:]
-    return [c for part in split_code_cell(cell) for window in graph_windows(part) for c in figure_windows(window)]
+    return [c for part in split_code_cell(cell) for window in graph_windows(part, lang)
+            for c in figure_windows(window, lang)]
 
 
 def paginate(cells: list[dict]) -> list[dict]:
@@ -907,6 +962,7 @@ class Deck:
     cells: list[dict] = field(default_factory=list)
     minutes: float = 0.0
     sections: list[tuple[str, float]] = field(default_factory=list)
+    lang: str = "en"     # "en", or "zh" for notebooks/zh/
 
 
 def heading_of(cell: dict) -> str | None:
@@ -949,7 +1005,7 @@ def summary_items(cells: list[dict]) -> list[str]:
 def goals_of(cells: list[dict]) -> list[str]:
     """The "You will learn" bullets of a notebook's first cell."""
     text = source(cells[0]) if cells else ""
-    match = re.search(r"\*\*You will learn\*\*\s*\n(.*?)(?:\n\s*\n|\Z)", text, re.S)
+    match = GOALS_RE.search(text)
     if not match:
         return []
     goals = []
@@ -971,7 +1027,7 @@ def lecture_parts(nb: dict) -> list[list[dict]]:
     return parts
 
 
-def plan_minutes(cells: list[dict]) -> list[tuple[str, float]]:
+def plan_minutes(cells: list[dict], lang: str = "en") -> list[tuple[str, float]]:
     """Minutes per section (a `slide` cell starts one): 1.5 a slide, 2 with code, 5 an exercise,
     0.5 a sub-slide of reference source (shown on demand)."""
     sections: list[list] = []
@@ -984,11 +1040,11 @@ def plan_minutes(cells: list[dict]) -> list[tuple[str, float]]:
         if kind == "slide" or not sections:
             if cell["cell_type"] == "markdown":
                 in_exercise = bool(EXERCISE_RE.search(source(cell)))
-            sections.append([plain(heading or "Start"), 0.0])
+            sections.append([plain(heading or words(lang)["start"]), 0.0])
         if kind in ("slide", "subslide") or kind_of_slide is None:
             if "afs-reference" in tags(cell):
                 kind_of_slide = "reference"
-            elif in_exercise and heading and heading.lower().startswith("exercise"):
+            elif in_exercise and heading and heading.lower().startswith(("exercise", "练习")):
                 kind_of_slide = "exercise"
             else:
                 kind_of_slide = "slide"
@@ -999,57 +1055,54 @@ def plan_minutes(cells: list[dict]) -> list[tuple[str, float]]:
     return [(name, minutes) for name, minutes in sections]
 
 
-def notes_cell(text: str) -> dict:
-    return md_cell("Instructor note: " + text, "notes")
+def notes_cell(text: str, lang: str = "en") -> dict:
+    return md_cell(words(lang)["note"] + text, "notes")
 
 
 def agenda_cells(deck: Deck) -> list[dict]:
+    w = words(deck.lang)
     items = [unnumbered(name) for name, _ in deck.sections[1:]]
-    text = "## Agenda\n\n" + "\n".join(f"{k + 1}. {name}" for k, name in enumerate(items))
-    return [md_cell(text, "slide"), notes_cell(
-        "say where the lecture goes and where it stops; point at the section the class will find hardest. "
-        "The timing plan is in the first slide's notes.")]
+    text = f"## {w['agenda']}\n\n" + "\n".join(f"{k + 1}. {name}" for k, name in enumerate(items))
+    return [md_cell(text, "slide"), notes_cell(w["agenda_note"], deck.lang)]
 
 
 def opening_cells(deck: Deck, previous: Deck | None, previous_summary: list[str]) -> list[dict]:
-    cells = []
+    cells, w = [], words(deck.lang)
     if previous is not None:
         items = previous_summary or [unnumbered(name) for name, _ in previous.sections[1:]]
-        text = f"## Last time: {plain(previous.title)}\n\n" + "\n".join(f"- {item}" for item in items)
-        cells += [md_cell(text, "slide"), notes_cell(
-            "ask the room to recall one item before showing the list; two minutes at most, then move on.")]
+        text = f"## {w['last_time'].format(plain(previous.title))}\n\n" + "\n".join(f"- {item}" for item in items)
+        cells += [md_cell(text, "slide"), notes_cell(w["last_note"], deck.lang)]
     return cells
 
 
 def closing_cells(deck: Deck, summary_present: bool, following: Deck | None, goals_next: list[str]) -> list[dict]:
-    cells = []
+    cells, w = [], words(deck.lang)
     if not summary_present:
         items = [unnumbered(name) for name, _ in deck.sections[1:]]
-        cells += [md_cell("## What we saw\n\n" + "\n".join(f"- {item}" for item in items), "slide"),
-                  notes_cell("recap in one sentence per item; ask which one to repeat next time.")]
+        cells += [md_cell(f"## {w['what_we_saw']}\n\n" + "\n".join(f"- {item}" for item in items), "slide"),
+                  notes_cell(w["saw_note"], deck.lang)]
     if following is not None:
-        text = f"## Next: {plain(following.title)}\n\n" + "\n".join(f"- {goal}" for goal in goals_next)
+        text = f"## {w['next'].format(plain(following.title))}\n\n" + "\n".join(f"- {goal}" for goal in goals_next)
         if following.notebook != deck.notebook:
-            text += f"\n\n[Open the next deck]({following.name}.html)"
-        cells += [md_cell(text, "slide"), notes_cell(
-            "one minute: say what question the next lecture answers, and what to read or try before it.")]
+            text += f"\n\n[{w['open_next']}]({following.name}.html)"
+        cells += [md_cell(text, "slide"), notes_cell(w["next_note"], deck.lang)]
     return cells
 
 
 def timing_note(deck: Deck) -> dict:
-    lines = [(f"Timing plan, {deck.minutes:.0f} minutes in all "
-              "(1.5 min a slide, 2 with code, 6 an exercise done in class, 0.5 a reference sub-slide):")]
-    clock = 0.0
+    w = words(deck.lang)
+    lines, clock = [w["timing"].format(deck.minutes)], 0.0
     for name, minutes in deck.sections:
-        lines.append(f"- {clock:4.0f}-{clock + minutes:.0f} min: {name} ({minutes:.0f} min)")
+        lines.append(w["timing_line"].format(clock, clock + minutes, name, minutes))
         clock += minutes
-    return notes_cell("\n".join(lines))
+    return notes_cell("\n".join(lines), deck.lang)
 
 
-def lecture_decks(nbs: list[tuple[str, dict]], index: int) -> list[Deck]:
+def lecture_decks(nbs: list[tuple[str, dict]], index: int, lang: str = "en") -> list[Deck]:
     """The lecture deck(s) of notebook `index` of the series `nbs` [(stem, notebook)], in order.
 
-    The neighbours are needed for the "last time" and "next" slides.
+    The neighbours are needed for the "last time" and "next" slides. `lang` is the series' language
+    ("en", or "zh" for notebooks/zh/): the words of the slides the view adds (PHRASES).
     """
     def plain_decks(k: int) -> list[Deck]:
         stem, nb = nbs[k]
@@ -1059,8 +1112,8 @@ def lecture_decks(nbs: list[tuple[str, dict]], index: int) -> list[Deck]:
         for p, cells in enumerate(parts):
             name = stem if len(parts) == 1 else f"{stem}-{p + 1}"
             deck_title = title if len(parts) == 1 else f"{title} ({p + 1}/{len(parts)})"
-            deck = Deck(name, stem, p + 1, len(parts), deck_title, cells)
-            deck.sections = plan_minutes(cells)
+            deck = Deck(name, stem, p + 1, len(parts), deck_title, cells, lang=lang)
+            deck.sections = plan_minutes(cells, lang)
             deck.minutes = sum(m for _, m in deck.sections)
             decks.append(deck)
         return decks
@@ -1107,7 +1160,7 @@ def assemble(deck: Deck, previous: Deck | None, following: Deck | None,
                 in_exercises = True
             elif SUMMARY_RE.search(text) or (slide_type(cell) == "slide" and not text.lstrip().startswith("###")):
                 in_exercises = False
-        cells = view_cell(cell, in_exercises, definitions)
+        cells = view_cell(cell, in_exercises, definitions, deck.lang)
         if slide_type(cell) == "notes":  # a cell's notes stay with it, not with its reference sub-slides
             view[main_end:main_end] = cells
             main_end += len(cells)
@@ -1116,7 +1169,7 @@ def assemble(deck: Deck, previous: Deck | None, following: Deck | None,
         main_end = len(view) + reference
         view += cells
     view = paginate(pair_columns(view) + closing)
-    deck.sections = plan_minutes(view)
+    deck.sections = plan_minutes(view, deck.lang)
     deck.minutes = sum(m for _, m in deck.sections)
     title_at = next(i for i, c in enumerate(view) if slide_type(c) not in ("notes", "skip"))
     view.insert(title_at + 1, timing_note(deck))

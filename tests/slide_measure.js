@@ -61,6 +61,11 @@ async ({minProse, minCode, minLabel}) => {
         if (!el || el.closest('aside, script, style, .MathJax, .MathJax_Display, .MathJax_Preview, .MJX_Assistive_MathML, svg, .afs-widget') || !visible(el)) continue;
         const px = parseFloat(getComputedStyle(el).fontSize) * scale;
         const code = !!el.closest('pre, code, .jp-OutputArea, .jp-InputArea-editor');
+        const han = (n.textContent.match(/[\u4e00-\u9fff]/g) || []).length;  // Chinese characters
+        if (han) {
+          record.cjk = (record.cjk || 0) + han;
+          if (!code) record.minCJKProse = Math.min(record.minCJKProse ?? Infinity, px);
+        }
         if (code) {
           record.minCode = Math.min(record.minCode, px);
           if (px < minCode - 0.01) problems.push({kind: 'small code', where: state, what: n.textContent.trim().slice(0, 40), px});

@@ -37,10 +37,12 @@ from slides_support import (
     SLIDES_OUT,
     OfflinePage,
     build_all_decks,
+    deck_language,
     deck_names,
     launch_chromium,
     load_module,
     notebooks,
+    zh_notebooks,
 )
 
 MEASURE_JS = (ROOT / "tests" / "slide_measure.js").read_text(encoding="utf-8")
@@ -48,6 +50,12 @@ LIMITS = {"minProse": 24, "minCode": 20, "minLabel": 16}
 NOTES_SHARE = 0.80
 MINUTES = (45, 75)
 DECKS = deck_names()
+# The headings of the slides the lecture view adds, and of the notebooks' own summary, per language.
+HEADINGS = {"en": {"agenda": ("Agenda",), "last": ("Last time",), "saw": ("What we saw",), "next": ("Next",),
+                   "timing": r"Timing plan, (\d+) minutes"},
+            "zh": {"agenda": ("议程",), "last": ("上一讲",), "saw": ("本讲回顾", "小结"), "next": ("下一讲",),
+                   "timing": r"时间安排，共 (\d+) 分钟"}}
+CJK = re.compile("[\u4e00-\u9fff]")
 pytestmark = pytest.mark.skipif(not DECKS, reason="no notebooks in notebooks/ yet: no slides to test")
 MEASURED: dict[str, dict] = {}  # deck name -> what slide_measure.js returned, for the notes test
 
@@ -96,7 +104,7 @@ def test_every_slide_fits_the_screen(name, decks, offline):
     start = time.perf_counter()
     deck = offline(decks[name])
     page = deck.page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / name).parent.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob(f"{name}-*.png"):
         old.unlink()
     page.screenshot(path=str(SCREENSHOTS / f"{name}-title.png"))
@@ -162,16 +170,18 @@ def test_each_deck_is_one_lecture(name, decks):
     """Title, agenda, "last time" (all but the first lecture), "What we saw", "Next" (all but the last);
     45-75 planned minutes, and the timing plan in the first slide's notes."""
     page = decks[name].read_text(encoding="utf-8")
+    words, series = HEADINGS[deck_language(name)], [d for d in DECKS if deck_language(d) == deck_language(name)]
     headings = [re.sub(r"<[^>]+>|¶", "", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page, re.S)]
-    assert "Agenda" in headings, f"{name}: no agenda slide"
-    if name != DECKS[0]:
-        assert any(h.startswith("Last time") for h in headings), f"{name}: no 'Last time' slide"
-    assert any(h.startswith("What we saw") for h in headings), f"{name}: no 'What we saw' slide"
-    if name != DECKS[-1]:
-        assert any(h.startswith("Next") for h in headings), f"{name}: no 'Next' slide"
+    assert any(h in words["agenda"] for h in headings), f"{name}: no agenda slide ({words['agenda']})"
+    if name != series[0]:
+        assert any(h.startswith(words["last"]) for h in headings), f"{name}: no 'Last time' slide"
+    assert any(h.startswith(words["saw"]) for h in headings), f"{name}: no 'What we saw' slide"
+    if name != series[-1]:
+        assert any(h.startswith(words["next"]) for h in headings), f"{name}: no 'Next' slide"
     first_notes = re.search(r'<aside class="notes">(.*?)</aside>', page, re.S)
-    assert first_notes and "Timing plan" in first_notes[1], f"{name}: no timing plan in the first slide's notes"
-    minutes = float(re.search(r"Timing plan, (\d+) minutes", first_notes[1])[1])
+    timing = re.search(words["timing"], first_notes[1]) if first_notes else None
+    assert timing, f"{name}: no timing plan in the first slide's notes"
+    minutes = float(timing[1])
     assert MINUTES[0] <= minutes <= MINUTES[1], f"{name}: planned for {minutes:.0f} minutes, not {MINUTES}"
 
 
@@ -225,8 +235,10 @@ def test_no_page_loads_from_the_network(decks):
 
 
 def test_every_notebook_has_a_deck(decks):
-    for nb in notebooks():
-        assert any(name == nb.stem or name.startswith(nb.stem + "-") for name in decks), f"{nb.name} has no deck"
+    for prefix, nbs in (("", notebooks()), ("zh/", zh_notebooks())):
+        for nb in nbs:
+            stem = prefix + nb.stem
+            assert any(name == stem or name.startswith(stem + "-") for name in decks), f"{stem}.ipynb has no deck"
     assert json.loads((SLIDES_OUT / ".build-state.json").read_text(encoding="utf-8"))["notebooks"]
 
 
@@ -305,3 +317,58 @@ def test_the_frames_label_size_is_the_one_afs_draws():
     smallest = min(view.svg_min_font(frame.pipe(format="svg", encoding="utf-8")) for frame in frames)
     assert smallest == view.FRAME_FONT_PT
 
+
+# -- the Chinese edition's decks (notebooks/zh/, once translated) ---------------------------------------
+ZH_DECKS = [name for name in DECKS if deck_language(name) == "zh"]
+NO_ZH = "no Chinese notebook in notebooks/zh/ yet: the zh decks are built and tested once they land"
+
+
+def test_index_offers_both_languages(decks):
+    index = (SLIDES_OUT / "index.html").read_text(encoding="utf-8")
+    if not ZH_DECKS:
+        assert "zh/index.html" not in index
+        pytest.skip(NO_ZH)
+    zh_index = (SLIDES_OUT / "zh" / "index.html").read_text(encoding="utf-8")
+    assert 'href="zh/index.html"' in index and 'href="../index.html"' in zh_index
+    assert '<html lang="zh">' in zh_index
+    for name in ZH_DECKS:
+        assert f'href="{name}.html"' in index and f'href="{name[3:]}.html"' in zh_index, f"{name} not listed"
+
+
+@pytest.mark.parametrize("name", ZH_DECKS or [pytest.param("zh", marks=pytest.mark.skip(reason=NO_ZH))])
+def test_chinese_decks_show_chinese(name, decks, offline):
+    """A zh deck is in Chinese (html lang, the view's own headings), and its characters are drawn with
+    a CJK font, not as the boxes of a missing glyph: each character drawn on a canvas with the prose's
+    font differs from an unassigned code point drawn the same way. Chinese prose is >= 24 px (measured
+    over every slide by test_every_slide_fits_the_screen, which this reads when it ran first)."""
+    deck = offline(decks[name])
+    page = deck.page
+    assert page.evaluate("document.documentElement.lang") == "zh"
+    drawn = page.evaluate("""() => {
+        const el = [...document.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown li, h2')]
+            .find(e => /[\\u4e00-\\u9fff]/.test(e.textContent));
+        if (!el) return null;
+        const style = getComputedStyle(el), canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 80;
+        const g = canvas.getContext('2d');
+        g.font = `${style.fontSize} ${style.fontFamily}`;
+        const draw = ch => { g.clearRect(0, 0, 80, 80); g.fillText(ch, 8, 60); return g.getImageData(0, 0, 80, 80).data.join(); };
+        const missing = draw('\\u0378'), blank = draw(' ');
+        const chars = [...new Set(el.textContent.match(/[\\u4e00-\\u9fff]/g))].slice(0, 12);
+        return {text: el.textContent.trim().slice(0, 40), chars,
+                boxes: chars.filter(ch => draw(ch) === missing || draw(ch) === blank)};
+    }""")
+    assert drawn, f"{name}: no Chinese prose on any slide"
+    assert not drawn["boxes"], f"{name}: drawn as missing glyphs (no CJK font): {drawn['boxes']} in {drawn['text']!r}"
+    (SCREENSHOTS / "zh").mkdir(parents=True, exist_ok=True)
+    page.evaluate("""() => { const s = [...Reveal.getSlides()].find(s => /[\\u4e00-\\u9fff]{8}/.test(s.textContent)
+                                                                          && s.querySelector('p, li'));
+                             const i = Reveal.getIndices(s); Reveal.slide(i.h, i.v, 99); }""")
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-chinese.png"))
+    if name in MEASURED:
+        slides = MEASURED[name]["slides"]
+        assert sum(s.get("cjk", 0) for s in slides) > 0
+        smallest = min(s.get("minCJKProse", 99) for s in slides)
+        assert smallest >= LIMITS["minProse"] - 0.01, f"{name}: Chinese prose at {smallest:.1f} px"
+    deck.assert_clean(name)
