@@ -372,15 +372,17 @@ def png_crop(raw: bytes, box: tuple[int, int, int, int]) -> bytes:
     return out.getvalue()
 
 
-def blank_columns(raw: bytes, gap: int = 12) -> list[int]:
+def blank_columns(raw: bytes, gap: int = 12, below: float = 0.0) -> list[int]:
     """The x of the middle of every run of at least `gap` pixel columns of a PNG that are white (or
-    nearly) from top to bottom: the gaps between a figure's panels, not between two letters."""
+    nearly) from top to bottom (or from `below` of the height down, under a figure's title): the gaps
+    between a figure's panels, not between two letters."""
     import io
 
     import numpy as np
     from PIL import Image
 
     gray = np.asarray(Image.open(io.BytesIO(raw)).convert("L"))
+    gray = gray[int(below * gray.shape[0]):]
     blank = np.concatenate([[False], (gray >= 245).all(axis=0), [False]])
     edges = np.flatnonzero(np.diff(blank.astype(int)))
     return [int(start + end) // 2 for start, end in zip(edges[::2], edges[1::2]) if end - start >= gap]
@@ -388,17 +390,19 @@ def blank_columns(raw: bytes, gap: int = 12) -> list[int]:
 
 def figure_cuts(raw: bytes, width: int, room: float) -> list[tuple[int, int]]:
     """Pieces [(left, right)] of a figure `width` px wide, each at most `room` px: cut in the white
-    gaps between its panels where it can be, else in overlapping windows of `room` px."""
-    blank = set(blank_columns(raw))
-    pieces, left = [], 0
-    while width - left > room:
-        cuts = [x for x in range(int(left + room), left + int(room * 0.4), -1) if x in blank]
-        if not cuts:
-            break
-        pieces.append((left, cuts[0]))
-        left = cuts[0]
-    if width - left <= room:
-        return pieces + [(left, width)]
+    gaps between its panels where it can be (through the figure's title if it spans them), else in
+    overlapping windows of `room` px."""
+    for below in (0.0, 0.12):
+        blank = set(blank_columns(raw, below=below))
+        pieces, left = [], 0
+        while width - left > room:
+            cuts = [x for x in range(int(left + room), left + int(room * 0.4), -1) if x in blank]
+            if not cuts:
+                break
+            pieces.append((left, cuts[0]))
+            left = cuts[0]
+        if width - left <= room:
+            return pieces + [(left, width)]
     n = math.ceil(width / room)  # no gap: overlapping windows, as for a graph too big to read
     step = (width - room) / (n - 1)
     return [(round(k * step), round(k * step + room)) for k in range(n)]

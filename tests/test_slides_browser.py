@@ -8,7 +8,11 @@ and the test fails on:
 
 - a slide taller than the screen (a presenter's remote cannot scroll);
 - a clipped line: a code line, table or formula wider than its block (or past the slide's edge);
-- prose below 24 px, code or output below 20 px, a graph label below 16 px, all as shown;
+- prose below 24 px, code or output below 20 px, a graph label below 16 px, all as shown; a
+  matplotlib figure's smallest text (its size in the PNG's pixels, from the font size in points
+  the code gives and the PNG's dpi: slides/lecture_view.py's measure_figures) times the zoom it is
+  shown at below 16 px, or a figure whose text size is not known;
+- a line that wraps in a torch/afs pair shown in two columns;
 - anything fetched from the network, a file:// load that failed, an error in the console.
 
 Besides: Reveal.next() walks every slide to the last; MathJax typeset the math with no error and no
@@ -19,8 +23,13 @@ notes; and speaker notes sit on at least 80% of all slides.
 Screenshots of each deck's first slide and of its first graph go to build/screenshots/; with
 AFS_SCREENSHOTS=all, one per slide (every fragment shown), for a person to look at. The test is
 skipped, saying why, where there is no Chromium (or no Playwright), or where npm is missing and the
-JavaScript has not been installed before. The build and the measurement of the 15 decks (464
+JavaScript has not been installed before. The build and the measurement of the 16 decks (497
 slides, every fragment state) take 4 to 6 minutes on the project's shared 2-core machine.
+
+The Chinese edition's decks (notebooks/zh/*.ipynb -> build/slides/zh/) are measured by the same
+rules, with the headings the view writes in Chinese, once its notebooks exist; then each zh deck is
+also checked for <html lang="zh"> and Chinese characters drawn with a real CJK glyph (not the box of
+a missing font), with a screenshot in build/screenshots/zh/. Until then those tests skip.
 """
 from __future__ import annotations
 
