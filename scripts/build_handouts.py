@@ -1,9 +1,10 @@
 """Print every lecture deck to PDF, offline, with headless Chromium: `make handout`.
 
     python scripts/build_handouts.py                 # every deck (builds the slides first)
-    python scripts/build_handouts.py 02_computational_graph   # only these decks
+    python scripts/build_handouts.py 02_computational_graph zh/01_first_gradients   # only these decks
 
-For each deck of build/slides/ (scripts/build_slides.py), two files in build/handouts/:
+For each deck of build/slides/ (scripts/build_slides.py), two files in build/handouts/ (the Chinese
+edition's decks, build/slides/zh/NAME.html, in build/handouts/zh/):
 
 - NAME.pdf: the handout, one slide a page (1280x720 px), every fragment shown (the backward-pass
   frames as their last frame), each slide exactly as the browser test measured it: nothing is cut;
@@ -13,7 +14,8 @@ The deck is opened from file:// in Chromium (Playwright, the system's Chromium o
 every request that is not file:/data: aborted, so what prints is what works offline. The page lays
 the slides out itself (the template's `afsHandout`, fitted and typeset as on the screen) rather than
 with reveal.js's ?print-pdf, which splits a slide taller than the page and puts every fragment on a
-page of its own. build/handouts/handouts.json records each deck's slide and page counts.
+page of its own. build/handouts/handouts.json records each deck's slide and page counts. Chinese
+text prints with the system's CJK font (Debian's fonts-noto-cjk), embedded in the PDF.
 """
 from __future__ import annotations
 
@@ -92,6 +94,10 @@ def print_deck(browser, html: Path, out: Path, with_notes: bool) -> dict:
         }).filter(k => k !== null)""")
         if empty:
             raise HandoutError(f"{html.stem}: page(s) {empty} would print empty")
+        cut = page.evaluate("""() => [...document.querySelectorAll('.afs-page-notes')].map((n, k) =>
+            n.scrollHeight > n.clientHeight + 1 ? k + 1 : null).filter(k => k !== null)""")
+        if cut:
+            raise HandoutError(f"{html.stem}: the notes of page(s) {cut} do not fit below their slide")
         page.emulate_media(media="screen")  # the slides as measured on the screen, not reveal's print sheet
         pdf = page.pdf(width=width, height=height, print_background=True,
                        margin={"top": "0", "right": "0", "bottom": "0", "left": "0"})
@@ -99,6 +105,7 @@ def print_deck(browser, html: Path, out: Path, with_notes: bool) -> dict:
         context.close()
     if blocked:
         raise HandoutError(f"{html.stem}: the deck tried the network: {blocked[:5]}")
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
     pages = pdf_page_count(pdf)
     if pages != slides:
@@ -133,16 +140,21 @@ def build(names: list[str]) -> dict:
             browser.close()
     # Handouts of decks that are gone (a notebook renamed or split) go too.
     manifest = {name: entry for name, entry in manifest.items() if (SLIDES_OUT / f"{name}.html").is_file()}
-    for pdf in HANDOUTS_OUT.glob("*.pdf"):
-        if pdf.stem.removesuffix("-notes") not in manifest:
+    for pdf in HANDOUTS_OUT.rglob("*.pdf"):
+        if pdf.relative_to(HANDOUTS_OUT).with_suffix("").as_posix().removesuffix("-notes") not in manifest:
             pdf.unlink()
     manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
 
 
 def deck_names() -> list[str]:
+    """Every deck build/slides/ holds: NAME, and zh/NAME for the Chinese edition's."""
     state = json.loads((SLIDES_OUT / ".build-state.json").read_text(encoding="utf-8"))
-    return [name for stem in sorted(state["notebooks"]) for name, _ in state["notebooks"][stem]["decks"]]
+    names = []
+    for key, prefix in (("notebooks", ""), ("notebooks-zh", "zh/")):
+        built = state.get(key, {})
+        names += [prefix + name for stem in sorted(built) for name, _ in built[stem]["decks"]]
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:

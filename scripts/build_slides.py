@@ -1,8 +1,13 @@
 """Build the lecture decks (reveal.js) of the notebooks under build/slides/, working with no network.
 
-    python scripts/build_slides.py                     # every notebooks/*.ipynb (what `make slides` runs)
+    python scripts/build_slides.py                     # every notebooks/*.ipynb and notebooks/zh/*.ipynb
     python scripts/build_slides.py notebooks/01_first_gradients.ipynb   # only these notebooks' decks
     python scripts/build_slides.py --force             # rebuild everything
+
+The Chinese edition's notebooks (notebooks/zh/NAME.ipynb) become build/slides/zh/NAME.html, with the
+slides the view adds in Chinese (议程, 上一讲, 本讲回顾, 下一讲, 时间安排), <html lang="zh"> and the
+system's CJK fonts; they load the same vendor/ (../vendor/). build/slides/index.html lists the decks
+of both languages, build/slides/zh/index.html the Chinese ones.
 
 Each notebook first goes through its lecture view (slides/lecture_view.py: what a room should see,
 cut into slides that fit 1280x720; a notebook with a `lecture-break` cell becomes two decks,
@@ -48,6 +53,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
+ZH = "zh"  # the Chinese edition: notebooks/zh/NAME.ipynb -> build/slides/zh/NAME.html
 SLIDES_DIR = ROOT / "slides"  # package.json, package-lock.json, templates/
 NODE_MODULES = SLIDES_DIR / "node_modules"
 LOCK_FILE = SLIDES_DIR / "package-lock.json"
@@ -56,6 +62,8 @@ TEMPLATE_NAME = "offline_reveal"
 VIEW_FILE = SLIDES_DIR / "lecture_view.py"
 DEFAULT_OUT = ROOT / "build" / "slides"
 STATE_FILE = ".build-state.json"
+# language -> (its notebooks, its decks relative to build/slides/, the vendor/ folder seen from a deck)
+LANGUAGES = {"en": (NOTEBOOKS_DIR, ".", ""), ZH: (NOTEBOOKS_DIR / ZH, ZH, "../")}
 NPM_STAMP = NODE_MODULES / ".lock-sha256"  # the package-lock.json that node_modules was installed from
 
 # Where the vendored files go, relative to the HTML (so build/slides/ can be copied anywhere as is).
@@ -194,9 +202,9 @@ def neighbours(notebooks: list[Path], k: int) -> list[Path]:
     return notebooks[max(k - 1, 0):k + 2]
 
 
-def deck_inputs_hash(notebooks: list[Path], k: int) -> str:
+def deck_inputs_hash(notebooks: list[Path], k: int, lang: str = "en") -> str:
     template_files = sorted(p for p in (TEMPLATES_DIR / TEMPLATE_NAME).rglob("*") if p.is_file())
-    return sha256(*(nb.read_bytes() for nb in neighbours(notebooks, k)), str(k).encode(),
+    return sha256(*(nb.read_bytes() for nb in neighbours(notebooks, k)), f"{k} {lang}".encode(),
                   Path(__file__).read_bytes(), VIEW_FILE.read_bytes(), NBCONVERT_VERSION.encode(),
                   *(p.read_bytes() for p in template_files))
 
@@ -210,15 +218,14 @@ def load_view():
     return lecture_view
 
 
-_exporter = None
+_exporters: dict = {}
 
 
-def exporter():
-    """The one SlidesExporter of this process (its templates compile once)."""
-    global _exporter
-    if _exporter is None:
-        _exporter = make_exporter()
-    return _exporter
+def exporter(lang: str = "en"):
+    """The SlidesExporter of this process for a language (its templates compile once)."""
+    if lang not in _exporters:
+        _exporters[lang] = make_exporter(lang)
+    return _exporters[lang]
 
 
 def warm_up() -> None:
@@ -229,20 +236,23 @@ def warm_up() -> None:
     nb.cells = [nbformat.v4.new_markdown_cell("# t\n$x$"), nbformat.v4.new_code_cell("x = 1")]
     for cell in nb.cells:
         cell.metadata["slideshow"] = {"slide_type": "slide"}
-    exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm-up"}})
+    for lang in LANGUAGES:
+        exporter(lang).from_notebook_node(nb, resources={"metadata": {"name": "warm-up"}})
 
 
-def make_exporter():
+def make_exporter(lang: str = "en"):
     from nbconvert import SlidesExporter
     from traitlets.config import Config
 
+    up = LANGUAGES[lang][2]  # the zh decks are one folder down: build/slides/zh/
     c = Config()
+    c.SlidesExporter.language_code = lang  # <html lang="zh">: the template picks the CJK fonts
     c.SlidesExporter.template_name = TEMPLATE_NAME
     c.SlidesExporter.extra_template_basedirs = [str(TEMPLATES_DIR)]
-    c.SlidesExporter.reveal_url_prefix = REVEAL_PREFIX
-    c.SlidesExporter.mathjax_url = MATHJAX_URL
-    c.SlidesExporter.require_js_url = REQUIRE_JS_URL
-    c.SlidesExporter.jquery_url = JQUERY_URL
+    c.SlidesExporter.reveal_url_prefix = up + REVEAL_PREFIX
+    c.SlidesExporter.mathjax_url = up + MATHJAX_URL
+    c.SlidesExporter.require_js_url = up + REQUIRE_JS_URL
+    c.SlidesExporter.jquery_url = up + JQUERY_URL
     c.SlidesExporter.font_awesome_url = ""  # not used by the reveal template; never a CDN
     c.SlidesExporter.reveal_theme = "white"  # "simple" (nbconvert's default) imports Google fonts
     c.SlidesExporter.reveal_transition = "slide"
@@ -258,7 +268,8 @@ def make_exporter():
     return SlidesExporter(config=c)
 
 
-def build_decks(notebooks: list[str], k: int, out: str, first_decks: dict[str, str]) -> list[tuple[str, str, float]]:
+def build_decks(notebooks: list[str], k: int, out: str, first_decks: dict[str, str],
+                lang: str = "en") -> list[tuple[str, str, float]]:
     """Convert notebook k of the series to its lecture deck(s), out/<name>.html; [(name, title, seconds)].
 
     first_decks maps a notebook's stem to its first deck's name (for links between notebooks).
@@ -272,17 +283,20 @@ def build_decks(notebooks: list[str], k: int, out: str, first_decks: dict[str, s
     series = [(p.stem, nbformat.read(p, as_version=4)) if p in near else (p.stem, {"cells": []}) for p in paths]
     nb = series[k][1]
     results = []
-    for deck in view.lecture_decks(series, k):
+    for deck in view.lecture_decks(series, k, lang):
         lecture = copy.deepcopy(nb)
         lecture.cells = [nbformat.from_dict(cell) for cell in deck.cells]
+        ids = set()
         for n, cell in enumerate(lecture.cells):
             cell.setdefault("metadata", {})
-            cell.setdefault("id", f"lecture-view-{n}")
+            if cell.get("id") in ids or "id" not in cell:  # a cell the view cut in pieces: one id each
+                cell["id"] = f"lecture-view-{n}"
+            ids.add(cell["id"])
             if cell.cell_type == "code":
                 cell.setdefault("outputs", [])
                 cell.setdefault("execution_count", None)
         lecture.metadata["title"] = deck.title  # the page's <title>
-        body, _ = exporter().from_notebook_node(lecture, resources={"metadata": {"name": deck.name}})
+        body, _ = exporter(lang).from_notebook_node(lecture, resources={"metadata": {"name": deck.name}})
         # A link to another notebook of the series goes to that notebook's (first) deck.
         body = re.sub(r'(<a\s[^>]*?href=")([\w.-]+)\.ipynb(?:#[^"]*)?"',
                       lambda m: f'{m[1]}{first_decks.get(m[2], m[2])}.html"', body)
@@ -341,48 +355,81 @@ def external_loads(page: str) -> list[str]:
 
 # -- the index ---------------------------------------------------------------------------------------
 INDEX = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>autograd from scratch: slides</title>
+<title>{title}</title>
 <style>
-body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 46em;
+body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto Sans SC",
+       "PingFang SC", "Microsoft YaHei", sans-serif; max-width: 46em;
        margin: 3em auto; padding: 0 1em; line-height: 1.5; color: #222; }}
 h1 {{ font-size: 1.8em; }}
+h2 {{ font-size: 1.4em; margin-top: 1.6em; }}
 li {{ margin: 0.4em 0; font-size: 1.2em; }}
 code, kbd {{ font-size: 0.9em; }}
 .file {{ color: #777; font-size: 0.8em; }}
+.lang {{ float: right; font-size: 1.1em; }}
 </style>
 </head>
 <body>
-<h1>autograd from scratch: slides</h1>
-<ol>
-{items}
-</ol>
-<p>In a deck: arrow keys or space to move, <kbd>S</kbd> for the speaker view with the notes
-(it opens a window: allow pop-ups), <kbd>F</kbd> for full screen, <kbd>Esc</kbd> for the overview.
-Everything the decks need is in this folder: they work offline.</p>
+<p class="lang">{switch}</p>
+<h1>{title}</h1>
+{sections}
+{help}
 </body>
 </html>
 """
+HELP = {
+    "en": """<p>In a deck: arrow keys or space to move, <kbd>S</kbd> for the speaker view with the notes
+(it opens a window: allow pop-ups), <kbd>F</kbd> for full screen, <kbd>Esc</kbd> for the overview.
+Everything the decks need is in this folder: they work offline.</p>""",
+    ZH: """<p>在幻灯片里：方向键或空格键翻页，<kbd>S</kbd> 打开带讲者备注的演讲者视图（会打开一个新窗口：
+请允许弹出窗口），<kbd>F</kbd> 全屏，<kbd>Esc</kbd> 总览。幻灯片需要的一切都在这个文件夹里：不联网也能用。</p>""",
+}
+HEADINGS = {"en": ("English", "autograd from scratch: slides"), ZH: ("中文", "从零实现 autograd：幻灯片")}
 
 
-def write_index(out: Path, decks: dict[str, str]) -> None:
-    items = "\n".join(f'<li><a href="{html.escape(name)}.html">{html.escape(title)}</a> '
-                      f'<span class="file">{html.escape(name)}.ipynb</span></li>'
+def deck_list(decks: dict[str, str], prefix: str) -> str:
+    items = "\n".join(f'<li><a href="{html.escape(prefix + name)}.html">{html.escape(title)}</a> '
+                      f'<span class="file">{html.escape(name)}</span></li>'
                       for name, title in sorted(decks.items()))
-    write_if_changed(out / "index.html", INDEX.format(items=items or "<li>No notebooks yet.</li>"))
+    return f"<ol>\n{items or '<li>No notebooks yet.</li>'}\n</ol>"
+
+
+def write_indexes(out: Path, titles: dict[str, dict[str, str]]) -> None:
+    """build/slides/index.html (every deck, English and Chinese) and build/slides/zh/index.html (中文)."""
+    zh = titles.get(ZH, {})
+    sections = f"<h2>{HEADINGS['en'][0]}</h2>\n" + deck_list(titles.get("en", {}), "")
+    if zh:
+        sections += f"\n<h2>{HEADINGS[ZH][0]}</h2>\n" + deck_list(zh, f"{ZH}/")
+    switch = f'<a href="{ZH}/index.html" lang="zh">中文</a>' if zh else ""
+    write_if_changed(out / "index.html", INDEX.format(lang="en", title=HEADINGS["en"][1], switch=switch,
+                                                     sections=sections, help=HELP["en"]))
+    if zh:
+        write_if_changed(out / ZH / "index.html", INDEX.format(
+            lang="zh", title=HEADINGS[ZH][1], switch='<a href="../index.html" lang="en">English</a>',
+            sections=deck_list(zh, ""), help=HELP[ZH]))
+    elif (out / ZH / "index.html").is_file():
+        (out / ZH / "index.html").unlink()
+
+
+def state_key(lang: str) -> str:
+    """Where the state file keeps a language's notebooks."""
+    return "notebooks" if lang == "en" else f"notebooks-{lang}"
 
 
 # -- main ----------------------------------------------------------------------------------------------
 def build(notebooks: list[Path], out: Path, force: bool = False, jobs: int | None = None,
-          prune: bool = False) -> dict[str, str]:
-    """Build the decks of `notebooks` into `out`; returns {name: title} of every deck in `out`.
+          prune: bool = False, lang: str = "en") -> dict[str, str]:
+    """Build the decks of `notebooks` (of language `lang`) into `out` (build/slides; the zh decks go
+    to out/zh/); returns {name: title} of every deck of that language.
 
-    prune: also delete the decks in `out` whose notebook is not in `notebooks` (a full build).
+    prune: also delete the decks whose notebook is not in `notebooks` (a full build).
     """
     start = time.perf_counter()
+    folder, sub, _ = LANGUAGES[lang]
+    decks_dir = out / sub
     out.mkdir(parents=True, exist_ok=True)
     with build_lock(out):  # two builds at once (make slides and the browser test) take turns
         state_path = out / STATE_FILE
@@ -392,57 +439,65 @@ def build(notebooks: list[Path], out: Path, force: bool = False, jobs: int | Non
             state = {}
         if force:
             state.pop("vendor", None)
-        copy_vendor(out, state)
+        copy_vendor(out, state)  # one vendor/ for both languages: the zh decks load ../vendor/
         # notebook stem -> {"hash": ..., "decks": [[name, title], ...]}
-        built = state.setdefault("notebooks", {})
+        built = state.setdefault(state_key(lang), {})
         state.pop("decks", None)  # the layout of an older version of this script
-        series = sorted(set(NOTEBOOKS_DIR.glob("*.ipynb")) | set(notebooks))
+        series = sorted(set(folder.glob("*.ipynb")) | set(notebooks))
         first_decks = {nb.stem: first_deck_name(nb) for nb in series}
+        if notebooks:
+            decks_dir.mkdir(parents=True, exist_ok=True)
 
         stale = []
         for nb in notebooks:
             k = series.index(nb)
-            wanted = deck_inputs_hash(series, k)
+            wanted = deck_inputs_hash(series, k, lang)
             entry = built.get(nb.stem, {})
             if force or entry.get("hash") != wanted or not entry.get("decks") or \
-                    not all((out / f"{name}.html").is_file() for name, _ in entry["decks"]):
+                    not all((decks_dir / f"{name}.html").is_file() for name, _ in entry["decks"]):
                 stale.append((nb, k, wanted))
         if stale:
             warm_up()  # here, once: forked worker processes start warm (seconds each otherwise)
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(stale), 8))
-            args = ([str(nb) for nb in series], first_decks)
+            paths = [str(nb) for nb in series]
             if jobs == 1:
-                results = [build_decks(args[0], k, str(out), first_decks) for _, k, _ in stale]
+                results = [build_decks(paths, k, str(decks_dir), first_decks, lang) for _, k, _ in stale]
             else:
                 forks = "fork" in multiprocessing.get_all_start_methods()
                 fork = multiprocessing.get_context("fork") if forks else None
                 with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
-                    results = list(pool.map(build_decks, [args[0]] * len(stale), [k for _, k, _ in stale],
-                                            [str(out)] * len(stale), [first_decks] * len(stale)))
+                    results = list(pool.map(build_decks, [paths] * len(stale), [k for _, k, _ in stale],
+                                            [str(decks_dir)] * len(stale), [first_decks] * len(stale),
+                                            [lang] * len(stale)))
             for (nb, _, wanted), made in zip(stale, results):
                 old = {name for name, _ in built.get(nb.stem, {}).get("decks", [])}
                 built[nb.stem] = {"hash": wanted, "decks": [[name, title] for name, title, _ in made]}
                 for name in old - {name for name, _, _ in made}:
-                    (out / f"{name}.html").unlink(missing_ok=True)
+                    (decks_dir / f"{name}.html").unlink(missing_ok=True)
                 for name, _, seconds in made:
-                    log(f"{name}.html ({seconds:.1f} s)")
+                    log(f"{sub + '/' if lang != 'en' else ''}{name}.html ({seconds:.1f} s)")
 
         if prune:
             keep = {nb.stem for nb in notebooks}
             for stem in list(built):
                 if stem not in keep:
                     for name, _ in built.pop(stem)["decks"]:
-                        (out / f"{name}.html").unlink(missing_ok=True)
+                        (decks_dir / f"{name}.html").unlink(missing_ok=True)
                         log(f"removed {name}.html (its notebook is gone)")
-        # The index: every deck in `out` (a partial build leaves the others there).
-        titles = {name: title for stem in sorted(built) for name, title in built[stem]["decks"]
-                  if (out / f"{name}.html").is_file()}
+        # The indexes: every deck of both languages (a partial build leaves the others there).
+        titles = {}
+        for language, (_, where, _) in LANGUAGES.items():
+            titles[language] = {name: title for stem in sorted(state.get(state_key(language), {}))
+                                for name, title in state[state_key(language)][stem]["decks"]
+                                if (out / where / f"{name}.html").is_file()}
         write_if_changed(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
-        write_index(out, titles)
-    log(f"{len(stale)} of {len(notebooks)} notebook(s) rebuilt, {len(titles)} decks in "
-        f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/index.html "
-        f"({time.perf_counter() - start:.1f} s)")
-    return titles
+        write_indexes(out, titles)
+    if notebooks or lang == "en":
+        log(f"{len(stale)} of {len(notebooks)} {'' if lang == 'en' else lang + ' '}notebook(s) rebuilt, "
+            f"{len(titles[lang])} decks in "
+            f"{decks_dir.relative_to(ROOT) if decks_dir.is_relative_to(ROOT) else decks_dir}/index.html "
+            f"({time.perf_counter() - start:.1f} s)")
+    return titles[lang]
 
 
 @contextlib.contextmanager
@@ -463,26 +518,33 @@ def build_lock(out: Path):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks to build (default: every notebooks/*.ipynb, and decks of "
-                             "notebooks that are gone are removed)")
+                        help="notebooks to build (default: every notebooks/*.ipynb and notebooks/zh/*.ipynb, "
+                             "and decks of notebooks that are gone are removed)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default build/slides)")
     parser.add_argument("--force", action="store_true", help="rebuild everything")
     parser.add_argument("-j", "--jobs", type=int, default=None, help="parallel conversions (default: CPUs, 8 at most)")
     args = parser.parse_args(argv)
 
     everything = not args.notebooks
-    notebooks = sorted(NOTEBOOKS_DIR.glob("*.ipynb")) if everything else [p.resolve() for p in args.notebooks]
-    missing = [str(p) for p in notebooks if not p.is_file()]
+    if everything:
+        groups = {lang: sorted(folder.glob("*.ipynb")) for lang, (folder, _, _) in LANGUAGES.items()}
+    else:
+        groups = {lang: [] for lang in LANGUAGES}
+        for path in (p.resolve() for p in args.notebooks):
+            groups[ZH if path.parent == (NOTEBOOKS_DIR / ZH).resolve() else "en"].append(path)
+    missing = [str(p) for nbs in groups.values() for p in nbs if not p.is_file()]
     if missing:
         print(f"slides: no such notebook: {', '.join(missing)}", file=sys.stderr)
         return 2
     out = args.out.resolve()
     try:
-        build(notebooks, out, force=args.force, jobs=args.jobs, prune=everything)
+        for lang, notebooks in groups.items():
+            if notebooks or everything:
+                build(notebooks, out, force=args.force, jobs=args.jobs, prune=everything, lang=lang)
     except BuildError as err:
         print(f"slides: error: {err}", file=sys.stderr)
         return 1
-    if not notebooks:
+    if not groups["en"] and everything:
         log("no notebooks in notebooks/ yet")
     return 0
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 # -- the slide's geometry: keep in step with slides/templates/offline_reveal/index.html.j2 ------------
@@ -47,9 +48,65 @@ BLOCK_PAD = 16                                   # a code block's or output's pa
 MIN_LABEL_PX = 16                                # a graph's smallest label on the screen
 KEY_LINES = 16                                   # engine source: at most this many key lines
 MINUTES_PER = {"slide": 1.5, "code": 2.0, "exercise": 6.0, "reference": 0.5}
+COL_GAP = 24                                     # between the two columns of a torch/afs pair
+# characters a line of code in half the width: (1200 - 24) / 2 less the block's 16 px padding, at
+# 12.04 px a character (DejaVu Sans Mono at 20 px), less one for safety
+COL_CHARS = 46
+TWIN_SIMILARITY = 0.6                            # a torch cell and its afs twin: their tokens' overlap
+# matplotlib's named font sizes, in points, for its default font.size of 10
+FONT_SIZES = {"xx-small": 5.79, "x-small": 6.94, "small": 8.33, "medium": 10.0, "large": 12.0,
+              "x-large": 14.4, "xx-large": 17.28, "larger": 12.0, "smaller": 8.33}
+MPL_DEFAULT_PT = 10.0                            # rcParams["font.size"]: ticks, legend, axis labels
+# The backward-pass frames (afs.frames.backward_frames): graphviz draws a small graph's node labels
+# at 11 pt (autograd_from_scratch/viz.py), the gradients and caption at 12 pt; its PNG is 96 dpi.
+# tests/test_slides_browser.py checks this against a real frame.
+FRAME_FONT_PT, GRAPHVIZ_DPI = 11.0, 96
 
-EXERCISE_RE = re.compile(r"^\s{0,3}#{1,3}\s+Exercises?\b", re.I | re.M)
-SUMMARY_RE = re.compile(r"^\s{0,3}#{1,3}\s+What we saw\b", re.I | re.M)
+EXERCISE_RE = re.compile(r"^\s{0,3}#{1,3}\s+(Exercises?\b|练习)", re.I | re.M)
+SUMMARY_RE = re.compile(r"^\s{0,3}#{1,3}\s+(What we saw\b|小结|本讲回顾)", re.I | re.M)
+GOALS_RE = re.compile(r"\*\*(?:You will learn|你将学到)\*\*\s*\n(.*?)(?:\n\s*\n|\Z)", re.S)
+
+# What the view writes itself, in each language of the series (the notebooks' own words come from
+# the notebooks: notebooks/zh/ for Chinese, whose notes begin "讲者备注：").
+PHRASES = {
+    "en": {
+        "agenda": "Agenda", "last_time": "Last time: {}", "what_we_saw": "What we saw", "next": "Next: {}",
+        "open_next": "Open the next deck", "start": "Start", "note": "Instructor note: ",
+        "timing": "Timing plan, {:.0f} minutes in all (1.5 min a slide, 2 with code, 6 an exercise done in "
+                  "class, 0.5 a reference sub-slide):",
+        "timing_line": "- {:4.0f}-{:.0f} min: {} ({:.0f} min)",
+        "agenda_note": "say where the lecture goes and where it stops; point at the section the class will "
+                       "find hardest. The timing plan is in the first slide's notes.",
+        "last_note": "ask the room to recall one item before showing the list; two minutes at most, then move on.",
+        "saw_note": "recap in one sentence per item; ask which one to repeat next time.",
+        "next_note": "one minute: say what question the next lecture answers, and what to read or try before it.",
+        "more_keys": "# ... {} more key lines; the whole source is on the sub-slides below (down arrow)",
+        "the_keys": "# ... the key lines; the whole source is on the sub-slides below (down arrow)",
+        "whole_source": "### The whole source ({}/{})", "graph": "### The graph, {} ({}/{})",
+        "figure": "### The figure, {} ({}/{})", "top": "top", "bottom": "bottom", "row": "row {} of {}",
+        "left": "left", "middle": "middle", "right": "right", "part": "part {}", "sep": ", ",
+    },
+    "zh": {
+        "agenda": "议程", "last_time": "上一讲：{}", "what_we_saw": "本讲回顾", "next": "下一讲：{}",
+        "open_next": "打开下一讲的幻灯片", "start": "开始", "note": "讲者备注：",
+        "timing": "时间安排，共 {:.0f} 分钟（每张幻灯片 1.5 分钟，有代码的 2 分钟，课上做的练习 6 分钟，"
+                  "参考子页 0.5 分钟）：",
+        "timing_line": "- {:4.0f}-{:.0f} 分钟：{}（{:.0f} 分钟）",
+        "agenda_note": "说明这一讲从哪里讲到哪里；指出全班会觉得最难的一节。时间安排在第一张幻灯片的备注里。",
+        "last_note": "先请大家回忆其中一条，再展示列表；最多两分钟，然后往下讲。",
+        "saw_note": "每条用一句话回顾；问大家下次要重讲哪一条。",
+        "next_note": "一分钟：说明下一讲回答什么问题，课前读什么、试什么。",
+        "more_keys": "# …… 还有 {} 行关键代码；完整源代码在下方的子页里（向下箭头）",
+        "the_keys": "# …… 以上是关键代码；完整源代码在下方的子页里（向下箭头）",
+        "whole_source": "### 完整源代码（{}/{}）", "graph": "### 计算图，{}（{}/{}）",
+        "figure": "### 图，{}（{}/{}）", "top": "上半部分", "bottom": "下半部分", "row": "第 {} 行（共 {} 行）",
+        "left": "左", "middle": "中", "right": "右", "part": "第 {} 部分", "sep": "，",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return PHRASES.get(lang, PHRASES["en"])
 HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 PATH_RE = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.+-]+)+/([\w.+-]+\.py)")
@@ -98,8 +155,16 @@ def stream(text: str) -> dict:
 
 
 # -- heights ---------------------------------------------------------------------------------------------
+WIDE = 1.85  # a Chinese character (or full-width punctuation) is 1 em: about 1.85 Latin letters
+
+
+def text_width(line: str) -> float:
+    """A line's width in Latin characters: a wide (CJK) character counts WIDE."""
+    return sum(WIDE if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line.expandtabs(4))
+
+
 def wrapped(line: str, chars: int) -> int:
-    return max(1, math.ceil(len(line.expandtabs(4)) / chars))
+    return max(1, math.ceil(text_width(line) / chars))
 
 
 def code_height(text: str) -> int:
@@ -208,7 +273,174 @@ def png_size(b64: str) -> tuple[int, int] | None:
     return struct.unpack(">II", head[16:24])
 
 
+# -- figures (PNG): the size of their smallest text on the screen -------------------------------------
+def png_bytes(output: dict) -> bytes | None:
+    import base64
+
+    data = output.get("data", {}).get("image/png")
+    if not data:
+        return None
+    return base64.b64decode("".join(data) if isinstance(data, list) else data)
+
+
+def png_b64(raw: bytes) -> str:
+    import base64
+
+    return base64.b64encode(raw).decode("ascii")
+
+
+def png_dpi(raw: bytes) -> float | None:
+    """The dots per inch a PNG's pHYs chunk records (matplotlib writes its figure's dpi there)."""
+    import struct
+
+    at = raw.find(b"pHYs", 8, 4096)
+    if at < 0:
+        return None
+    per_x, _, unit = struct.unpack(">IIB", raw[at + 4:at + 13])
+    return per_x * 0.0254 if unit == 1 else None
+
+
+FONT_ARG = re.compile(r"""\b(?:fontsize|labelsize|titlesize|size)\s*[=:]\s*(?:(\d+(?:\.\d+)?)\b|["']([\w-]+)["'])""")
+
+
+def figure_font_pt(code: str) -> float:
+    """The smallest font a matplotlib figure drawn by `code` uses, in points: matplotlib's default
+    (font.size, 10 pt: ticks, legend, axis labels) or any smaller size the code gives
+    (`fontsize=8`, `labelsize="small"`, `{"size": 9}`)."""
+    sizes = [MPL_DEFAULT_PT]
+    for number, name in FONT_ARG.findall(code):
+        if number:
+            sizes.append(float(number))
+        elif name in FONT_SIZES:
+            sizes.append(FONT_SIZES[name])
+    return min(sizes)
+
+
+def called_definitions(code: str, definitions: dict[str, str]) -> str:
+    """The source of the notebook's functions that `code` calls (and those they call), once each."""
+    seen, todo, out = set(), [code], []
+    while todo:
+        text = todo.pop()
+        for name, body in definitions.items():
+            if name not in seen and re.search(rf"\b{re.escape(name)}\s*\(", text):
+                seen.add(name)
+                out.append(body)
+                todo.append(body)
+    return "\n".join(out)
+
+
+def notebook_definitions(cells: list[dict]) -> dict[str, str]:
+    """{function name: the source of the cell that defines it} for a notebook's code cells."""
+    found = {}
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            for name in re.findall(r"^\s*def\s+(\w+)\s*\(", source(cell), re.M):
+                found[name] = source(cell)
+    return found
+
+
+def label_px(output: dict) -> float | None:
+    """The smallest text of a PNG output, in the PNG's own pixels (set by `measure_figures`)."""
+    return output.get("metadata", {}).get("afs_label_px")
+
+
+def label_scale(output: dict) -> float | None:
+    """The zoom at which a PNG's smallest text is MIN_LABEL_PX on the slide (None: not known)."""
+    px = label_px(output)
+    return MIN_LABEL_PX * 1.03 / px if px else None
+
+
+def measure_figures(cell: dict, definitions: dict[str, str]) -> None:
+    """Record in each matplotlib PNG output of `cell` the pixel size of its smallest text: the font
+    size in points (from the cell's code and the notebook functions it calls) times the dpi / 72."""
+    for output in cell.get("outputs", []):
+        raw = png_bytes(output)
+        dpi = png_dpi(raw) if raw else None
+        if dpi and "afs_label_px" not in output.get("metadata", {}):
+            code = source(cell) + "\n" + called_definitions(source(cell), definitions)
+            output.setdefault("metadata", {})["afs_label_px"] = round(figure_font_pt(code) * dpi / 72, 2)
+
+
+def png_crop(raw: bytes, box: tuple[int, int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(raw))
+    out = io.BytesIO()
+    image.crop(box).save(out, format="PNG", dpi=image.info.get("dpi", (72, 72)))
+    return out.getvalue()
+
+
+def blank_columns(raw: bytes, gap: int = 12, below: float = 0.0) -> list[int]:
+    """The x of the middle of every run of at least `gap` pixel columns of a PNG that are white (or
+    nearly) from top to bottom (or from `below` of the height down, under a figure's title): the gaps
+    between a figure's panels, not between two letters."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    gray = np.asarray(Image.open(io.BytesIO(raw)).convert("L"))
+    gray = gray[int(below * gray.shape[0]):]
+    blank = np.concatenate([[False], (gray >= 245).all(axis=0), [False]])
+    edges = np.flatnonzero(np.diff(blank.astype(int)))
+    return [int(start + end) // 2 for start, end in zip(edges[::2], edges[1::2]) if end - start >= gap]
+
+
+def figure_cuts(raw: bytes, width: int, room: float) -> list[tuple[int, int]]:
+    """Pieces [(left, right)] of a figure `width` px wide, each at most `room` px: cut in the white
+    gaps between its panels where it can be (through the figure's title if it spans them), else in
+    overlapping windows of `room` px."""
+    for below in (0.0, 0.12):
+        blank = set(blank_columns(raw, below=below))
+        pieces, left = [], 0
+        while width - left > room:
+            cuts = [x for x in range(int(left + room), left + int(room * 0.4), -1) if x in blank]
+            if not cuts:
+                break
+            pieces.append((left, cuts[0]))
+            left = cuts[0]
+        if width - left <= room:
+            return pieces + [(left, width)]
+    n = math.ceil(width / room)  # no gap: overlapping windows, as for a graph too big to read
+    step = (width - room) / (n - 1)
+    return [(round(k * step), round(k * step + room)) for k in range(n)]
+
+
+def figure_windows(cell: dict, lang: str = "en") -> list[dict]:
+    """A figure that would show its smallest text below MIN_LABEL_PX even at the full width of a
+    slide: its panels (or overlapping windows of it) on sub-slides of their own, each big enough."""
+    for k, output in enumerate(cell.get("outputs", [])):
+        scale, raw = label_scale(output), png_bytes(output)
+        size = png_size(png_b64(raw[:64])) if raw else None
+        if not (scale and size) or size[0] * scale <= TEXT_W:
+            continue
+        pieces = figure_cuts(raw, size[0], TEXT_W / scale)
+        if len(pieces) < 2:
+            continue
+        base = copy.deepcopy(cell)
+        base["outputs"] = cell["outputs"][:k]
+        result = [base] if base["outputs"] or not base["metadata"].get("transient", {}).get("remove_source") else []
+        w = words(lang)
+        names = {2: [w["left"], w["right"]], 3: [w["left"], w["middle"], w["right"]]}.get(len(pieces))
+        for n, (left, right) in enumerate(pieces):
+            where = names[n] if names else w["part"].format(n + 1)
+            crop = png_b64(png_crop(raw, (left, 0, right, size[1])))
+            piece = {**output, "data": {**output["data"], "image/png": crop},
+                     "metadata": dict(output.get("metadata", {}))}
+            title = md_cell(w["figure"].format(where, n + 1, len(pieces)), "subslide")
+            result += [title, output_cell([piece], "-")]
+        rest = cell["outputs"][k + 1:]
+        if rest:
+            result.append(output_cell(rest, "-"))
+        return result
+    return [cell]
+
+
 def output_height(output: dict) -> int:
+    if output.get("metadata", {}).get("afs_height"):  # the view's own blocks know their height
+        return output["metadata"]["afs_height"]
     kind = output.get("output_type")
     if kind == "stream":
         return code_height(output_text(output))
@@ -225,12 +457,9 @@ def output_height(output: dict) -> int:
         return 400
     if "image/png" in data:
         size = png_size("".join(data["image/png"]) if isinstance(data["image/png"], list) else data["image/png"])
-        if size:  # shown at its size, or shrunk to the width
-            return int(size[1] * min(1.0, TEXT_W / size[0])) + 8
+        if size:  # shown at its size (or at the zoom its smallest text needs), at most the width
+            return int(size[1] * min(max(1.0, label_scale(output) or 1.0), TEXT_W / size[0])) + 8
         return 400
-    if "text/html" in data and "afs-frames" in "".join(data["text/html"]):  # the frames: the tallest
-        svgs = re.findall(r"<svg\b.*?</svg>", "".join(data["text/html"]), flags=re.S)
-        return max(int(svg_size(svg)[1] * graph_scale(svg)) for svg in svgs) + 8
     if "text/html" in data:
         text = re.sub(r"<[^>]+>", "", "".join(data["text/html"]))
         return code_height(text)
@@ -259,7 +488,8 @@ def short_error(output: dict) -> dict:
     return {**output, "traceback": [message]}
 
 
-SETUP_LINE = re.compile(r"(import\s|from\s+\S+\s+import\s|\w+\.manual_seed\(|print\(|\)$|\s)")
+SETUP_LINE = re.compile(r"(import\s|from\s+\S+\s+import\s|\w+\.manual_seed\(|_course\.show_pictures\(\)|print\(|"
+                        r"\)$|\s)")
 
 
 def is_setup_cell(cell: dict) -> bool:
@@ -314,7 +544,7 @@ def chunks(lines: list[str], max_height: int) -> list[list[str]]:
     return [p for p in pieces if any(line.strip() for line in p)]
 
 
-def engine_source_cells(cell: dict) -> list[dict]:
+def engine_source_cells(cell: dict, lang: str = "en") -> list[dict]:
     """The engine-source cell: its key lines on the slide, the whole source on sub-slides below."""
     text = "".join(output_text(o) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
     lines = text.rstrip("\n").split("\n")
@@ -326,14 +556,13 @@ def engine_source_cells(cell: dict) -> list[dict]:
     while code_height("\n".join(shown)) > room or len(shown) > KEY_LINES:
         shown = shown[:-1]
     more = len(keys) - len(shown)
-    marker = (f"# ... {more} more key lines" if more else "# ... the key lines") + \
-        "; the whole source is on the sub-slides below (down arrow)"
+    marker = words(lang)["more_keys"].format(more) if more else words(lang)["the_keys"]
     head = copy.deepcopy(cell)
     head["outputs"] = [stream("\n".join(shown + [marker]) + "\n")]
     pieces = chunks(lines, BUDGET - H3 - CELL_GAP - 8)
     cells = [head]
     for k, piece in enumerate(pieces):
-        title = md_cell(f"### The whole source ({k + 1}/{len(pieces)})", "subslide")
+        title = md_cell(words(lang)["whole_source"].format(k + 1, len(pieces)), "subslide")
         title["metadata"]["tags"] = ["afs-reference"]
         cells += [title, output_cell([stream("\n".join(piece) + "\n")], "-", "afs-reference")]
     return cells
@@ -417,29 +646,71 @@ def split_markdown(cell: dict) -> list[dict]:
     return result
 
 
+def strip_tiles(cell: dict, output: dict) -> list[bytes]:
+    """The frames of afs's strip stored as one PNG grid (notebooks/_course: `columns` frames a row,
+    each in a cell of the grid): one PNG per frame, its white margins trimmed."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    raw = png_bytes(output)
+    count = re.search(r"<(\d+) frames>", output_text(output))
+    if not raw or not count:
+        return []
+    n = int(count[1])
+    columns = int((re.search(r"columns\s*=\s*(\d+)", source(cell)) or [0, 4])[1])
+    image = Image.open(io.BytesIO(raw)).convert("RGB")
+    rows = -(-n // columns)
+    cell_w, cell_h = image.width // columns, image.height // rows
+    tiles = []
+    for k in range(n):
+        x, y = (k % columns) * cell_w, (k // columns) * cell_h
+        tile = image.crop((x + 4, y + 4, x + cell_w - 4, y + cell_h - 4))  # inside the thin frame
+        ink = np.flatnonzero((np.asarray(tile.convert("L")) < 245).any(axis=0))
+        inkr = np.flatnonzero((np.asarray(tile.convert("L")) < 245).any(axis=1))
+        if len(ink) and len(inkr):
+            tile = tile.crop((int(ink[0]), int(inkr[0]), int(ink[-1]) + 1, int(inkr[-1]) + 1))
+        out = io.BytesIO()
+        tile.save(out, format="PNG", dpi=(GRAPHVIZ_DPI, GRAPHVIZ_DPI))
+        tiles.append(out.getvalue())
+    return tiles
+
+
 def frames_cells(cell: dict) -> list[dict]:
-    """The backward-pass strip: one frame per fragment, stacked, each at full size."""
+    """The backward-pass strip: one frame per fragment, stacked, each at full size.
+
+    The strip is stored as HTML with one SVG per frame, or (notebooks/_course.show_pictures) as
+    one PNG grid of the frames, cut here into its frames."""
+    frames, count = [], 0
     for output in cell.get("outputs", []):
         page = "".join(output.get("data", {}).get("text/html", ""))
         svgs = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
         if svgs:
+            frames = [re.sub(r'\sstyle="[^"]*"', "", svg, count=1) for svg in svgs]
             break
-    else:
+        tiles = strip_tiles(cell, output) if "image/png" in output.get("data", {}) else []
+        if tiles:
+            px = FRAME_FONT_PT * GRAPHVIZ_DPI / 72
+            frames = [f'<img src="data:image/png;base64,{png_b64(t)}" data-afs-label-px="{px:.2f}" '
+                      f'alt="frame {k + 1} of the backward pass">' for k, t in enumerate(tiles)]
+            break
+    if not frames:
         return [cell]
-    frames = []
-    for k, svg in enumerate(svgs):
-        svg = re.sub(r'\sstyle="[^"]*"', "", svg, count=1)
+    parts = []
+    for k, picture in enumerate(frames):
         kind = "fragment current-visible" if k else "afs-frame-first"
-        frames.append(f'<div class="afs-frame {kind}" data-fragment-index="{k}">{svg}</div>')
+        parts.append(f'<div class="afs-frame {kind}" data-fragment-index="{k}">{picture}</div>')
+        count += 1
     view = copy.deepcopy(cell)
     view["metadata"].setdefault("transient", {})["remove_source"] = True
-    view["outputs"] = [{"output_type": "display_data", "metadata": {},
-                        "data": {"text/html": '<div class="afs-frames r-stack">' + "".join(frames) + "</div>",
-                                 "text/plain": f"<{len(svgs)} frames>"}}]
+    view["outputs"] = [{"output_type": "display_data", "metadata": {"afs_height": BUDGET - H3 - CELL_GAP},
+                        "data": {"text/html": '<div class="afs-frames r-stack">' + "".join(parts) + "</div>",
+                                 "text/plain": f"<{count} frames>"}}]
     return [view]
 
 
-def graph_windows(cell: dict) -> list[dict]:
+def graph_windows(cell: dict, lang: str = "en") -> list[dict]:
     """A graph whose labels would be smaller than MIN_LABEL_PX on a whole slide: overlapping windows."""
     result = [cell]
     for k, output in enumerate(cell.get("outputs", [])):
@@ -464,15 +735,16 @@ def graph_windows(cell: dict) -> list[dict]:
                 left = x0 + (size[0] - win_w) * (c / (cols - 1) if cols > 1 else 0)
                 box = f'viewBox="{left:.2f} {top:.2f} {win_w:.2f} {win_h:.2f}"'
                 window = re.sub(r'viewBox="[^"]*"', box, svg, count=1)
-                where = ("top", "bottom")[r] if rows == 2 else f"row {r + 1} of {rows}"
+                w = words(lang)
+                where = (w["top"], w["bottom"])[r] if rows == 2 else w["row"].format(r + 1, rows)
                 if cols > 1:
-                    where += f", {'left' if c == 0 else 'right' if c == cols - 1 else 'middle'}"
+                    where += w["sep"] + (w["left"] if c == 0 else w["right"] if c == cols - 1 else w["middle"])
                 views.append((where, {**output, "data": {**output["data"], "image/svg+xml": window}}))
         base = copy.deepcopy(cell)
         base["outputs"] = cell["outputs"][:k]
         result = [base] if base["outputs"] or not base["metadata"].get("transient", {}).get("remove_source") else []
         for n, (where, view) in enumerate(views):
-            title = md_cell(f"### The graph, {where} ({n + 1}/{len(views)})", "subslide")
+            title = md_cell(words(lang)["graph"].format(where, n + 1, len(views)), "subslide")
             result += [title, output_cell([view], "-")]
         rest = cell["outputs"][k + 1:]
         if rest:
@@ -481,7 +753,154 @@ def graph_windows(cell: dict) -> list[dict]:
     return result
 
 
-def view_cell(cell: dict, in_exercises: bool) -> list[dict]:
+# -- torch/afs pairs side by side ------------------------------------------------------------------------
+TWIN_NAME = re.compile(r"_(ours|afs|torch|t|theirs)$")
+
+
+def twin_tokens(code: str) -> list[str] | None:
+    """The tokens of a cell as its twin in the other engine would have them: `torch` and `afs` are
+    one module, `x_ours`/`x_t` are `x`, strings and comments do not count."""
+    import io
+    import tokenize
+
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    out = []
+    for tok in tokens:
+        if tok.type in skip:
+            continue
+        text = tok.string
+        if tok.type == tokenize.NAME:
+            text = TWIN_NAME.sub("", text)
+            text = "<engine>" if text in ("torch", "afs") else text
+        elif tok.type == tokenize.STRING:
+            text = "<str>"
+        out.append(text)
+    return out
+
+
+def uses(code: str, name: str) -> bool:
+    return re.search(rf"\b{name}\b", code) is not None
+
+
+def is_twin(left: str, right: str) -> bool:
+    """`right` runs in our engine what `left` runs in torch."""
+    import difflib
+
+    if not (uses(right, "afs") or "_ours" in right) or uses(left, "afs") or "_ours" in left:
+        return False
+    a, b = twin_tokens(left), twin_tokens(right)
+    return bool(a and b) and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= TWIN_SIMILARITY
+
+
+def plain_code_cell(cell: dict) -> bool:
+    """A code cell shown with its code whose outputs are all text (what a column can show)."""
+    if cell["cell_type"] != "code" or cell.get("metadata", {}).get("transient", {}).get("remove_source"):
+        return False
+    if "afs-reference" in tags(cell) or not source(cell).strip():
+        return False
+    for output in cell.get("outputs", []):
+        kind = output.get("output_type")
+        if kind == "stream" and output.get("name") == "stdout":
+            continue
+        if kind == "execute_result" and set(output.get("data", {})) == {"text/plain"}:
+            continue
+        return False
+    return True
+
+
+def column_text(cell: dict) -> list[str]:
+    return source(cell).rstrip("\n").split("\n") + [
+        line for o in cell.get("outputs", []) for line in ANSI_RE.sub("", output_text(o)).rstrip("\n").split("\n")]
+
+
+def column_height(cell: dict, prose: str = "") -> int:
+    height = code_height(source(cell)) + sum(code_height(output_text(o)) + 4 for o in cell.get("outputs", []))
+    if prose:
+        height += PROSE_LINE * wrapped(prose_text(" ".join(prose.split())), PROSE_CHARS // 2 - 2) + 12 + CELL_GAP
+    return height
+
+
+def cell_html(cell: dict) -> str:
+    """A code cell as nbconvert's lab template draws it: the highlighted code, then its text outputs."""
+    from nbconvert.filters.ansi import ansi2html
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    code = Highlight2HTML(pygments_lexer="ipython3")(source(cell))
+    outputs = "".join(
+        '<div class="jp-OutputArea-child"><div class="jp-RenderedText jp-OutputArea-output" '
+        f'data-mime-type="text/plain"><pre>{ansi2html(output_text(o))}</pre></div></div>'
+        for o in cell.get("outputs", []) if output_text(o).strip())
+    return ('<div class="jp-Cell jp-CodeCell afs-column-cell"><div class="jp-InputArea-editor">'
+            f'{code}</div><div class="jp-OutputArea">{outputs}</div></div>')
+
+
+def prose_html(cell: dict) -> str:
+    from nbconvert.filters.markdown import markdown2html
+
+    html = markdown2html(source(cell))
+    return f'<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown afs-column-prose">{html}</div>'
+
+
+def pair_cell(left: dict, prose: dict | None, right: dict) -> dict:
+    """One view cell that shows the torch cell and its afs twin in two columns; the twin (and the
+    sentence that introduces it) appear as they did, with a fragment each where they had one."""
+    pieces, current = [], None
+    for cell, html in ([(prose, prose_html(prose))] if prose else []) + [(right, cell_html(right))]:
+        if current is None or slide_type(cell) == "fragment":
+            current = [slide_type(cell) == "fragment", []]
+            pieces.append(current)
+        current[1].append(html)
+    right_html = "".join(f'<div class="fragment">{"".join(parts)}</div>' if fragment else "".join(parts)
+                         for fragment, parts in pieces)
+    height = max(column_height(left), column_height(right, source(prose) if prose else ""))
+    output = {"output_type": "display_data", "metadata": {"afs_height": height},
+              "data": {"text/html": f'<div class="afs-columns"><div class="afs-column">{cell_html(left)}</div>'
+                                    f'<div class="afs-column">{right_html}</div></div>',
+                       "text/plain": "<torch and afs, side by side>"}}
+    merged = output_cell([output], slide_type(left))
+    merged["metadata"]["tags"] = ["afs-pair"]
+    return merged
+
+
+def pair_columns(cells: list[dict]) -> list[dict]:
+    """Each torch code cell followed by its afs twin (with at most one short sentence between them,
+    notes aside) becomes one cell that shows them side by side, when every line of both, code and
+    output, fits in half the slide's width (COL_CHARS) and the pair fits under a heading; otherwise
+    they stay one above the other."""
+    out, k = [], 0
+    while k < len(cells):
+        left = cells[k]
+        j, notes, prose = k + 1, [], None
+        while j < len(cells) and slide_type(cells[j]) == "notes":
+            notes.append(cells[j])
+            j += 1
+        if j < len(cells) and cells[j]["cell_type"] == "markdown" and slide_type(cells[j]) in ("-", "fragment") \
+                and not HEADING_RE.match(source(cells[j]).lstrip().split("\n")[0]) and len(source(cells[j])) <= 200:
+            prose = cells[j]
+            j += 1
+            while j < len(cells) and slide_type(cells[j]) == "notes":
+                notes.append(cells[j])
+                j += 1
+        right = cells[j] if j < len(cells) else None
+        if (right is not None and plain_code_cell(left) and plain_code_cell(right)
+                and slide_type(right) in ("-", "fragment") and is_twin(source(left), source(right))
+                and all(text_width(line) <= COL_CHARS for c in (left, right) for line in column_text(c))):
+            merged = pair_cell(left, prose, right)
+            if cell_height(merged) <= BUDGET - H2 - CELL_GAP:
+                out += [merged] + notes
+                k = j + 1
+                continue
+        out.append(left)
+        k += 1
+    return out
+
+
+def view_cell(cell: dict, in_exercises: bool, definitions: dict[str, str] | None = None,
+              lang: str = "en") -> list[dict]:
     """One notebook cell as the lecture shows it: no cell, or one or more cells."""
     kind, cell_tags = slide_type(cell), tags(cell)
     if kind == "skip" or "slide-skip" in cell_tags:
@@ -507,10 +926,12 @@ def view_cell(cell: dict, in_exercises: bool) -> list[dict]:
     cell["outputs"] = [short_error(o) if o.get("output_type") == "error" else o for o in cell.get("outputs", [])]
     if "frames.strip(" in src:
         return frames_cells(cell)
+    measure_figures(cell, definitions or {})
     if is_engine_source(cell):
-        cells = engine_source_cells(cell)
+        cells = engine_source_cells(cell, lang)
         return [c for head in cells[:1] for c in split_code_cell(head)] + cells[1:]
-    return [c for part in split_code_cell(cell) for c in graph_windows(part)]
+    return [c for part in split_code_cell(cell) for window in graph_windows(part, lang)
+            for c in figure_windows(window, lang)]
 
 
 def paginate(cells: list[dict]) -> list[dict]:
@@ -545,6 +966,7 @@ class Deck:
     cells: list[dict] = field(default_factory=list)
     minutes: float = 0.0
     sections: list[tuple[str, float]] = field(default_factory=list)
+    lang: str = "en"     # "en", or "zh" for notebooks/zh/
 
 
 def heading_of(cell: dict) -> str | None:
@@ -587,10 +1009,16 @@ def summary_items(cells: list[dict]) -> list[str]:
 def goals_of(cells: list[dict]) -> list[str]:
     """The "You will learn" bullets of a notebook's first cell."""
     text = source(cells[0]) if cells else ""
-    match = re.search(r"\*\*You will learn\*\*\s*\n(.*?)(?:\n\s*\n|\Z)", text, re.S)
+    match = GOALS_RE.search(text)
     if not match:
         return []
-    return [line.strip()[2:] for line in match[1].split("\n") if line.strip().startswith(("- ", "* "))]
+    goals = []
+    for line in match[1].split("\n"):
+        if line.strip().startswith(("- ", "* ")):
+            goals.append(line.strip()[2:])
+        elif goals and line.strip():  # a goal that runs over two lines of the source
+            goals[-1] += " " + line.strip()
+    return goals
 
 
 def lecture_parts(nb: dict) -> list[list[dict]]:
@@ -603,7 +1031,7 @@ def lecture_parts(nb: dict) -> list[list[dict]]:
     return parts
 
 
-def plan_minutes(cells: list[dict]) -> list[tuple[str, float]]:
+def plan_minutes(cells: list[dict], lang: str = "en") -> list[tuple[str, float]]:
     """Minutes per section (a `slide` cell starts one): 1.5 a slide, 2 with code, 5 an exercise,
     0.5 a sub-slide of reference source (shown on demand)."""
     sections: list[list] = []
@@ -616,11 +1044,11 @@ def plan_minutes(cells: list[dict]) -> list[tuple[str, float]]:
         if kind == "slide" or not sections:
             if cell["cell_type"] == "markdown":
                 in_exercise = bool(EXERCISE_RE.search(source(cell)))
-            sections.append([plain(heading or "Start"), 0.0])
+            sections.append([plain(heading or words(lang)["start"]), 0.0])
         if kind in ("slide", "subslide") or kind_of_slide is None:
             if "afs-reference" in tags(cell):
                 kind_of_slide = "reference"
-            elif in_exercise and heading and heading.lower().startswith("exercise"):
+            elif in_exercise and heading and heading.lower().startswith(("exercise", "练习")):
                 kind_of_slide = "exercise"
             else:
                 kind_of_slide = "slide"
@@ -631,57 +1059,54 @@ def plan_minutes(cells: list[dict]) -> list[tuple[str, float]]:
     return [(name, minutes) for name, minutes in sections]
 
 
-def notes_cell(text: str) -> dict:
-    return md_cell("Instructor note: " + text, "notes")
+def notes_cell(text: str, lang: str = "en") -> dict:
+    return md_cell(words(lang)["note"] + text, "notes")
 
 
 def agenda_cells(deck: Deck) -> list[dict]:
+    w = words(deck.lang)
     items = [unnumbered(name) for name, _ in deck.sections[1:]]
-    text = "## Agenda\n\n" + "\n".join(f"{k + 1}. {name}" for k, name in enumerate(items))
-    return [md_cell(text, "slide"), notes_cell(
-        "say where the lecture goes and where it stops; point at the section the class will find hardest. "
-        "The timing plan is in the first slide's notes.")]
+    text = f"## {w['agenda']}\n\n" + "\n".join(f"{k + 1}. {name}" for k, name in enumerate(items))
+    return [md_cell(text, "slide"), notes_cell(w["agenda_note"], deck.lang)]
 
 
 def opening_cells(deck: Deck, previous: Deck | None, previous_summary: list[str]) -> list[dict]:
-    cells = []
+    cells, w = [], words(deck.lang)
     if previous is not None:
         items = previous_summary or [unnumbered(name) for name, _ in previous.sections[1:]]
-        text = f"## Last time: {plain(previous.title)}\n\n" + "\n".join(f"- {item}" for item in items)
-        cells += [md_cell(text, "slide"), notes_cell(
-            "ask the room to recall one item before showing the list; two minutes at most, then move on.")]
+        text = f"## {w['last_time'].format(plain(previous.title))}\n\n" + "\n".join(f"- {item}" for item in items)
+        cells += [md_cell(text, "slide"), notes_cell(w["last_note"], deck.lang)]
     return cells
 
 
 def closing_cells(deck: Deck, summary_present: bool, following: Deck | None, goals_next: list[str]) -> list[dict]:
-    cells = []
+    cells, w = [], words(deck.lang)
     if not summary_present:
         items = [unnumbered(name) for name, _ in deck.sections[1:]]
-        cells += [md_cell("## What we saw\n\n" + "\n".join(f"- {item}" for item in items), "slide"),
-                  notes_cell("recap in one sentence per item; ask which one to repeat next time.")]
+        cells += [md_cell(f"## {w['what_we_saw']}\n\n" + "\n".join(f"- {item}" for item in items), "slide"),
+                  notes_cell(w["saw_note"], deck.lang)]
     if following is not None:
-        text = f"## Next: {plain(following.title)}\n\n" + "\n".join(f"- {goal}" for goal in goals_next)
+        text = f"## {w['next'].format(plain(following.title))}\n\n" + "\n".join(f"- {goal}" for goal in goals_next)
         if following.notebook != deck.notebook:
-            text += f"\n\n[Open the next deck]({following.name}.html)"
-        cells += [md_cell(text, "slide"), notes_cell(
-            "one minute: say what question the next lecture answers, and what to read or try before it.")]
+            text += f"\n\n[{w['open_next']}]({following.name}.html)"
+        cells += [md_cell(text, "slide"), notes_cell(w["next_note"], deck.lang)]
     return cells
 
 
 def timing_note(deck: Deck) -> dict:
-    lines = [(f"Timing plan, {deck.minutes:.0f} minutes in all "
-              "(1.5 min a slide, 2 with code, 6 an exercise done in class, 0.5 a reference sub-slide):")]
-    clock = 0.0
+    w = words(deck.lang)
+    lines, clock = [w["timing"].format(deck.minutes)], 0.0
     for name, minutes in deck.sections:
-        lines.append(f"- {clock:4.0f}-{clock + minutes:.0f} min: {name} ({minutes:.0f} min)")
+        lines.append(w["timing_line"].format(clock, clock + minutes, name, minutes))
         clock += minutes
-    return notes_cell("\n".join(lines))
+    return notes_cell("\n".join(lines), deck.lang)
 
 
-def lecture_decks(nbs: list[tuple[str, dict]], index: int) -> list[Deck]:
+def lecture_decks(nbs: list[tuple[str, dict]], index: int, lang: str = "en") -> list[Deck]:
     """The lecture deck(s) of notebook `index` of the series `nbs` [(stem, notebook)], in order.
 
-    The neighbours are needed for the "last time" and "next" slides.
+    The neighbours are needed for the "last time" and "next" slides. `lang` is the series' language
+    ("en", or "zh" for notebooks/zh/): the words of the slides the view adds (PHRASES).
     """
     def plain_decks(k: int) -> list[Deck]:
         stem, nb = nbs[k]
@@ -691,8 +1116,8 @@ def lecture_decks(nbs: list[tuple[str, dict]], index: int) -> list[Deck]:
         for p, cells in enumerate(parts):
             name = stem if len(parts) == 1 else f"{stem}-{p + 1}"
             deck_title = title if len(parts) == 1 else f"{title} ({p + 1}/{len(parts)})"
-            deck = Deck(name, stem, p + 1, len(parts), deck_title, cells)
-            deck.sections = plan_minutes(cells)
+            deck = Deck(name, stem, p + 1, len(parts), deck_title, cells, lang=lang)
+            deck.sections = plan_minutes(cells, lang)
             deck.minutes = sum(m for _, m in deck.sections)
             decks.append(deck)
         return decks
@@ -706,11 +1131,12 @@ def lecture_decks(nbs: list[tuple[str, dict]], index: int) -> list[Deck]:
         k = series.index(deck)
         previous = series[k - 1] if k > 0 else None
         following = series[k + 1] if k + 1 < len(series) else None
-        result.append(assemble(deck, previous, following))
+        result.append(assemble(deck, previous, following, notebook_definitions(nbs[index][1]["cells"])))
     return result
 
 
-def assemble(deck: Deck, previous: Deck | None, following: Deck | None) -> Deck:
+def assemble(deck: Deck, previous: Deck | None, following: Deck | None,
+             definitions: dict[str, str] | None = None) -> Deck:
     cells = deck.cells
     if deck.part == 1:  # the notebook's first slide is the title slide
         first = next((i for i, c in enumerate(cells) if slide_type(c) not in ("notes", "skip")), 0)
@@ -719,7 +1145,7 @@ def assemble(deck: Deck, previous: Deck | None, following: Deck | None) -> Deck:
         head, body = [md_cell(f"# {deck.title}", "slide")], cells
     previous_summary = summary_items(previous.cells) if previous else []
     goals_next = goals_of(following.cells) if following and following.part == 1 else \
-        [name for name, _ in following.sections[1:]] if following else []
+        [unnumbered(name) for name, _ in following.sections[1:]] if following else []
     summary_present = any(c["cell_type"] == "markdown" and SUMMARY_RE.search(source(c)) for c in cells)
     # The opening: title (the notebook's first slide), agenda, last time; the timing plan goes in the
     # title slide's notes once the slides are known.
@@ -738,7 +1164,7 @@ def assemble(deck: Deck, previous: Deck | None, following: Deck | None) -> Deck:
                 in_exercises = True
             elif SUMMARY_RE.search(text) or (slide_type(cell) == "slide" and not text.lstrip().startswith("###")):
                 in_exercises = False
-        cells = view_cell(cell, in_exercises)
+        cells = view_cell(cell, in_exercises, definitions, deck.lang)
         if slide_type(cell) == "notes":  # a cell's notes stay with it, not with its reference sub-slides
             view[main_end:main_end] = cells
             main_end += len(cells)
@@ -746,8 +1172,8 @@ def assemble(deck: Deck, previous: Deck | None, following: Deck | None) -> Deck:
         reference = next((k for k, c in enumerate(cells) if "afs-reference" in tags(c)), len(cells))
         main_end = len(view) + reference
         view += cells
-    view = paginate(view + closing)
-    deck.sections = plan_minutes(view)
+    view = paginate(pair_columns(view) + closing)
+    deck.sections = plan_minutes(view, deck.lang)
     deck.minutes = sum(m for _, m in deck.sections)
     title_at = next(i for i, c in enumerate(view) if slide_type(c) not in ("notes", "skip"))
     view.insert(title_at + 1, timing_note(deck))

@@ -61,6 +61,11 @@ async ({minProse, minCode, minLabel}) => {
         if (!el || el.closest('aside, script, style, .MathJax, .MathJax_Display, .MathJax_Preview, .MJX_Assistive_MathML, svg, .afs-widget') || !visible(el)) continue;
         const px = parseFloat(getComputedStyle(el).fontSize) * scale;
         const code = !!el.closest('pre, code, .jp-OutputArea, .jp-InputArea-editor');
+        const han = (n.textContent.match(/[\u4e00-\u9fff]/g) || []).length;  // Chinese characters
+        if (han) {
+          record.cjk = (record.cjk || 0) + han;
+          if (!code) record.minCJKProse = Math.min(record.minCJKProse ?? Infinity, px);
+        }
         if (code) {
           record.minCode = Math.min(record.minCode, px);
           if (px < minCode - 0.01) problems.push({kind: 'small code', where: state, what: n.textContent.trim().slice(0, 40), px});
@@ -82,8 +87,30 @@ async ({minProse, minCode, minLabel}) => {
         }
         if (r.bottom > srect.bottom + 1 || r.right > srect.right + 1) problems.push({kind: 'graph outside', where: state});
       }
+      // figures (PNG): the smallest text's size in the image's pixels (data-afs-label-px, from the
+      // figure's font size in points and its dpi) times the zoom it is shown at
+      for (const img of slide.querySelectorAll('img')) {
+        if (img.closest('aside') || !visible(img)) continue;
+        const r = img.getBoundingClientRect();
+        if (r.width < 2) continue;
+        const label = parseFloat(img.getAttribute('data-afs-label-px'));
+        if (!label) { problems.push({kind: 'unmeasured figure', where: state, what: img.getAttribute('alt') || ''}); continue; }
+        const px = label * (r.width / scale) / (img.naturalWidth || 1);
+        record.minLabel = Math.min(record.minLabel, px);
+        if (px < minLabel - 0.01) problems.push({kind: 'small label', where: state, what: 'figure ' + (img.getAttribute('alt') || ''), px});
+        if (r.bottom > srect.bottom + 1 || r.right > srect.right + 1) problems.push({kind: 'graph outside', where: state});
+      }
+      // a torch/afs pair in two columns: no line of its code or output may wrap
+      for (const pre of slide.querySelectorAll('.afs-columns pre')) {
+        if (!visible(pre)) continue;
+        const style = getComputedStyle(pre), line = parseFloat(style.lineHeight);
+        const lines = pre.textContent.replace(/\n$/, '').split('\n').length;
+        const inner = pre.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+        if (inner > lines * line + line / 2) problems.push({kind: 'wrapped column', where: state, what: where(pre), lines, px: inner});
+      }
     }
     perSlide.push(record);
+    record.columns = slide.querySelectorAll('.afs-columns').length;
   }
   return {problems, slides: perSlide};
 }

@@ -44,14 +44,25 @@ def notebooks() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
+def zh_notebooks() -> list[Path]:
+    """The Chinese edition's executed notebooks, notebooks/zh/*.ipynb (none until they land)."""
+    return sorted((NOTEBOOKS_DIR / "zh").glob("*.ipynb"))
+
+
 def deck_names() -> list[str]:
-    """The decks `make slides` builds: one per notebook, two for a notebook tagged `lecture-break`."""
+    """The decks `make slides` builds: one per notebook, two for a notebook tagged `lecture-break`;
+    the Chinese edition's as zh/NAME (build/slides/zh/NAME.html)."""
     view = lecture_view()
     names = []
-    for nb in notebooks():
-        parts = len(view.lecture_parts(json.loads(nb.read_text(encoding="utf-8"))))
-        names += [nb.stem] if parts == 1 else [f"{nb.stem}-{k + 1}" for k in range(parts)]
+    for prefix, nbs in (("", notebooks()), ("zh/", zh_notebooks())):
+        for nb in nbs:
+            parts = len(view.lecture_parts(json.loads(nb.read_text(encoding="utf-8"))))
+            names += [prefix + nb.stem] if parts == 1 else [f"{prefix}{nb.stem}-{k + 1}" for k in range(parts)]
     return names
+
+
+def deck_language(name: str) -> str:
+    return "zh" if name.startswith("zh/") else "en"
 
 
 def find_chromium() -> str | None:
@@ -72,7 +83,7 @@ def build_all_decks() -> dict[str, Path]:
         pytest.skip("node.js/npm not found: the slides need them to install reveal.js and MathJax "
                     "(apt-get install nodejs npm)")
     for _ in range(3):  # a notebook rewritten during the build (`make notebooks`) is built again
-        before = {nb: nb.read_bytes() for nb in notebooks()}
+        before = {nb: nb.read_bytes() for nb in notebooks() + zh_notebooks()}
         result = subprocess.run([sys.executable, str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=900)
         if result.returncode != 0 and "npm not found" in result.stderr:
             pytest.skip(result.stderr.strip().splitlines()[-1])

@@ -1,8 +1,10 @@
 """`make handout` prints each lecture deck to PDF offline: one page per slide, none blank.
 
 scripts/build_handouts.py is run, through its `build` function, on three decks (the first deck, the
-deck with the backward-pass frames, and the deck with the most slides; AFS_HANDOUT_TEST=all: every
-deck), in headless Chromium with the network cut off. For each deck, the handout and the
+deck with the backward-pass frames, and the deck with the most slides) and on the first Chinese deck
+once notebooks/zh/ has one (its PDF must hold the Chinese as text: pdftotext; Chromium embeds the
+CJK font as Type 3 glyphs, which the browser test has checked are real characters, not boxes);
+AFS_HANDOUT_TEST=all: every deck. Headless Chromium runs with the network cut off. For each deck, the handout and the
 instructor's copy with notes must each have exactly one page per slide of the deck (counted in the
 deck's HTML: the <section>s that hold no other), of the right size, and no page may be blank
 (rendered with poppler's pdftoppm when it is installed, apt-get install poppler-utils).
@@ -38,9 +40,11 @@ def chosen(decks: dict) -> list[str]:
     if os.environ.get("AFS_HANDOUT_TEST") == "all":
         return list(decks)
     texts = {name: path.read_text(encoding="utf-8") for name, path in decks.items()}
-    frames = next((n for n, t in texts.items() if "afs-frames" in t), None)
+    frames = next((n for n, t in texts.items() if 'class="afs-frames' in t), None)  # not the style sheet's
     longest = max(texts, key=lambda n: slide_count(texts[n]))
-    return list(dict.fromkeys([next(iter(decks)), *([frames] if frames else []), longest]))
+    chinese = next((n for n in decks if n.startswith("zh/")), None)
+    return list(dict.fromkeys([next(iter(decks)), *([frames] if frames else []), longest,
+                               *([chinese] if chinese else [])]))
 
 
 def page_images(pdf) -> list:
@@ -78,5 +82,10 @@ def test_one_page_per_slide_and_none_blank():
                 for k, image in enumerate(images):
                     inked = sum(1 for v in image.get_flattened_data() if v < 200) / (image.width * image.height)
                     assert inked > 0.001, f"{pdf.name}: page {k + 1} is blank ({inked:.2%} inked)"
+        if name.startswith("zh/") and shutil.which("pdftotext"):  # the Chinese text is in the PDF, as text
+            text = subprocess.run(["pdftotext", str(handouts.HANDOUTS_OUT / f"{name}.pdf"), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+            assert "议程" in text and len(re.findall("[\u4e00-\u9fff]", text)) > 200, \
+                f"{name}.pdf: too little Chinese text in it: {text[:200]!r}"
     if not pdftoppm:
         pytest.skip("page counts and sizes checked; blank pages not (no pdftoppm: apt-get install poppler-utils)")

@@ -1,6 +1,6 @@
 """RISE, live in JupyterLab, asks nothing of the network and uses the notebooks' slide settings.
 
-Every notebook's metadata carries RISE settings (`rise`: 1280x720, scroll, the white theme whose
+Every notebook's metadata (the Chinese edition's in notebooks/zh/ too) carries RISE settings (`rise`: 1280x720, scroll, the white theme whose
 fonts ship with RISE, slide numbers); the default theme, `simple`, imports Google Fonts on every
 load. A JupyterLab server (jupyterlab_rise's standalone /rise/ page) serves one notebook on
 127.0.0.1; headless Chromium opens the slideshow with every request that is not to that server (or
@@ -18,14 +18,17 @@ import time
 import urllib.request
 
 import pytest
-from slides_support import NOTEBOOKS_DIR, launch_chromium, notebooks
+from slides_support import NOTEBOOKS_DIR, launch_chromium, notebooks, zh_notebooks
 
 RISE = {"width": 1280, "height": 720, "scroll": True, "theme": "white", "slideNumber": "c/t"}
 TOKEN = "afs-rise-test"
 DECK = "02_computational_graph"
 
 
-@pytest.mark.parametrize("path", notebooks(), ids=[nb.stem for nb in notebooks()])
+ALL = notebooks() + zh_notebooks()  # the Chinese edition's too, once it lands in notebooks/zh/
+
+
+@pytest.mark.parametrize("path", ALL, ids=[nb.relative_to(NOTEBOOKS_DIR).with_suffix("").as_posix() for nb in ALL])
 def test_rise_settings_in_metadata(path):
     rise = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("rise", {})
     wrong = {k: rise.get(k) for k, v in RISE.items() if rise.get(k) != v}
