@@ -63,7 +63,7 @@ DECKS = deck_names()
 HEADINGS = {"en": {"agenda": ("Agenda",), "last": ("Last time",), "saw": ("What we saw",), "next": ("Next",),
                    "timing": r"Timing plan, (\d+) minutes"},
             "zh": {"agenda": ("议程",), "last": ("上一讲",), "saw": ("本讲回顾", "小结"), "next": ("下一讲",),
-                   "timing": r"时间安排，共 (\d+) 分钟"}}
+                   "timing": r"时间安排，共(\d+)分钟"}}
 CJK = re.compile("[\u4e00-\u9fff]")
 pytestmark = pytest.mark.skipif(not DECKS, reason="no notebooks in notebooks/ yet: no slides to test")
 MEASURED: dict[str, dict] = {}  # deck name -> what slide_measure.js returned, for the notes test

@@ -281,7 +281,7 @@ print("a.grad == 9a²:", bool((a.grad == 9 * a**2).all()), "| b.grad == -2b:", b
 # Instructor note: The leaf gradients in .grad are the numbers of the last frame: 9a^2 and -2b in
 # both engines.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "slide"}
 # ## 4. Accumulate, never assign
 #
 # When a tensor is used twice, two edges carry gradient into it, and the chain rule says the
@@ -347,7 +347,7 @@ print(f"assigning engine: {x_wrong.grad}   torch: {x_t.grad.item()}   afs: {x.gr
 # Instructor note: torch and afs give 2x = 6; the assigning engine gives 3, one use of x lost.
 # Likely question: why not just use += everywhere? (That is exactly the fix.)
 
-# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # In our engine the sum happens in two places. `InputBuffer.add` (above) adds the gradients arriving at a node
 # before the node runs; `AccumulateGrad.accumulate` adds what reaches a leaf into `.grad`. That same `+=`
 # is why `.grad` keeps growing across backward calls until it is cleared (notebook 02, `zero_grad`):

@@ -240,7 +240,7 @@ print("a.grad == 9a²：", bool((a.grad == 9 * a**2).all()), "| b.grad == -2b：
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：`.grad`里叶子节点的梯度就是最后一帧上的数：两个引擎里都是9a^2和-2b。
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "slide"}
 # ## 4. 要累加，不要赋值
 #
 # 一个张量用了两次，就有两条边把梯度送进它，链式法则说这两份贡献要**相加**：对$y = x \cdot x$，$\frac{dy}{dx} = x + x = 2x$。早期的tinygrad写的是`grad = g`而不是`grad += g`，于是被重复使用的张量梯度算错了；讲解如何构建micrograd的那一讲也故意先掉进同一个坑，再用`+=`修好。下面是一个恰好带着这个bug的小型标量（scalar）引擎。
@@ -300,7 +300,7 @@ print(f"赋值的引擎：{x_wrong.grad}   torch：{x_t.grad.item()}   afs：{x.
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：torch和afs给出2x = 6；赋值的引擎给出3，丢掉了`x`的一次使用。可能会有人问：为什么不干脆处处都用`+=`？（这正是修复的办法。）
 
-# %% [markdown] tags=["lecture-break"] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 在我们的引擎里，求和发生在两个地方。`InputBuffer.add`（见上文）在节点运行之前把到达它的梯度加起来；`AccumulateGrad.accumulate`把到达叶子节点的梯度加进`.grad`。也正是这个`+=`，让`.grad`在多次调用`backward`之间不断增长，直到被清零（02号笔记本，`zero_grad`）：
 
 # %% [markdown] slideshow={"slide_type": "notes"}

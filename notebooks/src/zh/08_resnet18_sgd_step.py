@@ -306,7 +306,7 @@ print("62个梯度全部一致：", all_agree)
 # 讲者备注：带权重衰减、阻尼和Nesterov的完整规则：这是torch文档里写明的算法，我们的实现逐行照着它写。花一分钟讲：练习会用到它。
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 我们的优化器的更新，就是把这条规则逐行写出来（原地修改numpy数组，在`no_grad`下进行）。`step()`把每个参数切成65,536个数一块来更新，好让一块数据在规则的几遍计算中一直留在CPU缓存里：
+# 我们的优化器逐行照搬这条规则（在`no_grad`下原地修改numpy数组）。`step()`把参数切成每块65,536个数，让一块数据在几遍计算中始终留在CPU缓存里：
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(afs.optim.SGD._update_block))
@@ -463,17 +463,17 @@ def rel_error(a, b):
 
 names = list(params)
 errors = {  # (第几步, 比较什么) -> 每个参数的相对误差，按深度排列
-    (1, "float32: ours vs torch"): [rel_error(*grads32[k]) for k in names],
-    (1, "float64: ours vs torch"): [rel_error(grads64["afs"][0][k], grads64["torch"][0][k]) for k in names],
-    (1, "torch float32 vs torch float64"): [rel_error(grads32[k][1], grads64["torch"][0][k]) for k in names],
-    (2, "float32: ours vs torch"): [rel_error(grads2[k], grads2_t[k]) for k in names],
-    (2, "float64: ours vs torch"): [rel_error(grads64["afs"][1][k], grads64["torch"][1][k]) for k in names],
-    (2, "torch float32 vs torch float64"): [rel_error(grads2_t[k], grads64["torch"][1][k]) for k in names],
+    (1, "float32：afs与torch"): [rel_error(*grads32[k]) for k in names],
+    (1, "float64：afs与torch"): [rel_error(grads64["afs"][0][k], grads64["torch"][0][k]) for k in names],
+    (1, "torch自身：float32与float64"): [rel_error(grads32[k][1], grads64["torch"][0][k]) for k in names],
+    (2, "float32：afs与torch"): [rel_error(grads2[k], grads2_t[k]) for k in names],
+    (2, "float64：afs与torch"): [rel_error(grads64["afs"][1][k], grads64["torch"][1][k]) for k in names],
+    (2, "torch自身：float32与float64"): [rel_error(grads2_t[k], grads64["torch"][1][k]) for k in names],
 }
 errors = {key: np.array(v) for key, v in errors.items()}
 FLOOR = 1e-17  # 完全相同的梯度（误差为0）画在这里：对数坐标里没有0
-STYLE = {"float32: ours vs torch": dict(marker="o", ms=3.5), "float64: ours vs torch": dict(marker="s", ms=3.5),
-         "torch float32 vs torch float64": dict(color="0.4", ls="--", zorder=3)}
+STYLE = {"float32：afs与torch": dict(marker="o", ms=3.5), "float64：afs与torch": dict(marker="s", ms=3.5),
+         "torch自身：float32与float64": dict(color="0.4", ls="--", zorder=3)}
 
 fig, axes = plt.subplots(1, 2, figsize=(13, 4), sharey=True)
 starts = [i for i, k in enumerate(names) if i == 0 or part(k) != part(names[i - 1])]
@@ -493,11 +493,11 @@ fig.suptitle(f"逐参数的梯度一致性（完全相同的梯度画在{FLOOR:.
 fig.tight_layout()
 plt.show()
 for step in (1, 2):
-    e32, e64 = errors[step, "float32: ours vs torch"], errors[step, "float64: ours vs torch"]
+    e32, e64 = errors[step, "float32：afs与torch"], errors[step, "float64：afs与torch"]
     print(f"第{step}步：float32全部小于1e-3：{bool(e32.max() < 1e-3)!s:<6} |",
           f" float64全部小于1e-10：{bool(e64.max() < 1e-10)}")
 print("第2步：torch自身float32与float64之差，最大值大于1e-3：",
-      bool(errors[2, "torch float32 vs torch float64"].max() > 1e-3))
+      bool(errors[2, "torch自身：float32与float64"].max() > 1e-3))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 讲者备注：从左往右读这张图，就是从输入读到输出：没有哪个参数特别突出。虚线是float32的舍入水平。
