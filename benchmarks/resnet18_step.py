@@ -188,7 +188,7 @@ class OpProfiler:
             for method in ("forward", "backward"):
                 if method in cls.__dict__:
                     self._patch(cls, method, f"{cls.node_name or cls.__name__}.{method}", static=True)
-        self._patch(function.AccumulateGrad, "accumulate", "AccumulateGrad", static=False)
+        self._patch(afs.autograd.graph.AccumulateGrad, "accumulate", "AccumulateGrad", static=False)
         for name, (module, attr) in self.HELPERS.items():
             self._patch(importlib.import_module("autograd_from_scratch." + module), attr, name, False)
         return self
@@ -289,8 +289,9 @@ def markdown_table(data: dict) -> str:
     load = (f" (load average {m['load_average'][0]:.1f} when the run began, "
             f"{m['load_average'][1]:.1f} when it ended: the machine is shared)"
             if "load_average" in m else "")
+    blas = f" ({m['numpy_blas']} kernels)" if "numpy_blas" in m else ""
     lines.append(f"Measured with torch {m['torch']} ({m['torch_threads']} threads) and numpy "
-                 f"{m['numpy']} on {m['cpu_count']} CPU cores{load}; median of "
+                 f"{m['numpy']}{blas} on {m['cpu_count']} CPU cores{load}; median of "
                  + " and ".join(f"{r['rounds']}" for r in data["results"])
                  + " rounds after a warm-up; peak memory is the growth of the resident set over one step.")
     return "\n".join(lines)
@@ -312,8 +313,16 @@ def machine(load_at_start: float) -> dict:
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(),
+            "torch_threads": torch.get_num_threads(), "numpy_blas": blas_core(),
             "load_average": [load_at_start, os.getloadavg()[0]]}  # 1-minute, at start and end
+
+
+def blas_core() -> str:
+    """numpy's BLAS and the kernels it runs (OPENBLAS_CORETYPE, where set, chooses them)."""
+    from threadpoolctl import threadpool_info
+
+    return ", ".join(f"{lib['internal_api']} {lib.get('architecture')}" for lib in threadpool_info()
+                     if lib.get("user_api") == "blas")
 
 
 def main(argv: list[str] | None = None) -> None:
