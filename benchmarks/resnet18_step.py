@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+import types
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable
@@ -146,10 +147,12 @@ class OpProfiler:
     between the ops: module calls and `Function.apply` in forward, the engine's loop in backward.
     A layer whose backward is an op of its own (so that it can be differentiated again) shows its
     backward's work as that op's forward: `ConvolutionBackwardBackward0.forward` is the
-    convolution's backward.
+    convolution's backward. The matrix products of the convolutions (numpy's BLAS) are timed as
+    `np.matmul in ops.conv`, so that the convolutions' own rows are the work around them.
     """
 
     HELPERS = {"im2col": ("ops.conv", "im2col"), "col2im": ("ops.conv", "col2im")}
+    NUMPY_IN = {"np.matmul in ops.conv": ("ops.conv", "matmul")}
 
     def __init__(self) -> None:
         self.phase = ""
@@ -188,9 +191,17 @@ class OpProfiler:
             for method in ("forward", "backward"):
                 if method in cls.__dict__:
                     self._patch(cls, method, f"{cls.node_name or cls.__name__}.{method}", static=True)
-        self._patch(function.AccumulateGrad, "accumulate", "AccumulateGrad", static=False)
+        self._patch(afs.autograd.graph.AccumulateGrad, "accumulate", "AccumulateGrad", static=False)
         for name, (module, attr) in self.HELPERS.items():
             self._patch(importlib.import_module("autograd_from_scratch." + module), attr, name, False)
+        for name, (module_name, attr) in self.NUMPY_IN.items():
+            module = importlib.import_module("autograd_from_scratch." + module_name)
+            # The module's `np` becomes numpy with this one function timed (PEP 562 __getattr__).
+            timed_numpy = types.ModuleType("numpy")
+            timed_numpy.__getattr__ = lambda attr_name: getattr(np, attr_name)
+            setattr(timed_numpy, attr, self._timed(name, getattr(np, attr)))
+            module.np = timed_numpy
+            self._undo.append(lambda module=module: setattr(module, "np", np))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -289,8 +300,9 @@ def markdown_table(data: dict) -> str:
     load = (f" (load average {m['load_average'][0]:.1f} when the run began, "
             f"{m['load_average'][1]:.1f} when it ended: the machine is shared)"
             if "load_average" in m else "")
+    blas = f" ({m['numpy_blas']} kernels)" if "numpy_blas" in m else ""
     lines.append(f"Measured with torch {m['torch']} ({m['torch_threads']} threads) and numpy "
-                 f"{m['numpy']} on {m['cpu_count']} CPU cores{load}; median of "
+                 f"{m['numpy']}{blas} on {m['cpu_count']} CPU cores{load}; median of "
                  + " and ".join(f"{r['rounds']}" for r in data["results"])
                  + " rounds after a warm-up; peak memory is the growth of the resident set over one step.")
     return "\n".join(lines)
@@ -312,8 +324,16 @@ def machine(load_at_start: float) -> dict:
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(),
+            "torch_threads": torch.get_num_threads(), "numpy_blas": blas_core(),
             "load_average": [load_at_start, os.getloadavg()[0]]}  # 1-minute, at start and end
+
+
+def blas_core() -> str:
+    """numpy's BLAS and the kernels it runs (OPENBLAS_CORETYPE, where set, chooses them)."""
+    from threadpoolctl import threadpool_info
+
+    return ", ".join(f"{lib['internal_api']} {lib.get('architecture')}" for lib in threadpool_info()
+                     if lib.get("user_api") == "blas")
 
 
 def main(argv: list[str] | None = None) -> None:
