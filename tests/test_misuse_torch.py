@@ -48,6 +48,7 @@ CASES = [
     ("0-d index", "s[0]"),
     ("t() of 3-D", "y.reshape(1, 2, 3).t()"),
     ("T of 3-D (deprecated)", "y.reshape(1, 2, 3).T"),
+    ("backward through a filled expanded view", "v = y[:, :1].expand(2, 3)\nv.zero_()\ny.sum().backward()"),
     ("T of 0-D (deprecated)", "s.T"),
     # shapes
     ("view wrong size", "y.view(4, 2)"),
@@ -356,6 +357,12 @@ SEMANTICS = [
     ("a hook on a view under no_grad is kept, never called", "with lib.no_grad():\n    v = x[:1]\n"
                                                             "h = v.register_hook(lambda g: g * 0)\nout = v * 1\n"
                                                             "h.remove()"),
+    # found by the fuzz
+    ("x ** y at y = 0, x = 0", "w = lib.tensor([0., 2.], requires_grad=True)\nout = w ** lib.tensor([0., 3.])\n"
+                               "out.sum().backward()"),
+    ("zero_ and fill_ of an expanded view", "v = (x * 1)[:, :1].expand(2, 3)\nv.zero_()\nout = v.fill_(2.)"),
+    ("max() after .data changed x", "w = lib.tensor([1., -2.], requires_grad=True)\nm = w.max()\nw.data.add_(1)\n"
+                                     "m.backward()\nout = m"),
     # .data: a tensor outside autograd
     (".data", "out = x.data"),
     (".data of a result", "out = y.data * 2"),

@@ -94,7 +94,7 @@ def fill_(x: Tensor, value: Any) -> Tensor:
 
 
 def zero_(x: Tensor) -> Tensor:
-    return apply_inplace(x, zeros_like)
+    return apply_inplace(x, zeros_like, filling=True)
 
 
 def where_method(self: Tensor, condition: Any, other: Any) -> Tensor:

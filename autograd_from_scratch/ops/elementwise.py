@@ -226,7 +226,7 @@ class PowTensorScalar(Function):
 
 
 class Pow(Function):
-    """z = a^b for tensors;   dz/da = b·a^(b-1),  dz/db = z·ln(a)  (taken as 0 where a = 0)."""
+    """z = a^b for tensors;   dz/da = b·a^(b-1) (0 where b = 0),  dz/db = z·ln(a) (0 where a = 0)."""
 
     node_name = "PowBackward1"
 
@@ -239,7 +239,9 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         a, b, z = ctx.saved_tensors
-        grad_a = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        grad_a = None
+        if ctx.needs_input_grad[0]:  # 0 where b = 0, as torch (not 0 · a^-1, which is nan at a = 0)
+            grad_a = grad * where(b.array == 0, 0.0, b * a ** (b - 1))
         grad_b = None
         if ctx.needs_input_grad[1]:
             safe_a = where(a.array == 0, 1.0, a)

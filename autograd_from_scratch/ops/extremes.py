@@ -7,6 +7,7 @@ to each side of a tie, and the `dim=` forms send it to the one index they return
 """
 from __future__ import annotations
 
+import builtins
 from typing import Any, NamedTuple, Optional, Union
 
 import numpy as np
@@ -72,8 +73,8 @@ class MaxAll(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         a, z = ctx.saved_tensors
-        is_z = a.array == z.array
-        return grad * Tensor((is_z / is_z.sum()).astype(a.array.dtype))
+        is_z = a.array == z.array  # none, if a changed in place through .data: then 0, as torch
+        return grad * Tensor((is_z / builtins.max(is_z.sum(), 1)).astype(a.array.dtype))
 
 
 class MinAll(MaxAll):

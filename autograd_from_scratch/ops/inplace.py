@@ -37,8 +37,9 @@ ViewFn = Callable[[np.ndarray], np.ndarray]
 
 
 def apply_inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: bool = False) -> Tensor:
-    """Run `op(x, *args)` and write the result into x itself. `filling`: op is fill_, whose value
-    is read once before anything is written, so it may be an element of x."""
+    """Run `op(x, *args)` and write the result into x itself. `filling`: op is fill_ or zero_, one
+    value for every element, read before anything is written: it may be an element of x, and x's
+    elements may share memory (an expanded view), as torch allows."""
     recording = is_grad_enabled() and x.dtype.is_floating_point and (
         x.requires_grad or builtins.any(isinstance(a, Tensor) and a.requires_grad for a in args)
     )
@@ -47,7 +48,7 @@ def apply_inplace(x: Tensor, op: Callable[..., Tensor], *args: Any, filling: boo
         _check_recordable(x)
     # the op's own errors come first, as in torch
     out = op(_old_values(x, copy=getattr(op, "keeps_input", True)) if recording else x, *args)
-    _check_writable(x, () if filling else args)
+    _check_writable(x, args, filling)
     _write(x, out)
     if recording:
         _rewrite_history(x, out)
@@ -127,10 +128,12 @@ def _check_recordable(x: Tensor) -> None:
         )
 
 
-def _check_writable(x: Tensor, args: tuple) -> None:
+def _check_writable(x: Tensor, args: tuple, filling: bool) -> None:
     """Writing is ambiguous where elements of x share memory (an expanded view), or where an input
     shares memory with x but sees it differently (`x += x[:1]`, `x.add_(x.t())`: is an element
     read before or after it is written?). As torch, only x's own view of it is fine (`x.add_(x)`)."""
+    if filling:
+        return
     if x.array.size and any(stride == 0 and n > 1 for stride, n in zip(x.array.strides, x.shape)):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
@@ -217,6 +220,10 @@ class CopySlices(Node):
 
     def __call__(self, *grads: Any) -> Grads:
         (grad,) = grads
+        if np.unique(self.positions).size < self.positions.size:  # an expanded view was filled
+            raise RuntimeError(  # torch too refuses to write the view's gradient into the base's
+                "unsupported operation: more than one element of the written-to tensor refers to a "
+                "single memory location. Please clone() the tensor before performing the operation.")
         key = (self.positions,)
         flat = grad.reshape(-1)
         res = self.fn(Index.apply(flat, key, "IndexBackward0"))
