@@ -170,11 +170,10 @@ def rebase_views(base: Tensor) -> None:
     """Every live view of `base`'s memory now depends on its base's new history: AsStridedBackward0
     of it. As torch, whenever the memory changed, recorded or not (torch regenerates a view's
     grad_fn when the version it shares has moved); views taken under no_grad() keep no history."""
-    for view in list(base._views or ()):
-        if view._base.requires_grad and not view._view_made_in_no_grad:
-            with enable_grad():
-                regenerated = AsStrided.apply(view._base, view._view_fn)
-            view._set_history(regenerated.grad_fn, 0)
+    with enable_grad():
+        for view in list(base._views or ()):
+            if view._base.requires_grad and not view._view_made_in_no_grad:
+                view._set_history(AsStrided.apply(view._base, view._view_fn).grad_fn, 0)
 
 
 def _positions(view_fn: ViewFn, shape: tuple) -> np.ndarray:
