@@ -20,8 +20,6 @@ Backward is the same product transposed. With G = dL/dY (as a matrix, like Y):
 
 and col2im sends dL/dcols back to the input, adding each kernel offset's slice into the place
 im2col copied it from (a pixel seen by several patches receives the sum of their gradients).
-With stride 1 the same dL/dx is also a convolution of G with the kernel turned by 180° (see
-`grad_input`), which large images take because it is faster.
 `groups` splits the channels into independent convolutions: one matrix product per group.
 
 What backward keeps: x, not `cols`. `cols` is kh·kw times larger than x (9× for a 3x3 kernel;
@@ -131,50 +129,6 @@ def _images_last(a: np.ndarray, groups: int) -> np.ndarray:
     return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
 
 
-def convolve(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray], stride: Pair,
-             padding: Pair, dilation: Pair, groups: int) -> np.ndarray:
-    """The convolution's numbers: Y = W₂ im2col(x) (+ b), per group, back in (N, O, Ho, Wo)."""
-    n = x.shape[0]
-    o, c_g, kh, kw = weight.shape
-    cols = im2col(x, (kh, kw), stride, padding, dilation, scratch=True)
-    ho, wo = cols.shape[-2:]
-    # Per group: Y (O/g, N·Ho·Wo) = W₂ (O/g, K) @ cols (K, N·Ho·Wo), with K = C/g·kh·kw.
-    cols = cols.reshape(groups, c_g * kh * kw, n * ho * wo)
-    out = np.matmul(weight.reshape(groups, o // groups, -1), cols).reshape(o, n, ho, wo)
-    if bias is not None:
-        out += bias.reshape(o, 1, 1, 1)
-    return np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # images first again: (N, O, Ho, Wo)
-
-
-def grad_input(grad: np.ndarray, weight: np.ndarray, g: np.ndarray, size: Pair, geometry: tuple
-               ) -> np.ndarray:
-    """dL/dx: col2im(W₂ᵀ G), or for stride 1 the same numbers as a convolution of G.
-
-    With stride 1, dL/dx[c, h, w] = Σ_{o,i,j} G[o, h + p - i·d, w + p - j·d] · W[o, c, i, j]: a
-    convolution of G, padded by d·(k - 1) - p, with the kernel turned by 180° and its in/out
-    channels swapped. Same products, but built by im2col's copies instead of col2im's additions
-    into a zeroed image, which is faster on large images (see `make bench`'s backward). Turning
-    the kernel is a copy of W, though, and a slow one (a transpose): worth it only where G has at
-    least as many positions as the kernel has output channels (N·Ho·Wo ≥ O/groups), so that the
-    copy is no larger than the `cols` it replaces the additions of. Small images keep col2im.
-    """
-    stride, padding, dilation, groups = geometry
-    o, c_g, kh, kw = weight.shape
-    reach = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
-    positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
-    if (stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1]
-            and positions >= o // groups):
-        turned = (weight.reshape(groups, o // groups, c_g, kh, kw).swapaxes(1, 2)
-                  .reshape(groups * c_g, o // groups, kh, kw)[:, :, ::-1, ::-1])
-        return convolve(grad, turned, None, stride,
-                        (reach[0] - padding[0], reach[1] - padding[1]), dilation, groups)
-    n = grad.shape[0]
-    ho, wo = grad.shape[2:]
-    d_cols = workspace("d_cols", (groups, c_g * kh * kw, n * ho * wo), g.dtype)
-    np.matmul(weight.reshape(groups, o // groups, -1).swapaxes(1, 2), g, out=d_cols)
-    return col2im(d_cols.reshape(groups * c_g, kh, kw, n, ho, wo), size, stride, padding, dilation)
-
-
 class Convolution(Function):
     """y = conv2d(x, W) + b, as one matrix product of the weights with im2col(x) (per group)."""
 
@@ -183,10 +137,18 @@ class Convolution(Function):
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor, stride: Pair, padding: Pair,
                 dilation: Pair, groups: int) -> np.ndarray:
+        n = x.shape[0]
+        o, c_g, kh, kw = weight.shape
+        cols = im2col(x.array, (kh, kw), stride, padding, dilation, scratch=True)
+        ho, wo = cols.shape[-2:]
+        # Per group: Y (O/g, N·Ho·Wo) = W₂ (O/g, K) @ cols (K, N·Ho·Wo), with K = C/g·kh·kw.
+        cols = cols.reshape(groups, c_g * kh * kw, n * ho * wo)
+        out = np.matmul(weight.array.reshape(groups, o // groups, -1), cols).reshape(o, n, ho, wo)
+        if defined(bias):
+            out += bias.array.reshape(o, 1, 1, 1)
         ctx.geometry = (stride, padding, dilation, groups)
         ctx.save_for_backward(x, weight)
-        return convolve(x.array, weight.array, bias.array if defined(bias) else None,
-                        *ctx.geometry)
+        return np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # images first again: (N, O, Ho, Wo)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -220,7 +182,10 @@ class ConvolutionBackward(Function):
         g = _images_last(grad.array, groups)  # G, per group (O/g, N·Ho·Wo)
         grads = []
         if needed[0]:
-            grads.append(grad_input(grad.array, weight.array, g, (h, w), geometry))
+            d_cols = workspace("d_cols", (groups, c_g * kh * kw, n * ho * wo), g.dtype)
+            np.matmul(weight.array.reshape(groups, o // groups, -1).swapaxes(1, 2), g, out=d_cols)
+            grads.append(col2im(d_cols.reshape(c, kh, kw, n, ho, wo), (h, w), stride, padding,
+                                dilation))
         if needed[1]:
             # cols is rebuilt, not kept from forward: see the module docstring.
             cols = im2col(x.array, (kh, kw), stride, padding, dilation, scratch=True)

@@ -30,7 +30,7 @@ from matplotlib.patches import Rectangle
 import autograd_from_scratch as afs
 from autograd_from_scratch.nn import functional as F
 from autograd_from_scratch.ops import pool
-from autograd_from_scratch.ops.conv import Convolution, col2im, convolve, im2col, window
+from autograd_from_scratch.ops.conv import Convolution, col2im, im2col, window
 from autograd_from_scratch.ops.elementwise import Relu
 from autograd_from_scratch.ops.matmul import Addmm
 from autograd_from_scratch.ops.norm import BatchNorm
@@ -275,14 +275,11 @@ print(inspect.getsource(im2col))
 # sum of their gradients.
 
 # %% slideshow={"slide_type": "subslide"}
-print(inspect.getsource(convolve))
 print(inspect.getsource(Convolution))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Instructor note: Convolution's forward is im2col plus one matmul (in `convolve`); its backward is
-# the two transposed products plus col2im. For large images with stride 1 the engine computes
-# dL/dx as a convolution of G with the kernel turned by 180° instead: the same numbers, faster.
-# The whole code is on the sub-slides below.
+# Instructor note: Convolution's forward is im2col plus one matmul; its backward is the two
+# transposed products plus col2im. The whole class is on the sub-slides below.
 
 # %% slideshow={"slide_type": "subslide"}
 print(inspect.getsource(col2im))

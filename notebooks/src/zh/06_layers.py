@@ -27,7 +27,7 @@ from matplotlib.patches import Rectangle
 import autograd_from_scratch as afs
 from autograd_from_scratch.nn import functional as F
 from autograd_from_scratch.ops import pool
-from autograd_from_scratch.ops.conv import Convolution, col2im, convolve, im2col, window
+from autograd_from_scratch.ops.conv import Convolution, col2im, im2col, window
 from autograd_from_scratch.ops.elementwise import Relu
 from autograd_from_scratch.ops.matmul import Addmm
 from autograd_from_scratch.ops.norm import BatchNorm
@@ -252,12 +252,10 @@ print(inspect.getsource(im2col))
 # 再由**col2im**把$\partial L/\partial\,\text{cols}$送回图像：每个元素都被*加*到它当初被复制出来的那个像素上。一个像素落在好几个图块里，就是被使用了好几次，所以（04号笔记本）它收到的是这些梯度之和。
 
 # %% slideshow={"slide_type": "subslide"}
-print(inspect.getsource(convolve))
 print(inspect.getsource(Convolution))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 讲者备注：`Convolution`的前向传播是im2col加一次矩阵乘法（在`convolve`里）；它的反向传播是两个转置后的乘积再加col2im。
-# 对步幅为1的大图像，引擎改用G与旋转180°的卷积核的一次卷积来算dL/dx：数值相同，速度更快。完整的代码在下面的子页里。
+# 讲者备注：`Convolution`的前向传播是im2col加一次矩阵乘法；它的反向传播是两个转置后的乘积再加col2im。完整的类在下面的子页里。
 
 # %% slideshow={"slide_type": "subslide"}
 print(inspect.getsource(col2im))
