@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> None:
 
         threadpool_limits(1)  # numpy's BLAS
         torch.set_num_threads(1)
-        afs.optim.sgd.THREADS = 1
+        afs.parallel.THREADS = 1
         clock = time.process_time
     if args.profile:
         for size in args.sizes:

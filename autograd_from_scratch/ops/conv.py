@@ -36,6 +36,7 @@ from typing import Optional, Union
 import numpy as np
 
 from ..autograd.function import Function
+from ..parallel import in_parallel, matmul, swapped_copy
 from ..tensor import Tensor
 from .optional import defined, optional
 
@@ -68,7 +69,11 @@ def channels_first(x: np.ndarray, padding: Pair) -> np.ndarray:
     if padding == (0, 0):
         return x.transpose(1, 0, 2, 3)  # a view: no copy needed
     xp = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-    xp[:, :, ph:ph + h, pw:pw + w] = x.transpose(1, 0, 2, 3)
+
+    def copy(channels: slice) -> None:
+        xp[channels, :, ph:ph + h, pw:pw + w] = x[:, channels].transpose(1, 0, 2, 3)
+
+    in_parallel(copy, c, xp.size)
     return xp
 
 
@@ -105,9 +110,13 @@ def im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, dilation: P
     xp = channels_first(x, padding)
     shape = (c, kh, kw, n, ho, wo)
     cols = workspace("cols", shape, x.dtype) if scratch else np.empty(shape, dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, i, j] = xp[:, :, window(i, dh, sh, ho), window(j, dw, sw, wo)]
+
+    def copy(channels: slice) -> None:
+        for i in range(kh):
+            for j in range(kw):
+                cols[channels, i, j] = xp[channels, :, window(i, dh, sh, ho), window(j, dw, sw, wo)]
+
+    in_parallel(copy, c, cols.size)  # the channels shared out between threads: see parallel.py
     return cols
 
 
@@ -117,16 +126,21 @@ def col2im(cols: np.ndarray, size: Pair, stride: Pair, padding: Pair, dilation: 
     (h, w), (sh, sw), (ph, pw), (dh, dw) = size, stride, padding, dilation
     xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     xp_channels_first = xp.transpose(1, 0, 2, 3)  # a view: adding into it adds into xp
-    for i in range(kh):
-        for j in range(kw):
-            xp_channels_first[:, :, window(i, dh, sh, ho), window(j, dw, sw, wo)] += cols[:, i, j]
+
+    def add(channels: slice) -> None:
+        for i in range(kh):
+            for j in range(kw):
+                xp_channels_first[channels, :, window(i, dh, sh, ho), window(j, dw, sw, wo)] += \
+                    cols[channels, i, j]
+
+    in_parallel(add, c, cols.size)  # each thread adds into its own channels
     return xp[:, :, ph:ph + h, pw:pw + w]
 
 
 def _images_last(a: np.ndarray, groups: int) -> np.ndarray:
     """(N, O, Ho, Wo) -> (groups, O/groups, N·Ho·Wo): images side by side, as the columns of Y."""
-    n, o = a.shape[:2]
-    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+    o = a.shape[1]
+    return swapped_copy(a).reshape(groups, o // groups, -1)
 
 
 class Convolution(Function):
@@ -143,12 +157,12 @@ class Convolution(Function):
         ho, wo = cols.shape[-2:]
         # Per group: Y (O/g, N·Ho·Wo) = W₂ (O/g, K) @ cols (K, N·Ho·Wo), with K = C/g·kh·kw.
         cols = cols.reshape(groups, c_g * kh * kw, n * ho * wo)
-        out = np.matmul(weight.array.reshape(groups, o // groups, -1), cols).reshape(o, n, ho, wo)
+        out = matmul(weight.array.reshape(groups, o // groups, -1), cols).reshape(o, n, ho, wo)
         if defined(bias):
             out += bias.array.reshape(o, 1, 1, 1)
         ctx.geometry = (stride, padding, dilation, groups)
         ctx.save_for_backward(x, weight)
-        return np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # images first again: (N, O, Ho, Wo)
+        return swapped_copy(out)  # images first again: (N, O, Ho, Wo)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -183,13 +197,13 @@ class ConvolutionBackward(Function):
         grads = []
         if needed[0]:
             d_cols = workspace("d_cols", (groups, c_g * kh * kw, n * ho * wo), g.dtype)
-            np.matmul(weight.array.reshape(groups, o // groups, -1).swapaxes(1, 2), g, out=d_cols)
+            matmul(weight.array.reshape(groups, o // groups, -1).swapaxes(1, 2), g, out=d_cols)
             grads.append(col2im(d_cols.reshape(c, kh, kw, n, ho, wo), (h, w), stride, padding,
                                 dilation))
         if needed[1]:
             # cols is rebuilt, not kept from forward: see the module docstring.
             cols = im2col(x.array, (kh, kw), stride, padding, dilation, scratch=True)
-            grad_w = np.matmul(g, cols.reshape(groups, c_g * kh * kw, -1).swapaxes(1, 2))
+            grad_w = matmul(g, cols.reshape(groups, c_g * kh * kw, -1).swapaxes(1, 2))
             grads.append(grad_w.reshape(weight.shape))
         if needed[2]:
             grads.append(g.sum(axis=2).reshape(o))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..parallel import matmul as shared_matmul
 from ..tensor import Tensor
 from .shape import SqueezeDims, UnsafeView
 
@@ -42,7 +43,7 @@ class Mm(Function):
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
         _save_operands(ctx, a, b)
-        return a.array @ b.array
+        return shared_matmul(a.array, b.array)  # numpy's A @ B, on every core (parallel.py)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -59,7 +60,7 @@ class Addmm(Function):
     @staticmethod
     def forward(ctx, c: Tensor, a: Tensor, b: Tensor) -> np.ndarray:
         _save_operands(ctx, a, b, first=1)
-        out = a.array @ b.array
+        out = shared_matmul(a.array, b.array)
         out += c.array
         return out
 
@@ -113,7 +114,7 @@ class Bmm(Function):
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> np.ndarray:
         _save_operands(ctx, a, b)
-        return np.matmul(a.array, b.array)
+        return shared_matmul(a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
