@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import time
-import types
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable
@@ -147,12 +146,13 @@ class OpProfiler:
     between the ops: module calls and `Function.apply` in forward, the engine's loop in backward.
     A layer whose backward is an op of its own (so that it can be differentiated again) shows its
     backward's work as that op's forward: `ConvolutionBackwardBackward0.forward` is the
-    convolution's backward. The matrix products of the convolutions (numpy's BLAS) are timed as
-    `np.matmul in ops.conv`, so that the convolutions' own rows are the work around them.
+    convolution's backward. The matrix products of the convolutions (numpy's BLAS, through
+    `parallel.matmul`) are timed as `matmul in ops.conv`, so that the convolutions' own rows are
+    the work around them.
     """
 
-    HELPERS = {"im2col": ("ops.conv", "im2col"), "col2im": ("ops.conv", "col2im")}
-    NUMPY_IN = {"np.matmul in ops.conv": ("ops.conv", "matmul")}
+    HELPERS = {"im2col": ("ops.conv", "im2col"), "col2im": ("ops.conv", "col2im"),
+               "matmul in ops.conv": ("ops.conv", "matmul")}
 
     def __init__(self) -> None:
         self.phase = ""
@@ -194,14 +194,6 @@ class OpProfiler:
         self._patch(afs.autograd.graph.AccumulateGrad, "accumulate", "AccumulateGrad", static=False)
         for name, (module, attr) in self.HELPERS.items():
             self._patch(importlib.import_module("autograd_from_scratch." + module), attr, name, False)
-        for name, (module_name, attr) in self.NUMPY_IN.items():
-            module = importlib.import_module("autograd_from_scratch." + module_name)
-            # The module's `np` becomes numpy with this one function timed (PEP 562 __getattr__).
-            timed_numpy = types.ModuleType("numpy")
-            timed_numpy.__getattr__ = lambda attr_name: getattr(np, attr_name)
-            setattr(timed_numpy, attr, self._timed(name, getattr(np, attr)))
-            module.np = timed_numpy
-            self._undo.append(lambda module=module: setattr(module, "np", np))
         return self
 
     def __exit__(self, *exc) -> None:

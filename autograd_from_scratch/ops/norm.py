@@ -31,6 +31,7 @@ from typing import Optional
 import numpy as np
 
 from ..autograd.function import Function
+from ..parallel import in_parallel
 from ..tensor import Tensor
 from .optional import defined, optional
 
@@ -55,22 +56,32 @@ class BatchNorm(Function):
         x3 = x.array.reshape(n, c, -1)
         m = x3.size // c
         if training:
-            mean = x3.mean(axis=(0, 2))
-            out = x3 - _per_channel(mean)
-            var = np.einsum("ncl,ncl->c", out, out) / m
-            if running_mean is not None and running_var is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean
-                running_var *= 1 - momentum
-                running_var += momentum * var * (m / (m - 1))
+            mean, var = np.empty(c, dtype=x3.dtype), np.empty(c, dtype=x3.dtype)
         else:
             assert running_mean is not None and running_var is not None  # batch_norm checks it
             mean, var = running_mean.copy(), running_var
-            out = x3 - _per_channel(mean)
-        invstd = 1 / np.sqrt(var + eps)
-        out *= _per_channel(invstd * weight.array if defined(weight) else invstd)  # in place:
-        if defined(bias):  # y = (x - μ)·γ/√(σ² + ε) + β in the one new array
-            out += _per_channel(bias.array)
+        invstd = np.empty(c, dtype=var.dtype)
+        out = np.empty_like(x3)
+
+        def normalise(ch: slice) -> None:
+            """y = (x - μ)·γ/√(σ² + ε) + β for the channels ch, in place in `out`."""
+            x_ch, out_ch = x3[:, ch], out[:, ch]
+            if training:
+                mean[ch] = x_ch.mean(axis=(0, 2))
+            np.subtract(x_ch, _per_channel(mean[ch]), out=out_ch)
+            if training:
+                var[ch] = np.einsum("ncl,ncl->c", out_ch, out_ch) / m
+            invstd[ch] = 1 / np.sqrt(var[ch] + eps)
+            out_ch *= _per_channel(invstd[ch] * weight.array[ch] if defined(weight) else invstd[ch])
+            if defined(bias):
+                out_ch += _per_channel(bias.array[ch])
+
+        in_parallel(normalise, c, 3 * x3.size)  # channels are independent: shared out between threads
+        if training and running_mean is not None and running_var is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+            running_var *= 1 - momentum
+            running_var += momentum * var * (m / (m - 1))
         # As torch: x, μ and 1/√(σ² + ε) are kept; backward rebuilds x̂ = (x - μ)/√(σ² + ε).
         ctx.statistics = (mean, invstd, training, eps)
         ctx.save_for_backward(x, weight)
@@ -107,22 +118,31 @@ class BatchNormBackward(Function):
                 needed: tuple[bool, bool, bool]) -> tuple:
         mean, invstd, training, _ = statistics
         n, c = x.shape[:2]
-        g = grad.array.reshape(n, c, -1)
+        g, x3 = grad.array.reshape(n, c, -1), x.array.reshape(n, c, -1)
         m = g.size // c
-        centered = x.array.reshape(n, c, -1) - _per_channel(mean)  # x̂ = centered · invstd
-        sum_g = g.sum(axis=(0, 2))
-        sum_g_xhat = np.einsum("ncl,ncl->c", g, centered) * invstd
+        sum_g, sum_g_xhat = np.empty(c, dtype=g.dtype), np.empty(c, dtype=g.dtype)
         scale = invstd * weight.array if defined(weight) else invstd
-        grads = []
-        if needed[0]:
-            if training:  # γ/√(σ²+ε) · (g - mean(g) - x̂ · mean(g x̂)), in place
-                grad_x = centered
-                grad_x *= _per_channel(-sum_g_xhat / m * invstd)
-                grad_x += g
-                grad_x -= _per_channel(sum_g / m)
-                grad_x *= _per_channel(scale)
+        grad_x = np.empty_like(g) if needed[0] else None
+
+        def channels(ch: slice) -> None:
+            """The sums for the channels ch, and dL/dx there (training mode: in place)."""
+            centered = x3[:, ch] - _per_channel(mean[ch])  # x̂·√(σ² + ε)
+            g_ch = g[:, ch]
+            sum_g[ch] = g_ch.sum(axis=(0, 2))
+            sum_g_xhat[ch] = np.einsum("ncl,ncl->c", g_ch, centered) * invstd[ch]
+            if grad_x is None:
+                return
+            if training:  # γ/√(σ²+ε) · (g - mean(g) - x̂ · mean(g x̂))
+                centered *= _per_channel(-sum_g_xhat[ch] / m * invstd[ch])
+                centered += g_ch
+                centered -= _per_channel(sum_g[ch] / m)
+                np.multiply(centered, _per_channel(scale[ch]), out=grad_x[:, ch])
             else:
-                grad_x = g * _per_channel(scale)
+                np.multiply(g_ch, _per_channel(scale[ch]), out=grad_x[:, ch])
+
+        in_parallel(channels, c, 4 * g.size)  # channels are independent: shared out between threads
+        grads = []
+        if grad_x is not None:
             grads.append(grad_x.reshape(x.shape))
         if needed[1]:
             grads.append(sum_g_xhat)

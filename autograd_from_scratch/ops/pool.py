@@ -27,6 +27,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from ..autograd.function import Function
+from ..parallel import in_parallel
 from ..tensor import Tensor
 from .conv import ConstantPadNd, IntPair, Pair, pair, window
 
@@ -75,23 +76,29 @@ class MaxPool2d(Function):
         xp = pad(data, (ph, bottom), (pw, right), value=-np.inf)
 
         offsets = list(np.ndindex(kh, kw))  # kernel offset k = i·kw + j, in window order
-
-        def candidates(k: int) -> np.ndarray:
-            """The input value that offset k contributes to every window."""
-            i, j = offsets[k]
-            return xp[:, :, window(i, dh, sh, ho), window(j, dw, sw, wo)]
-
-        best = candidates(0).copy()
+        best = np.empty((n, c, ho, wo), dtype=xp.dtype)
         winner = np.zeros(best.shape, dtype=np.min_scalar_type(len(offsets) - 1))
-        value = np.empty_like(best)
-        for k in range(1, len(offsets)):
-            # A contiguous copy first: the comparisons below then run at full speed, where on the
-            # strided slice each of them cost as much as the copy (3x faster in all).
-            np.copyto(value, candidates(k))
-            wins = (value > best) | np.isnan(value)
-            np.maximum(best, value, out=best)  # NaN propagates, as in torch
-            # k only grows, so the last offset that took over is the largest k that did.
-            np.maximum(winner, wins * winner.dtype.type(k), out=winner)
+
+        def pool(ch: slice) -> None:
+            """best and winner for the channels ch."""
+            def candidates(k: int) -> np.ndarray:
+                """The input value that offset k contributes to every window."""
+                i, j = offsets[k]
+                return xp[:, ch, window(i, dh, sh, ho), window(j, dw, sw, wo)]
+
+            best_ch, winner_ch = best[:, ch], winner[:, ch]
+            np.copyto(best_ch, candidates(0))
+            value = np.empty_like(best_ch)
+            for k in range(1, len(offsets)):
+                # A contiguous copy first: the comparisons below then run at full speed, where on
+                # the strided slice each of them cost as much as the copy (3x faster in all).
+                np.copyto(value, candidates(k))
+                wins = (value > best_ch) | np.isnan(value)
+                np.maximum(best_ch, value, out=best_ch)  # NaN propagates, as in torch
+                # k only grows, so the last offset that took over is the largest k that did.
+                np.maximum(winner_ch, wins * winner.dtype.type(k), out=winner_ch)
+
+        in_parallel(pool, c, xp.size + 3 * best.size * len(offsets))  # channels: independent
 
         ctx.geometry = (kernel, stride, (ph, bottom), (pw, right), dilation)
         ctx.save_for_backward(x, Tensor(winner))
@@ -126,16 +133,24 @@ class MaxPool2DBackward(Function):
         n, c, h, w = _as_batch(x.array).shape
         ho, wo = g.shape[2:]
         hp, wp = h + sum(rows), w + sum(cols)
-        # The winner's flat position in the padded input: where its window starts, plus where
-        # offset k = i·kw + j lies in the window.
-        start = (np.arange(n * c)[:, None, None] * hp + np.arange(ho)[:, None] * sh) * wp \
-            + np.arange(wo) * sw
+        # The winner's flat position in the padded input: where its plane and its window start,
+        # plus where offset k = i·kw + j lies in the window.
+        start = np.arange(ho)[:, None] * sh * wp + np.arange(wo) * sw
         offset = np.array([i * dh * wp + j * dw for i, j in np.ndindex(kh, kw)])
-        positions = (start + np.take(offset, winner.reshape(n * c, ho, wo))).ravel()
+        winners, g_planes = winner.reshape(n * c, ho, wo), g.reshape(n * c, ho, wo)
+        positions = np.empty((n * c, ho, wo), dtype=np.intp)
         dxp = np.zeros(n * c * hp * wp, dtype=g.dtype)
-        # A pixel that won several windows gets the sum: add.at adds every one (fancy-index `+=`
-        # would keep only the last), and since numpy 1.25 it is a fast scatter-add.
-        np.add.at(dxp, positions, g.ravel())
+
+        def scatter(planes: slice) -> None:
+            """Add the gradients of these (image, channel) planes onto their winners' pixels."""
+            plane_start = np.arange(planes.start, planes.stop)[:, None, None] * (hp * wp)
+            np.add(plane_start + start, np.take(offset, winners[planes]), out=positions[planes])
+            # A pixel that won several windows gets the sum: add.at adds every one (fancy-index
+            # `+=` would keep only the last), and since numpy 1.25 it is a fast scatter-add.
+            np.add.at(dxp, positions[planes].ravel(), g_planes[planes].ravel())
+
+        in_parallel(scatter, n * c, 4 * g.size)  # planes own their pixels: shared out
+        positions = positions.ravel()
         ctx.positions, ctx.pad, ctx.shapes = positions, (rows, cols), ((n, c, h, w), grad.shape)
         dx = dxp.reshape(n, c, hp, wp)[:, :, rows[0]:rows[0] + h, cols[0]:cols[0] + w]
         return dx.reshape(x.shape)
