@@ -58,7 +58,7 @@ def one_blas_thread() -> Iterator[None]:
             controller.set_num_threads(n)
 
 
-def in_parallel(part: Callable[[slice], None], rows: int, work: int) -> None:
+def in_parallel(part: Callable[[slice], object], rows: int, work: int) -> None:
     """Call part(s) for slices s that share out range(rows), all at once, one per thread.
 
     `work` is about how many numbers the whole pass reads and writes: below MIN_WORK it is a
@@ -106,4 +106,15 @@ def swapped_copy(a: np.ndarray) -> np.ndarray:
         np.copyto(out[rows], a[:, rows].swapaxes(0, 1))
 
     in_parallel(copy, out.shape[0], out.size)
+    return out
+
+
+def pointwise(fn: Callable[..., object], out: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+    """fn(*arrays, out=out) for a pass number by number (a ufunc), shared out by rows.
+
+    The arrays have out's shape; out must not overlap itself (no broadcast views).
+    """
+    views = [np.atleast_1d(a) for a in (out, *arrays)]  # a 0-d array as one row, same memory
+    in_parallel(lambda rows: fn(*(v[rows] for v in views[1:]), out=views[0][rows]), len(views[0]),
+                out.size * len(views))
     return out

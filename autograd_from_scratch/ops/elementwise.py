@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..parallel import pointwise
 from ..tensor import Tensor
 
 Operand = Any  # a Tensor or a Python number
@@ -362,7 +363,7 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor) -> Tensor:
-        z = Tensor(np.maximum(a.array, 0))
+        z = Tensor(pointwise(lambda x, out: np.maximum(x, 0, out=out), np.empty_like(a.array), a.array))
         ctx.save_for_backward(z)
         return z
 
@@ -381,8 +382,9 @@ class ThresholdBackward(Function):
 
     @staticmethod
     def forward(ctx, grad: Tensor, z: Tensor) -> np.ndarray:
-        ctx.positive = Tensor(z.array > 0)
-        return grad.array * ctx.positive.array
+        positive = pointwise(lambda z, out: np.greater(z, 0, out=out), np.empty(z.shape, bool), z.array)
+        ctx.positive = Tensor(positive)
+        return pointwise(np.multiply, np.empty(grad.shape, grad.array.dtype), grad.array, positive)
 
     @staticmethod
     def backward(ctx, gg: Tensor) -> tuple:

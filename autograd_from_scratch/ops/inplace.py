@@ -30,6 +30,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..autograd.graph import Grads, Node, get_gradient_edge
+from ..parallel import pointwise
 from ..tensor import Tensor
 from .indexing import Index, IndexPut, ZerosIndexPut
 
@@ -73,7 +74,7 @@ def _write(x: Tensor, out: Tensor) -> None:
     if out.shape != x.shape:
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}: an in-place op cannot change the shape of its tensor")
-    np.copyto(x.array, out.array, casting="unsafe")
+    pointwise(lambda new, out: np.copyto(out, new, casting="unsafe"), x.array, out.array)
     x._bump_version()
 
 

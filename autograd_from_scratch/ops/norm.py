@@ -122,27 +122,27 @@ class BatchNormBackward(Function):
         m = g.size // c
         sum_g, sum_g_xhat = np.empty(c, dtype=g.dtype), np.empty(c, dtype=g.dtype)
         scale = invstd * weight.array if defined(weight) else invstd
-        grad_x = np.empty_like(g) if needed[0] else None
+        grad_x = np.empty_like(g)  # holds x - μ first, then dL/dx (training mode) in its place
 
         def channels(ch: slice) -> None:
-            """The sums for the channels ch, and dL/dx there (training mode: in place)."""
-            centered = x3[:, ch] - _per_channel(mean[ch])  # x̂·√(σ² + ε)
-            g_ch = g[:, ch]
+            """The sums for the channels ch, and dL/dx there."""
+            centered, g_ch = grad_x[:, ch], g[:, ch]
+            np.subtract(x3[:, ch], _per_channel(mean[ch]), out=centered)  # x̂·√(σ² + ε)
             sum_g[ch] = g_ch.sum(axis=(0, 2))
             sum_g_xhat[ch] = np.einsum("ncl,ncl->c", g_ch, centered) * invstd[ch]
-            if grad_x is None:
+            if not needed[0]:
                 return
-            if training:  # γ/√(σ²+ε) · (g - mean(g) - x̂ · mean(g x̂))
+            if training:  # γ/√(σ²+ε) · (g - mean(g) - x̂ · mean(g x̂)), in place
                 centered *= _per_channel(-sum_g_xhat[ch] / m * invstd[ch])
                 centered += g_ch
                 centered -= _per_channel(sum_g[ch] / m)
-                np.multiply(centered, _per_channel(scale[ch]), out=grad_x[:, ch])
+                centered *= _per_channel(scale[ch])
             else:
-                np.multiply(g_ch, _per_channel(scale[ch]), out=grad_x[:, ch])
+                np.multiply(g_ch, _per_channel(scale[ch]), out=centered)
 
         in_parallel(channels, c, 4 * g.size)  # channels are independent: shared out between threads
         grads = []
-        if grad_x is not None:
+        if needed[0]:
             grads.append(grad_x.reshape(x.shape))
         if needed[1]:
             grads.append(sum_g_xhat)
