@@ -69,11 +69,7 @@ def channels_first(x: np.ndarray, padding: Pair) -> np.ndarray:
     if padding == (0, 0):
         return x.transpose(1, 0, 2, 3)  # a view: no copy needed
     xp = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-
-    def copy(channels: slice) -> None:
-        xp[channels, :, ph:ph + h, pw:pw + w] = x[:, channels].transpose(1, 0, 2, 3)
-
-    in_parallel(copy, c, xp.size)
+    xp[:, :, ph:ph + h, pw:pw + w] = x.transpose(1, 0, 2, 3)
     return xp
 
 
@@ -107,14 +103,14 @@ def im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, dilation: P
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n, c, h, w = x.shape
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
-    xp = channels_first(x, padding)
     shape = (c, kh, kw, n, ho, wo)
     cols = workspace("cols", shape, x.dtype) if scratch else np.empty(shape, dtype=x.dtype)
 
     def copy(channels: slice) -> None:
+        xp = channels_first(x[:, channels], padding)
         for i in range(kh):
             for j in range(kw):
-                cols[channels, i, j] = xp[channels, :, window(i, dh, sh, ho), window(j, dw, sw, wo)]
+                cols[channels, i, j] = xp[:, :, window(i, dh, sh, ho), window(j, dw, sw, wo)]
 
     in_parallel(copy, c, cols.size)  # the channels shared out between threads: see parallel.py
     return cols
