@@ -120,10 +120,11 @@ def col2im(cols: np.ndarray, size: Pair, stride: Pair, padding: Pair, dilation: 
     """The adjoint of im2col: add every column entry back onto the pixel it was copied from."""
     c, kh, kw, n, ho, wo = cols.shape
     (h, w), (sh, sw), (ph, pw), (dh, dw) = size, stride, padding, dilation
-    xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    xp = np.empty((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     xp_channels_first = xp.transpose(1, 0, 2, 3)  # a view: adding into it adds into xp
 
     def add(channels: slice) -> None:
+        xp_channels_first[channels] = 0  # here, not np.zeros: each thread zeroes its own share
         for i in range(kh):
             for j in range(kw):
                 xp_channels_first[channels, :, window(i, dh, sh, ho), window(j, dw, sw, wo)] += \

@@ -139,10 +139,11 @@ class MaxPool2DBackward(Function):
         offset = np.array([i * dh * wp + j * dw for i, j in np.ndindex(kh, kw)])
         winners, g_planes = winner.reshape(n * c, ho, wo), g.reshape(n * c, ho, wo)
         positions = np.empty((n * c, ho, wo), dtype=np.intp)
-        dxp = np.zeros(n * c * hp * wp, dtype=g.dtype)
+        dxp = np.empty(n * c * hp * wp, dtype=g.dtype)
 
         def scatter(planes: slice) -> None:
             """Add the gradients of these (image, channel) planes onto their winners' pixels."""
+            dxp[planes.start * hp * wp:planes.stop * hp * wp] = 0  # each thread zeroes its planes
             plane_start = np.arange(planes.start, planes.stop)[:, None, None] * (hp * wp)
             np.add(plane_start + start, np.take(offset, winners[planes]), out=positions[planes])
             # A pixel that won several windows gets the sum: add.at adds every one (fancy-index
