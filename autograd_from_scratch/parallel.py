@@ -7,13 +7,17 @@ batch norm, max pooling, the optimizer's step) hand their passes to `in_parallel
 stays on the calling thread, because waking another thread up takes about as long as a pass
 over half a million numbers (about 0.1 ms, measured on a 2-core machine).
 
-Large matrix products are shared out the same way (`matmul`), with numpy's BLAS on one thread.
-Why not leave them to BLAS's own threads: after each product, OpenBLAS keeps its threads spinning
-on the other cores for a while, waiting for the next one, and the pass that comes right after a
-product gets no core to itself (im2col on two threads: 3.6 ms alone, 6.5 ms right after a product,
-no faster than on one thread). Small products stay with BLAS's threads: those threads, awake and
-spinning, start on a product sooner than ours wake up (a 512x4608 by 4608x4 product: 0.32 ms with
-OpenBLAS's two threads, 0.65 ms shared out by `in_parallel`).
+Matrix products go one of three ways (`matmul`), by size:
+- large ones are shared out the same way, each thread running numpy's BLAS on one thread. Why
+  not leave them to BLAS's own threads: after each product OpenBLAS keeps its threads spinning
+  on the other cores for about 0.1 s, waiting for the next one, and whatever runs on our threads
+  in that time gets no core to itself (im2col on two threads: 3.6 ms alone, 6.5 ms right after a
+  product; ResNet18's last convolutions took twice as long in backward, after the linear layer's
+  products);
+- middling ones (e.g. every convolution of ResNet18 at 64x64) go to BLAS's own threads: awake and
+  spinning, they start sooner than ours wake up (512x4608 by 4608x4: 0.32 ms on BLAS's two
+  threads, 0.65 ms shared out by `in_parallel`);
+- small ones run on one thread, which is as quick as two and sets no thread spinning.
 
 Only the speed changes: every share computes exactly what the whole pass would.
 """
@@ -29,7 +33,7 @@ import numpy as np
 
 THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 MIN_WORK = 1 << 19  # numbers a pass touches; below this, one thread is as quick
-MIN_PRODUCT = 1 << 22  # multiply-adds / 8 (see `matmul`); below this, BLAS's own threads are quicker
+BLAS_PRODUCT, MIN_PRODUCT = 1 << 19, 1 << 22  # products' work (see `matmul`): BLAS's threads, ours
 workers = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="afs-worker")
 
 
@@ -77,14 +81,17 @@ def in_parallel(part: Callable[[slice], object], rows: int, work: int) -> None:
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
-    """np.matmul(a, b) for a, b with 2 or more dimensions, the output's columns (or its rows,
-    when it has more rows) shared out between threads."""
+    """np.matmul(a, b) for a, b with 2 or more dimensions; a large product with the output's
+    columns (or its rows, when it has more rows) shared out between threads."""
     if out is None:
         shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
         out = np.empty(shape, dtype=np.result_type(a, b))
     work = out.size * a.shape[-1] // 8  # a multiply-add costs about an eighth of a copied number
+    if work < BLAS_PRODUCT:
+        with one_blas_thread():
+            return np.matmul(a, b, out=out)
     if work < MIN_PRODUCT or not _blas or THREADS == 1:
-        return np.matmul(a, b, out=out)
+        return np.matmul(a, b, out=out)  # on BLAS's own threads
     m, n = out.shape[-2:]
 
     def columns(s: slice) -> None:
