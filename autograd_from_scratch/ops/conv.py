@@ -26,6 +26,10 @@ What backward keeps: x, not `cols`. `cols` is kh·kw times larger than x (9× fo
 keeping it made ResNet18's step at 8×3×224×224 take twice torch's memory), and rebuilding it in
 backward costs one more copy, a fraction of the matrix products it feeds. torch keeps x too.
 Both `cols` and dL/dcols live in a `workspace` that every call reuses (see there why).
+
+Speed only, the numbers do not change: im2col and col2im hand each thread a share of the channels
+(a channel's rows of `cols` come from that channel alone), and the products go to
+`parallel.matmul`, which shares out the large ones too (see `autograd_from_scratch/parallel.py`).
 """
 from __future__ import annotations
 

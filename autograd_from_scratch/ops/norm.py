@@ -23,6 +23,9 @@ In training mode x reaches y also through μ and σ², which gives the classic t
 
 (the two means remove the components of g that a shift and a scaling of the batch cannot
 produce); in evaluation mode simply dL/dx = γ/√(σ² + ε) · g.
+
+Every channel is computed on its own, so forward and backward hand the threads a share of the
+channels each (speed only: see `autograd_from_scratch/parallel.py`).
 """
 from __future__ import annotations
 
