@@ -116,12 +116,23 @@ def swapped_copy(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def pointwise(fn: Callable[..., object], out: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
-    """fn(*arrays, out=out) for a pass number by number (a ufunc), shared out by rows.
+def pointwise(fn: Callable[..., object], *operands: object,
+              out: Optional[np.ndarray] = None) -> np.ndarray:
+    """fn(*operands, out=out) for a pass number by number (a ufunc: np.maximum, np.multiply),
+    shared out by rows.
 
-    The arrays have out's shape; out must not overlap itself (no broadcast views).
+    The operands are numbers or arrays of one shape; `out` (a new array when None) has that shape
+    too, and must not overlap itself (no broadcast views).
     """
-    views = [np.atleast_1d(a) for a in (out, *arrays)]  # a 0-d array as one row, same memory
-    in_parallel(lambda rows: fn(*(v[rows] for v in views[1:]), out=views[0][rows]), len(views[0]),
-                out.size * len(views))
+    arrays = [a for a in operands if isinstance(a, np.ndarray)]
+    if out is None:  # the result's dtype: fn on empty arrays of the operands' dtypes
+        empty = [np.empty(0, a.dtype) if isinstance(a, np.ndarray) else a for a in operands]
+        out = np.empty_like(arrays[0], dtype=fn(*empty).dtype)  # type: ignore[attr-defined]
+    rows = [np.atleast_1d(a) if isinstance(a, np.ndarray) else None for a in operands]
+    result = np.atleast_1d(out)  # a 0-d array as one row, in the same memory
+
+    def share(s: slice) -> None:
+        fn(*(a if r is None else r[s] for a, r in zip(operands, rows)), out=result[s])
+
+    in_parallel(share, len(result), out.size * (len(arrays) + 1))
     return out

@@ -74,8 +74,12 @@ def _write(x: Tensor, out: Tensor) -> None:
     if out.shape != x.shape:
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}: an in-place op cannot change the shape of its tensor")
-    pointwise(lambda new, out: np.copyto(out, new, casting="unsafe"), x.array, out.array)
+    pointwise(_copy, out.array, out=x.array)
     x._bump_version()
+
+
+def _copy(new: np.ndarray, out: np.ndarray) -> None:
+    np.copyto(out, new, casting="unsafe")
 
 
 def _rewrite_history(x: Tensor, out: Tensor) -> None:
