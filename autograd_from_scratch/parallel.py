@@ -5,19 +5,20 @@ Inside a pass numpy lets go of Python's lock (the GIL), so threads that each tak
 rows do run side by side, one per core. The ops that move the most memory (im2col and col2im,
 batch norm, max pooling, the optimizer's step) hand their passes to `in_parallel`; a small pass
 stays on the calling thread, because waking another thread up takes about as long as a pass
-over half a million numbers (about 0.1 ms, measured on a 2-core machine).
+over half a million numbers. (`python benchmarks/threads.py` measures the numbers quoted here;
+they are from a 2-core machine.)
 
 Matrix products go one of three ways (`matmul`), by size:
 - large ones are shared out the same way, each thread running numpy's BLAS on one thread. Why
   not leave them to BLAS's own threads: after each product OpenBLAS keeps its threads spinning
-  on the other cores for about 0.1 s, waiting for the next one, and whatever runs on our threads
-  in that time gets no core to itself (im2col on two threads: 3.6 ms alone, 6.5 ms right after a
-  product; ResNet18's last convolutions took twice as long in backward, after the linear layer's
-  products);
+  on the other cores for a while, waiting for the next one, and whatever runs on our threads in
+  that time gets no core to itself (im2col of (8, 64, 56, 56) shared out: 3-5 ms alone, 8 ms
+  right after a product, no quicker than on one thread);
 - middling ones (e.g. every convolution of ResNet18 at 64x64) go to BLAS's own threads: awake and
-  spinning, they start sooner than ours wake up (512x4608 by 4608x4: 0.32 ms on BLAS's two
-  threads, 0.65 ms shared out by `in_parallel`);
-- small ones run on one thread, which is as quick as two and sets no thread spinning.
+  spinning, they start sooner than ours wake up (512x4608 by 4608x4: 0.33-0.39 ms on BLAS's
+  two threads, 0.43-0.51 ms shared out, 0.65 ms on one thread);
+- small ones run on one thread, which is as quick as two and sets no thread spinning (so that,
+  e.g., ResNet18's linear layer does not slow down the convolutions that follow it).
 
 Only the speed changes: every share computes exactly what the whole pass would.
 """
