@@ -126,6 +126,8 @@ def pointwise(fn: Callable[..., object], *operands: object,
     too, and must not overlap itself (no broadcast views).
     """
     arrays = [a for a in operands if isinstance(a, np.ndarray)]
+    if THREADS == 1 or arrays[0].size * (len(arrays) + 1) < MIN_WORK:
+        return fn(*operands, out=out)  # type: ignore[return-value]  # one thread: one call
     if out is None:  # the result's dtype: fn on empty arrays of the operands' dtypes
         empty = [np.empty(0, a.dtype) if isinstance(a, np.ndarray) else a for a in operands]
         out = np.empty_like(arrays[0], dtype=fn(*empty).dtype)  # type: ignore[attr-defined]
