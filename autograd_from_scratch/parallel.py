@@ -38,6 +38,16 @@ BLAS_PRODUCT, MIN_PRODUCT = 1 << 19, 1 << 22  # products' work (see `matmul`): B
 workers = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="afs-worker")
 
 
+def _new_workers() -> None:
+    """A forked child has none of its parent's threads: it gets workers of its own."""
+    global workers
+    workers = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="afs-worker")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_workers)
+
+
 def _blas_controllers() -> list:
     """Whatever sets numpy's BLAS threads (threadpoolctl's); none when threadpoolctl is missing."""
     try:
@@ -76,9 +86,11 @@ def in_parallel(part: Callable[[slice], object], rows: int, work: int) -> None:
     bounds = [rows * i // k for i in range(k + 1)]
     shares = [slice(a, b) for a, b in zip(bounds, bounds[1:])]
     others = [workers.submit(part, s) for s in shares[1:]]
-    part(shares[0])  # this thread takes the first share itself
-    for future in others:
-        future.result()  # waits, and raises what the share raised
+    try:
+        part(shares[0])  # this thread takes the first share itself
+    finally:
+        for future in others:
+            future.result()  # waits, and raises what the share raised
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
