@@ -135,11 +135,14 @@ def pointwise(fn: Callable[..., object], *operands: object,
     shared out by rows.
 
     The operands are numbers or arrays of one shape; `out` (a new array when None) has that shape
-    too, and must not overlap itself (no broadcast views).
+    too, and must not overlap itself (no broadcast views); it may overlap the operands.
     """
     arrays = [a for a in operands if isinstance(a, np.ndarray)]
-    if THREADS == 1 or arrays[0].size * (len(arrays) + 1) < MIN_WORK:
-        return fn(*operands, out=out)  # type: ignore[return-value]  # one thread: one call
+    if (THREADS == 1 or arrays[0].size * (len(arrays) + 1) < MIN_WORK
+            or out is not None and any(np.may_share_memory(out, a) for a in arrays)):
+        # One call: a small pass, or one that writes over its own operands (numpy then copies
+        # them first; shares could read what another share already overwrote).
+        return fn(*operands, out=out)  # type: ignore[return-value]
     if out is None:  # the result's dtype: fn on empty arrays of the operands' dtypes
         empty = [np.empty(0, a.dtype) if isinstance(a, np.ndarray) else a for a in operands]
         out = np.empty_like(arrays[0], dtype=fn(*empty).dtype)  # type: ignore[attr-defined]

@@ -91,6 +91,13 @@ def test_pointwise_is_the_ufunc(threaded):
     assert parallel.pointwise(np.maximum, scalar, 0) == 2.5
 
 
+def test_pointwise_writing_over_its_own_operand(threaded):
+    x = np.arange(24.0).reshape(12, 2)
+    expected = -x[::-1]
+    parallel.pointwise(np.negative, x[::-1], out=x)  # shares would read rows already written
+    assert np.array_equal(x, expected)
+
+
 def test_blas_threads_come_back_after_a_shared_product(threaded):
     if not parallel._blas:
         pytest.skip("threadpoolctl is not installed: BLAS keeps its threads")
