@@ -83,6 +83,16 @@ def test_matmul_is_numpys_matmul(shapes, threaded):
                                rtol=1e-13, atol=1e-13)
 
 
+def test_matmul_of_a_broadcast_view(threaded):
+    rng = np.random.default_rng(2)
+    row, b = rng.standard_normal((1, 6)), rng.standard_normal((6, 4))
+    broadcast = np.broadcast_to(row, (5, 6))  # strides (0, 8): BLAS cannot read it as it is
+    assert parallel.blas_readable(broadcast) is not broadcast
+    b_t = b.T  # columns one number apart: BLAS reads it transposed
+    assert parallel.blas_readable(b) is b and parallel.blas_readable(b_t) is b_t
+    np.testing.assert_allclose(parallel.matmul(broadcast, b), np.matmul(broadcast, b), rtol=1e-13)
+
+
 def test_pointwise_is_the_ufunc(threaded):
     x = np.random.default_rng(1).standard_normal((7, 3, 2)).astype(np.float32)
     assert np.array_equal(parallel.pointwise(np.maximum, x, 0), np.maximum(x, 0))
