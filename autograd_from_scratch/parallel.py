@@ -16,7 +16,7 @@ Matrix products go one of three ways (`matmul`), by size:
   right after a product, no quicker than on one thread);
 - middling ones (e.g. every convolution of ResNet18 at 64x64) go to BLAS's own threads: awake and
   spinning, they start sooner than ours wake up (512x4608 by 4608x4: 0.33-0.39 ms on BLAS's
-  two threads, 0.43-0.51 ms shared out, 0.65 ms on one thread);
+  two threads, 0.43-0.74 ms shared out, 0.65-0.70 ms on one thread);
 - small ones run on one thread, which is as quick as two and sets no thread spinning (so that,
   e.g., ResNet18's linear layer does not slow down the convolutions that follow it), unless the
   product before was on BLAS's threads: they are awake then, and quicker.
@@ -128,7 +128,7 @@ def blas_readable(a: np.ndarray) -> np.ndarray:
 
     BLAS reads a matrix whose rows (or columns) lie one number apart; for any other matrix, such
     as a broadcast view with a stride of 0, numpy runs a loop of its own, many times slower (the
-    (1, 1000) gradient that ResNet18's sum hands its linear layer: 1.3 ms instead of 0.1).
+    (1, 1000) gradient that ResNet18's sum hands its linear layer: about 1 ms instead of 0.03).
     """
     m, n = a.shape[-2:]
     rows, cols = a.strides[-2:]

@@ -7,6 +7,8 @@
    input on our threads, alone and right after a product on BLAS's own threads.
 3. Why middling products stay on BLAS's threads: one of them on BLAS's two threads, on one, and
    shared out by `in_parallel` with one BLAS thread each.
+4. Why `matmul` copies an operand that BLAS cannot read in place: the broadcast (1, 1000) gradient
+   of ResNet18's linear layer times its weight, as it is and copied first.
 Each time is the median of several runs, in ms.
 """
 from __future__ import annotations
@@ -83,6 +85,12 @@ def main() -> None:
         ours = median_ms(lambda: parallel.in_parallel(product, 512, 1 << 40))
     print(f"3. (512, 4608) @ (4608, 4): BLAS's threads {blas:.2f} ms, one BLAS thread "
           f"{blas_one:.2f} ms, shared out {ours:.2f} ms")
+
+    grad = np.broadcast_to(np.float32(1), (1, 1000))  # what the sum's backward hands over
+    weight = rng.standard_normal((1000, 512)).astype(np.float32)
+    as_is = median_ms(lambda: np.matmul(grad, weight))
+    copied = median_ms(lambda: np.matmul(parallel.blas_readable(grad), weight))
+    print(f"4. broadcast (1, 1000) @ (1000, 512): as it is {as_is:.2f} ms, copied first {copied:.2f} ms")
 
 
 if __name__ == "__main__":
