@@ -12,7 +12,7 @@ Matrix products go one of three ways (`matmul`), by size:
 - large ones are shared out the same way, each thread running numpy's BLAS on one thread. Why
   not leave them to BLAS's own threads: after each product OpenBLAS keeps its threads spinning
   on the other cores for a while, waiting for the next one, and whatever runs on our threads in
-  that time gets no core to itself (im2col of (8, 64, 56, 56) shared out: 3-5 ms alone, 8 ms
+  that time gets no core to itself (im2col of (8, 64, 56, 56) shared out: 3-5 ms alone, 8-9 ms
   right after a product, no quicker than on one thread);
 - middling ones (e.g. every convolution of ResNet18 at 64x64) go to BLAS's own threads: awake and
   spinning, they start sooner than ours wake up (512x4608 by 4608x4: 0.33-0.39 ms on BLAS's
