@@ -36,15 +36,16 @@ import numpy as np
 THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 MIN_WORK = 1 << 19  # numbers a pass touches; below this, one thread is as quick
 BLAS_PRODUCT, MIN_PRODUCT = 1 << 19, 1 << 22  # products' work (see `matmul`): BLAS's threads, ours
-workers = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="afs-worker")
-
+workers: ThreadPoolExecutor  # made by _new_workers
 
 def _new_workers() -> None:
-    """A forked child has none of its parent's threads: it gets workers of its own."""
+    """The threads that take the shares; a forked child, which has none of its parent's threads,
+    gets workers of its own."""
     global workers
     workers = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="afs-worker")
 
 
+_new_workers()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_new_workers)
 
@@ -157,7 +158,8 @@ def pointwise(fn: Callable[..., object], *operands: object,
     too, and must not overlap itself (no broadcast views); it may overlap the operands.
     """
     arrays = [a for a in operands if isinstance(a, np.ndarray)]
-    if (THREADS == 1 or arrays[0].size * (len(arrays) + 1) < MIN_WORK
+    work = arrays[0].size * (len(arrays) + 1)  # numbers read and written
+    if (THREADS == 1 or work < MIN_WORK
             or out is not None and any(np.may_share_memory(out, a) for a in arrays)):
         # One call: a small pass, or one that writes over its own operands (numpy then copies
         # them first; shares could read what another share already overwrote).
@@ -171,5 +173,5 @@ def pointwise(fn: Callable[..., object], *operands: object,
     def share(s: slice) -> None:
         fn(*(a if r is None else r[s] for a, r in zip(operands, rows)), out=result[s])
 
-    in_parallel(share, len(result), out.size * (len(arrays) + 1))
+    in_parallel(share, len(result), work)
     return out
