@@ -9,13 +9,20 @@
    shared out by `in_parallel` with one BLAS thread each.
 4. Why `matmul` copies an operand that BLAS cannot read in place: the broadcast (1, 1000) gradient
    of ResNet18's linear layer times its weight, as it is and copied first.
+5. Whether two threads' shares really run side by side: each thread makes 100 passes over its
+   own 2 MB, one of them woken up for it as `in_parallel` wakes a worker; once left to the OS's
+   scheduler and once with each thread pinned to a core of its own; with the CPU time each share
+   got. A share with much less CPU time than wall time spent the rest waiting for a core: the two
+   threads took turns on one (Linux tends to wake a thread on the core of the thread that woke it).
 Each time is the median of several runs, in ms.
 """
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -91,6 +98,41 @@ def main() -> None:
     as_is = median_ms(lambda: np.matmul(grad, weight))
     copied = median_ms(lambda: np.matmul(parallel.blas_readable(grad), weight))
     print(f"4. broadcast (1, 1000) @ (1000, 512): as it is {as_is:.2f} ms, copied first {copied:.2f} ms")
+
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) > 1:
+        for pinned in (False, True):
+            wall, cpu = side_by_side(rng.standard_normal((2, 1 << 19)).astype(np.float32), cores, pinned)
+            how = "each pinned to a core" if pinned else "left to the scheduler"
+            print(f"5. two threads, 100 passes over 2 MB each, {how}: {wall:.1f} ms each, "
+                  f"{cpu:.1f} ms of it on a core")
+
+
+def side_by_side(arrays: np.ndarray, cores: list[int], pinned: bool) -> tuple[float, float]:
+    """Median wall and CPU time (ms) of two shares over 7 runs: as `parallel.in_parallel` runs
+    them, one on this thread and one on a waiting worker thread that `submit` wakes up."""
+    timings: list[tuple[float, float]] = []
+
+    def share(k: int) -> None:
+        start, cpu = time.perf_counter(), time.thread_time()
+        for _ in range(100):
+            np.multiply(arrays[k], 1.0, out=arrays[k])
+        timings.append((time.perf_counter() - start, time.thread_time() - cpu))
+
+    mine = os.sched_getaffinity(0)
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        if pinned:  # sched_setaffinity(0, ...) pins the thread that calls it
+            worker.submit(os.sched_setaffinity, 0, {cores[1]}).result()
+            os.sched_setaffinity(0, {cores[0]})
+        try:
+            for _ in range(7):
+                time.sleep(0.3)  # as benchmarks/resnet18_step.py pauses before each step
+                other = worker.submit(share, 1)
+                share(0)
+                other.result()
+        finally:
+            os.sched_setaffinity(0, mine)
+    return tuple(1e3 * statistics.median(t[i] for t in timings) for i in (0, 1))  # type: ignore[return-value]
 
 
 if __name__ == "__main__":
