@@ -38,6 +38,7 @@ MIN_WORK = 1 << 19  # numbers a pass touches; below this, one thread is as quick
 BLAS_PRODUCT, MIN_PRODUCT = 1 << 19, 1 << 22  # products' work (see `matmul`): BLAS's threads, ours
 workers: ThreadPoolExecutor  # made by _new_workers
 
+
 def _new_workers() -> None:
     """The threads that take the shares; a forked child, which has none of its parent's threads,
     gets workers of its own."""

@@ -18,11 +18,16 @@ import autograd_from_scratch as afs
 from autograd_from_scratch import parallel
 
 
-@pytest.fixture
-def threaded(monkeypatch):
+def share_everything(monkeypatch) -> None:
+    """Every pass and product shared out, between three threads."""
     for name in ("MIN_WORK", "BLAS_PRODUCT", "MIN_PRODUCT"):
         monkeypatch.setattr(parallel, name, 0)
     monkeypatch.setattr(parallel, "THREADS", 3)
+
+
+@pytest.fixture
+def threaded(monkeypatch):
+    share_everything(monkeypatch)
 
 
 @pytest.mark.parametrize("rows", [0, 1, 2, 5, 7, 64])
@@ -162,9 +167,7 @@ def test_resnet_block_the_same_on_one_thread_and_on_three(dtype, monkeypatch):
 
     monkeypatch.setattr(parallel, "THREADS", 1)
     alone = run()
-    for name in ("MIN_WORK", "BLAS_PRODUCT", "MIN_PRODUCT"):
-        monkeypatch.setattr(parallel, name, 0)
-    monkeypatch.setattr(parallel, "THREADS", 3)
+    share_everything(monkeypatch)
     shared = run()
     assert len(alone) == len(shared) == 2 + len(list(afs.models.resnet.BasicBlock(8, 8).parameters()))
     for a, b in zip(alone, shared):
